@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.Core.Policies;
+
+/// <summary>
+/// A declared truth policy for one operation type: which source owns which facet, which states and
+/// moves exist, how long sources may disagree, what must follow what, and how the outcome is named.
+/// </summary>
+public sealed record TruthPolicy(
+    string OperationType,
+    int GraceSeconds,
+    ImmutableDictionary<string, FacetPolicy> Facets,
+    ImmutableList<Expectation> Expectations,
+    ImmutableList<OutcomeRule> Outcomes)
+{
+    public FacetPolicy? FindFacet(string facet) => Facets.GetValueOrDefault(facet);
+
+    /// <summary>The grace window of a facet: its own when set, else the policy's.</summary>
+    public TimeSpan GraceFor(string facet) =>
+        TimeSpan.FromSeconds(FindFacet(facet)?.GraceSeconds ?? GraceSeconds);
+}
+
+/// <summary>One part of reality the policy names. <c>Owner</c> null means nobody is authoritative.</summary>
+public sealed record FacetPolicy(
+    string? Owner,
+    ImmutableList<string> States,
+    ImmutableDictionary<string, ImmutableList<string>> Transitions,
+    int? GraceSeconds,
+    FacetEffect Effect)
+{
+    public bool HasTransitions => !Transitions.IsEmpty;
+
+    /// <summary>True when the policy allows moving from <paramref name="from"/> to <paramref name="to"/>.
+    /// A facet without transitions allows every move; a state without an entry has no way out.</summary>
+    public bool Allows(string from, string to) =>
+        from == to || !HasTransitions || (Transitions.TryGetValue(from, out var next) && next.Contains(to));
+}
+
+/// <summary><c>Once</c>: the facet is a real-world side effect that must happen at most once (a charge, an email).</summary>
+public enum FacetEffect
+{
+    None,
+    Once,
+}
+
+/// <summary>When <c>When</c> holds, <c>Expect</c> must hold within <c>Within</c>.</summary>
+public sealed record Expectation(FacetCondition When, ExpectationTarget Expect, TimeSpan Within, string WithinText);
+
+public sealed record FacetCondition(string Facet, string State);
+
+/// <summary>Either a facet state (<c>Facet</c> and <c>State</c>) or an outcome (<c>Outcome</c>).</summary>
+public sealed record ExpectationTarget(string? Facet, string? State, string? Outcome)
+{
+    public bool IsOutcome => Outcome is not null;
+}
+
+/// <summary>The outcome named when every facet listed is in one of its listed states (agreed, owner-backed or overridden).</summary>
+public sealed record OutcomeRule(string Outcome, ImmutableDictionary<string, ImmutableList<string>> When);
