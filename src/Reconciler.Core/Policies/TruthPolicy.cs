@@ -13,6 +13,18 @@ public sealed record TruthPolicy(
     ImmutableList<Expectation> Expectations,
     ImmutableList<OutcomeRule> Outcomes)
 {
+    /// <summary>The facet names in declaration order. <see cref="Facets"/> is a dictionary and keeps
+    /// no order, so the reader records it here; empty (the default) means "no declared order".</summary>
+    public ImmutableList<string> FacetOrder { get; init; } = [];
+
+    /// <summary>Every facet name once: those in <see cref="FacetOrder"/> first, then any others in ordinal order.</summary>
+    public IEnumerable<string> FacetNames =>
+        FacetOrder.Where(Facets.ContainsKey).Distinct(StringComparer.Ordinal)
+            .Concat(Facets.Keys.Where(name => !FacetOrder.Contains(name)).Order(StringComparer.Ordinal));
+
+    /// <summary>True when both policies say the same thing (dictionaries compared by content, lists by order).</summary>
+    public bool SameContentAs(TruthPolicy other) => PolicyContent.AreEqual(this, other);
+
     public FacetPolicy? FindFacet(string facet) => Facets.GetValueOrDefault(facet);
 
     /// <summary>The grace window of a facet: its own when set, else the policy's.</summary>

@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.Core.Policies;
+
+/// <summary>Content equality for policies. The records hold immutable collections, whose own
+/// equality is by reference, so record equality cannot tell two equal policies apart.</summary>
+public static class PolicyContent
+{
+    public static bool AreEqual(TruthPolicy a, TruthPolicy b) =>
+        a.OperationType == b.OperationType
+        && a.GraceSeconds == b.GraceSeconds
+        && a.FacetNames.SequenceEqual(b.FacetNames)
+        && a.Facets.All(f => b.Facets.TryGetValue(f.Key, out var other) && AreEqual(f.Value, other))
+        && a.Expectations.SequenceEqual(b.Expectations)
+        && a.Outcomes.Count == b.Outcomes.Count
+        && a.Outcomes.Zip(b.Outcomes).All(pair => pair.First.Outcome == pair.Second.Outcome && SameLists(pair.First.When, pair.Second.When));
+
+    public static bool AreEqual(FacetPolicy a, FacetPolicy b) =>
+        a.Owner == b.Owner
+        && a.States.SequenceEqual(b.States)
+        && SameLists(a.Transitions, b.Transitions)
+        && a.GraceSeconds == b.GraceSeconds
+        && a.Effect == b.Effect;
+
+    static bool SameLists(ImmutableDictionary<string, ImmutableList<string>> a, ImmutableDictionary<string, ImmutableList<string>> b) =>
+        a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var other) && entry.Value.SequenceEqual(other));
+}

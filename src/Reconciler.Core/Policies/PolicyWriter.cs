@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Reconciler.Core.Policies;
+
+/// <summary>
+/// Writes a truth policy in the DOMAIN.md shape that <see cref="PolicyReader"/> reads:
+/// facets in declaration order, each facet's transitions in the order of its states, rule
+/// conditions in facet order. Optional parts are left out when they hold their default.
+/// </summary>
+public static class PolicyWriter
+{
+    static readonly JsonWriterOptions Indented = new()
+    {
+        Indented = true,
+        // Policies are read by people: keep '+' and non-ASCII names as they are.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Write(TruthPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Indented)) WriteTo(writer, policy);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The policy as a detached JSON element (safe to keep after this call).</summary>
+    public static JsonElement ToJson(TruthPolicy policy)
+    {
+        using var document = JsonDocument.Parse(Write(policy));
+        return document.RootElement.Clone();
+    }
+
+    public static void WriteTo(Utf8JsonWriter writer, TruthPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(policy);
+        var facetOrder = policy.FacetNames.ToList();
+        writer.WriteStartObject();
+        writer.WriteString("operationType", policy.OperationType);
+        writer.WriteNumber("graceSeconds", policy.GraceSeconds);
+
+        writer.WriteStartObject("facets");
+        foreach (var name in facetOrder) WriteFacet(writer, name, policy.Facets[name]);
+        writer.WriteEndObject();
+
+        writer.WriteStartArray("expectations");
+        foreach (var expectation in policy.Expectations) WriteExpectation(writer, expectation);
+        writer.WriteEndArray();
+
+        writer.WriteStartArray("outcomes");
+        foreach (var rule in policy.Outcomes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("outcome", rule.Outcome);
+            writer.WriteStartObject("when");
+            foreach (var facet in InOrder(rule.When.Keys, facetOrder)) WriteStrings(writer, facet, rule.When[facet]);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    static void WriteFacet(Utf8JsonWriter writer, string name, FacetPolicy facet)
+    {
+        writer.WriteStartObject(name);
+        if (facet.Owner is null) writer.WriteNull("owner");
+        else writer.WriteString("owner", facet.Owner);
+        WriteStrings(writer, "states", facet.States);
+        if (facet.HasTransitions)
+        {
+            writer.WriteStartObject("transitions");
+            foreach (var from in InOrder(facet.Transitions.Keys, facet.States)) WriteStrings(writer, from, facet.Transitions[from]);
+            writer.WriteEndObject();
+        }
+        if (facet.GraceSeconds is { } grace) writer.WriteNumber("graceSeconds", grace);
+        if (facet.Effect == FacetEffect.Once) writer.WriteString("effect", "once");
+        writer.WriteEndObject();
+    }
+
+    static void WriteExpectation(Utf8JsonWriter writer, Expectation expectation)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartObject("when");
+        writer.WriteString("facet", expectation.When.Facet);
+        writer.WriteString("state", expectation.When.State);
+        writer.WriteEndObject();
+        writer.WriteStartObject("expect");
+        if (expectation.Expect.IsOutcome)
+        {
+            writer.WriteString("outcome", expectation.Expect.Outcome);
+        }
+        else
+        {
+            writer.WriteString("facet", expectation.Expect.Facet);
+            writer.WriteString("state", expectation.Expect.State);
+        }
+        writer.WriteEndObject();
+        // Keep the author's spelling of the duration when it still says the same thing.
+        var within = IsoDuration.TryParse(expectation.WithinText, out var parsed) && parsed == expectation.Within
+            ? expectation.WithinText
+            : IsoDuration.Format(expectation.Within);
+        writer.WriteString("within", within);
+        writer.WriteEndObject();
+    }
+
+    static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values) writer.WriteStringValue(value);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The keys in the order of <paramref name="order"/>, then any others in ordinal order.</summary>
+    static IEnumerable<string> InOrder(IEnumerable<string> keys, IEnumerable<string> order)
+    {
+        var set = keys.ToHashSet(StringComparer.Ordinal);
+        var ordered = order.Where(set.Contains).Distinct(StringComparer.Ordinal).ToList();
+        return ordered.Concat(set.Except(ordered).Order(StringComparer.Ordinal));
+    }
+}
