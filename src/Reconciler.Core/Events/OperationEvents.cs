@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.Core.Events;
+
+/// <summary>
+/// An event of an operation's stream. Events are the storage format: add new types, never edit old ones.
+/// <c>At</c> is engine time (receive time, tick time or resolution time), never a source clock.
+/// </summary>
+public abstract record OperationEvent
+{
+    public required DateTimeOffset At { get; init; }
+    public required int PolicyVersion { get; init; }
+}
+
+/// <summary>
+/// A signal appended to the stream and how it was judged. <c>Applied</c> false means recorded only
+/// (retry, stale, unmodeled). <c>Role</c>: owner, non-owner or unowned. <c>Judgement</c>: the row of the
+/// judging table that matched (<c>fresh</c> when none of the conflict rows did).
+/// </summary>
+public sealed record SignalReceived(
+    string OperationId,
+    string OperationType,
+    string Source,
+    string SignalId,
+    string Facet,
+    string State,
+    DateTimeOffset? ObservedAt,
+    long? SourceSequence,
+    string? EffectKey,
+    string? AttributesJson,
+    string? CorrelationId,
+    string? CausationId,
+    string ContentHash,
+    bool Applied,
+    string Role,
+    string Judgement) : OperationEvent;
+
+/// <summary>A second delivery of the same (source, signalId): never applied. <c>SameContent</c> false is an idempotency violation.</summary>
+public sealed record SignalDuplicated(
+    string OperationId,
+    string OperationType,
+    string Source,
+    string SignalId,
+    string Facet,
+    string State,
+    DateTimeOffset? ObservedAt,
+    long? SourceSequence,
+    string? EffectKey,
+    string? AttributesJson,
+    string? CorrelationId,
+    string? CausationId,
+    string ContentHash,
+    string OriginalContentHash,
+    bool SameContent) : OperationEvent;
+
+/// <summary>
+/// A conflict opened (or reopened: <c>Occurrence</c> &gt; 1). <c>States</c> are the states compared;
+/// <c>CauseSource</c>/<c>CauseSignalId</c> name the signal that led to it (none for deadline conflicts).
+/// </summary>
+public sealed record ConflictOpened(
+    string ConflictId,
+    string Kind,
+    string Severity,
+    string? Facet,
+    ImmutableList<string> Sources,
+    ImmutableList<string> States,
+    int Occurrence,
+    string Detail,
+    int? ExpectationIndex,
+    string? CauseSource,
+    string? CauseSignalId) : OperationEvent;
+
+/// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).</summary>
+public sealed record ConflictResolved(
+    string ConflictId,
+    string Kind,
+    string Resolution,
+    string? ResolvedBy,
+    string? Reason,
+    double OpenSeconds,
+    string? CauseSource,
+    string? CauseSignalId) : OperationEvent;
+
+/// <summary>Two sources started to disagree on a facet; they may until <c>Due</c> (the grace window, engine time).</summary>
+public sealed record DivergenceStarted(
+    string ConflictId,
+    string Kind,
+    string Facet,
+    ImmutableList<string> Sources,
+    ImmutableList<string> States,
+    DateTimeOffset Due,
+    string CauseSource,
+    string CauseSignalId) : OperationEvent;
+
+/// <summary>A divergence ended inside its grace window: the sources agree again.</summary>
+public sealed record DivergenceEnded(string ConflictId, string Facet, string CauseSource, string CauseSignalId) : OperationEvent;
+
+/// <summary>An expectation's trigger state was reached: its target must hold by <c>Due</c>.</summary>
+public sealed record ExpectationArmed(
+    int ExpectationIndex,
+    string WhenFacet,
+    string WhenState,
+    string? ExpectFacet,
+    string? ExpectState,
+    string? ExpectOutcome,
+    DateTimeOffset Due,
+    string? CauseSource,
+    string? CauseSignalId) : OperationEvent;
+
+/// <summary>An armed expectation's target holds now (before or after its deadline).</summary>
+public sealed record ExpectationMet(int ExpectationIndex, string? ExpectFacet, string? ExpectState, string? ExpectOutcome) : OperationEvent;
+
+/// <summary>An armed expectation the current policy version no longer declares: its deadline is dropped unjudged.</summary>
+public sealed record ExpectationWithdrawn(int ExpectationIndex, string Reason) : OperationEvent;
+
+/// <summary>The engine observed a deadline pass (at <c>At</c>, the tick's time; it was due at <c>Due</c>).
+/// <c>DeadlineKind</c>: grace or expectation; <c>Subject</c>: the conflict id of the divergence or the expectation index.</summary>
+public sealed record DeadlinePassed(
+    string DeadlineKind,
+    string Subject,
+    string? Facet,
+    DateTimeOffset Due,
+    int? ExpectationIndex) : OperationEvent;
+
+/// <summary>The outcome changed. <c>RuleIndex</c> is the matching outcome rule (null for pending);
+/// <c>FacetStates</c> the agreed facet states the rule rests on.</summary>
+public sealed record OutcomeDeclared(
+    string Outcome,
+    string PreviousOutcome,
+    int? RuleIndex,
+    ImmutableDictionary<string, string> FacetStates) : OperationEvent;
+
+/// <summary>An operator resolved a conflict; an override becomes the facet's agreed truth (basis override).</summary>
+public sealed record OperatorResolved(
+    string ConflictId,
+    string Resolution,
+    string Reason,
+    string ResolvedBy,
+    string? OverrideFacet,
+    string? OverrideState) : OperationEvent;

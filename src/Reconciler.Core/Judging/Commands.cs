@@ -1,0 +1,43 @@
+namespace Reconciler.Core.Judging;
+
+/// <summary>A signal as a source sent it (the server fills it from the HTTP body).</summary>
+public sealed record Signal(
+    string OperationId,
+    string OperationType,
+    string SignalId,
+    string Facet,
+    string State,
+    DateTimeOffset? ObservedAt,
+    long? SourceSequence,
+    string? EffectKey,
+    string? AttributesJson,
+    string? CorrelationId,
+    string? CausationId);
+
+/// <summary>An input to the decider. Time and ids always come in through commands.</summary>
+public abstract record Command;
+
+/// <summary>Judge one signal from <paramref name="Source"/>, received by the engine at <paramref name="ReceivedAt"/>.</summary>
+public sealed record ReceiveSignal(Signal Signal, string Source, DateTimeOffset ReceivedAt, int PolicyVersion) : Command;
+
+/// <summary>The engine observes that time is now <paramref name="Now"/>: deadlines up to it pass.</summary>
+public sealed record Tick(DateTimeOffset Now, int PolicyVersion) : Command;
+
+/// <summary>An operator resolves a conflict: accepted, overridden, compensated or dismissed.</summary>
+public sealed record ResolveConflict(
+    string ConflictId,
+    string Resolution,
+    string Reason,
+    string ResolvedBy,
+    FacetOverride? Override,
+    DateTimeOffset At,
+    int PolicyVersion) : Command;
+
+/// <summary>The facet state an operator declares to be the agreed truth.</summary>
+public sealed record FacetOverride(string Facet, string State);
+
+/// <summary>A command the decider refuses; <see cref="Code"/> is a stable slug for problem details.</summary>
+public sealed class CommandRejectedException(string code, string detail) : Exception(detail)
+{
+    public string Code { get; } = code;
+}

@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Events;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Core.Judging;
+
+/// <summary>
+/// One decision in the making: the events decided so far and the state they fold to, so that each
+/// later step of the same decision judges against what the earlier steps already changed.
+/// </summary>
+internal sealed class Decision(OperationState state, int policyVersion, DateTimeOffset at, string? causeSource, string? causeSignalId)
+{
+    public OperationState State { get; private set; } = state;
+    public List<OperationEvent> Events { get; } = new(4);
+    public int PolicyVersion { get; } = policyVersion;
+    public DateTimeOffset At { get; } = at;
+    public string? CauseSource { get; } = causeSource;
+    public string? CauseSignalId { get; } = causeSignalId;
+
+    public void Add(OperationEvent e)
+    {
+        Events.Add(e);
+        State = OperationEvolver.Evolve(State, e);
+    }
+
+    public string IdFor(string kind, string? facet, ImmutableList<string> sources, string? discriminator = null) =>
+        ConflictIds.For(State.OperationId, kind, facet, sources, discriminator);
+
+    /// <summary>Opens (or reopens) the conflict unless that record is open already; returns its id.</summary>
+    public string Open(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail,
+        int? expectationIndex = null, string? discriminator = null)
+    {
+        var id = IdFor(kind, facet, sources, discriminator);
+        var existing = State.Conflicts.GetValueOrDefault(id);
+        if (existing is { IsOpen: true })
+        {
+            return id;
+        }
+
+        Add(new ConflictOpened(id, kind, ConflictKinds.SeverityOf(kind), facet, sources, states, (existing?.Occurrences ?? 0) + 1,
+            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion });
+        return id;
+    }
+
+    /// <summary>Info-level conflicts are recorded and closed at once: an auditable fact, nothing to do.</summary>
+    public void Absorb(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail)
+    {
+        var id = Open(kind, facet, sources, states, detail);
+        Resolve(id, Resolutions.Absorbed, null, null);
+    }
+
+    public void Resolve(string conflictId, string resolution, string? resolvedBy, string? reason)
+    {
+        var record = State.Conflicts[conflictId];
+        Add(new ConflictResolved(conflictId, record.Kind, resolution, resolvedBy, reason, (At - record.OpenedAt).TotalSeconds,
+            CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion });
+    }
+
+    public void ResolveIfOpen(string conflictId, string resolution)
+    {
+        if (State.IsConflictOpen(conflictId))
+        {
+            Resolve(conflictId, resolution, null, null);
+        }
+    }
+}

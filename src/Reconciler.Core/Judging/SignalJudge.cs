@@ -1,0 +1,119 @@
+using Reconciler.Core.Events;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Core.Judging;
+
+/// <summary>Judges one signal by the first matching row of the judging table (DOMAIN.md).</summary>
+internal static class SignalJudge
+{
+    public const string Fresh = "fresh";
+
+    public static Decision Decide(OperationState state, TruthPolicy policy, ReceiveSignal command)
+    {
+        var s = command.Signal ?? throw new ArgumentException("A signal is required.", nameof(command));
+        if (state.OperationType is { } type && type != s.OperationType)
+        {
+            throw new CommandRejectedException("operation-type-mismatch",
+                $"Operation '{s.OperationId}' is of type '{type}'; a signal of type '{s.OperationType}' cannot join it.");
+        }
+
+        if (state.OperationId is { } id && id != s.OperationId)
+        {
+            throw new CommandRejectedException("operation-id-mismatch", $"The state is operation '{id}', the signal is for '{s.OperationId}'.");
+        }
+
+        var d = new Decision(state, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
+        var hash = SignalContent.Hash(s);
+        if (state.Seen.TryGetReceipt(command.Source, s.SignalId, out var original))
+        {
+            Duplicated(d, command, hash, original);
+            return d;
+        }
+
+        var facetPolicy = policy.FindFacet(s.Facet);
+        if (facetPolicy is null || !facetPolicy.States.Contains(s.State))
+        {
+            d.Add(Received(d, command, hash, false, Roles.None, ConflictKinds.Unmodeled));
+            var gap = facetPolicy is null ? $"facet '{s.Facet}'" : $"state '{s.State}' of facet '{s.Facet}'";
+            d.Open(ConflictKinds.Unmodeled, s.Facet, [command.Source], [s.State], $"The policy does not name {gap}.");
+            return d;
+        }
+
+        var role = facetPolicy.Owner is null ? Roles.Unowned : facetPolicy.Owner == command.Source ? Roles.Owner : Roles.NonOwner;
+        if (IsRetry(state, command))
+        {
+            d.Add(Received(d, command, hash, false, role, ConflictKinds.Retry));
+            d.Absorb(ConflictKinds.Retry, s.Facet, [command.Source], [s.State],
+                $"'{command.Source}' already reported {s.Facet}={s.State} under another signal id.");
+            return d;
+        }
+
+        var facet = state.FacetOrEmpty(s.Facet);
+        var previous = facet.ClaimOf(command.Source);
+        if (previous is not null && IsOlder(s, command.ReceivedAt, previous))
+        {
+            d.Add(Received(d, command, hash, false, role, ConflictKinds.Stale));
+            d.Absorb(ConflictKinds.Stale, s.Facet, [command.Source], [previous.State, s.State],
+                $"Older than '{command.Source}''s last applied claim '{previous.SignalId}'.");
+            return d;
+        }
+
+        var firstEffect = facetPolicy.Effect == FacetEffect.Once && s.EffectKey is not null ? state.EffectKeys.GetValueOrDefault(s.Facet) : null;
+        var judgement =
+            firstEffect is not null && firstEffect != s.EffectKey ? ConflictKinds.DuplicateEffect
+            : role == Roles.Owner && previous is not null && !facetPolicy.Allows(previous.State, s.State) ? ConflictKinds.InvalidTransition
+            : Fresh;
+        var before = facet.CountedState;
+        d.Add(Received(d, command, hash, true, role, judgement));
+        if (judgement == ConflictKinds.DuplicateEffect)
+        {
+            d.Open(ConflictKinds.DuplicateEffect, s.Facet, [command.Source], [firstEffect!, s.EffectKey!],
+                $"'{s.Facet}' happens at most once, but effect '{s.EffectKey}' follows effect '{firstEffect}'.");
+        }
+        else if (judgement == ConflictKinds.InvalidTransition)
+        {
+            d.Open(ConflictKinds.InvalidTransition, s.Facet, [command.Source], [previous!.State, s.State],
+                $"The policy does not allow {s.Facet} to move from '{previous.State}' to '{s.State}'.");
+        }
+
+        FacetReconciler.Reconcile(d, policy, s.Facet);
+        Consequences.Follow(d, policy, s.Facet, before);
+        return d;
+    }
+
+    private static void Duplicated(Decision d, ReceiveSignal c, string hash, string original)
+    {
+        var s = c.Signal;
+        var same = hash == original;
+        d.Add(new SignalDuplicated(s.OperationId, s.OperationType, c.Source, s.SignalId, s.Facet, s.State, s.ObservedAt, s.SourceSequence,
+            s.EffectKey, s.AttributesJson, s.CorrelationId, s.CausationId, hash, original, same) { At = d.At, PolicyVersion = d.PolicyVersion });
+        if (same)
+        {
+            d.Absorb(ConflictKinds.Duplicate, s.Facet, [c.Source], [s.State], $"'{c.Source}' delivered signal '{s.SignalId}' again.");
+        }
+        else
+        {
+            d.Open(ConflictKinds.IdempotencyViolation, s.Facet, [c.Source], [s.State],
+                $"'{c.Source}' reused signal id '{s.SignalId}' for different content.");
+        }
+    }
+
+    // A retry re-sends a report the source already made: same facet, state and effect key (absent equals absent).
+    // When both reports carry a source sequence and the sequences differ, it is a new report, not a retry.
+    private static bool IsRetry(OperationState state, ReceiveSignal c) =>
+        state.Seen.HasReported(c.Source, c.Signal.Facet, c.Signal.State, c.Signal.EffectKey, c.Signal.SourceSequence);
+
+    private static bool IsOlder(Signal s, DateTimeOffset receivedAt, SourceClaim previous) =>
+        s.SourceSequence is { } sequence && previous.SourceSequence is { } last
+            ? sequence < last
+            : (s.ObservedAt ?? receivedAt) < previous.ObservedAt;
+
+    private static SignalReceived Received(Decision d, ReceiveSignal c, string hash, bool applied, string role, string judgement)
+    {
+        var s = c.Signal;
+        return new SignalReceived(s.OperationId, s.OperationType, c.Source, s.SignalId, s.Facet, s.State, s.ObservedAt, s.SourceSequence,
+            s.EffectKey, s.AttributesJson, s.CorrelationId, s.CausationId, hash, applied, role, judgement)
+        { At = d.At, PolicyVersion = d.PolicyVersion };
+    }
+}

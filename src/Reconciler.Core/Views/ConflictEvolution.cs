@@ -1,0 +1,72 @@
+using Reconciler.Core.Events;
+
+namespace Reconciler.Core.Views;
+
+/// <summary>How conflict events change the conflict records (and the expectations they belong to).</summary>
+internal static class ConflictEvolution
+{
+    public static OperationState Opened(OperationState s, ConflictOpened e, long version)
+    {
+        var existing = s.Conflicts.GetValueOrDefault(e.ConflictId);
+        var wasOpen = existing?.IsOpen ?? false;
+        var record = existing is null
+            ? new ConflictRecord(e.ConflictId, e.Kind, e.Severity, e.Facet, e.Sources, e.At, ConflictRecord.Open, null, null, null, null,
+                1, [version], e.States, e.At, e.Detail, e.ExpectationIndex)
+            : existing with
+            {
+                Status = ConflictRecord.Open,
+                OpenedAt = wasOpen ? existing.OpenedAt : e.At,
+                ResolvedAt = null,
+                Resolution = null,
+                ResolvedBy = null,
+                Reason = null,
+                Occurrences = existing.Occurrences + 1,
+                EvidenceVersions = existing.EvidenceVersions.Add(version),
+                States = e.States,
+                Detail = e.Detail,
+            };
+        s = s with
+        {
+            Conflicts = s.Conflicts.SetItem(e.ConflictId, record),
+            OpenConflictCount = s.OpenConflictCount + (wasOpen ? 0 : 1),
+        };
+        if (e.ExpectationIndex is { } index)
+        {
+            var armed = s.Expectations.FindIndex(x => x.Index == index);
+            if (armed >= 0)
+            {
+                s = s with { Expectations = s.Expectations.SetItem(armed, s.Expectations[armed] with { ConflictId = e.ConflictId }) };
+            }
+        }
+
+        return OperationEvolver.Deadlines(s);
+    }
+
+    public static OperationState Resolved(OperationState s, ConflictResolved e, long version)
+    {
+        if (!s.Conflicts.TryGetValue(e.ConflictId, out var existing))
+        {
+            return s;
+        }
+
+        var record = existing with
+        {
+            Status = ConflictRecord.Resolved,
+            ResolvedAt = e.At,
+            Resolution = e.Resolution,
+            ResolvedBy = e.ResolvedBy,
+            Reason = e.Reason,
+            EvidenceVersions = existing.EvidenceVersions.Add(version),
+        };
+        s = s with
+        {
+            Conflicts = s.Conflicts.SetItem(e.ConflictId, record),
+            OpenConflictCount = s.OpenConflictCount - (existing.IsOpen ? 1 : 0),
+        };
+
+        // An expectation whose conflict an operator closed is settled: it does not fire again.
+        return existing.ExpectationIndex is { } index
+            ? OperationEvolver.Deadlines(s with { Expectations = s.Expectations.RemoveAll(x => x.Index == index && x.ConflictId == e.ConflictId) })
+            : s;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.Core.Views;
+
+/// <summary>
+/// The facets of one operation as a small copy-on-write array: a policy names a handful of facets, so a
+/// linear scan and a copy of a few references beat a hash trie on every signal. The names array is
+/// shared between versions until a new facet appears.
+/// </summary>
+internal sealed class FacetSlots
+{
+    public static FacetSlots Empty { get; } = new([], []);
+
+    private readonly string[] names;
+    private readonly FacetTruth[] truths;
+
+    private FacetSlots(string[] names, FacetTruth[] truths)
+    {
+        this.names = names;
+        this.truths = truths;
+    }
+
+    public static FacetSlots From(ImmutableDictionary<string, FacetTruth> facets)
+    {
+        var ordered = facets.OrderBy(f => f.Key, StringComparer.Ordinal).ToArray();
+        return ordered.Length == 0 ? Empty : new([.. ordered.Select(f => f.Key)], [.. ordered.Select(f => f.Value)]);
+    }
+
+    public FacetTruth? Find(string facet)
+    {
+        var i = IndexOf(facet);
+        return i < 0 ? null : truths[i];
+    }
+
+    public FacetSlots With(string facet, FacetTruth truth)
+    {
+        var i = IndexOf(facet);
+        if (i < 0)
+        {
+            return new FacetSlots([.. names, facet], [.. truths, truth]);
+        }
+
+        var copy = (FacetTruth[])truths.Clone();
+        copy[i] = truth;
+        return new FacetSlots(names, copy);
+    }
+
+    public ImmutableDictionary<string, FacetTruth> ToImmutableDictionary()
+    {
+        var builder = ImmutableDictionary.CreateBuilder<string, FacetTruth>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            builder.Add(names[i], truths[i]);
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private int IndexOf(string facet)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (string.Equals(names[i], facet, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+
+namespace Reconciler.Core.Views;
+
+/// <summary>Evolve: applies one event to the state. No judging here: every decision is already in the event.</summary>
+public static class OperationEvolver
+{
+    public static OperationState Evolve(OperationState state, OperationEvent @event)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(@event);
+        if (@event is SignalReceived received)
+        {
+            // Nine events in ten: stamped in the same copy.
+            return OnReceived(state, received);
+        }
+
+        var next = @event switch
+        {
+            SignalDuplicated e => state with { OperationId = state.OperationId ?? e.OperationId, OperationType = state.OperationType ?? e.OperationType },
+            ConflictOpened e => ConflictEvolution.Opened(state, e, state.Version + 1),
+            ConflictResolved e => ConflictEvolution.Resolved(state, e, state.Version + 1),
+            DivergenceStarted e => Deadlines(state with
+            {
+                Divergences = state.Divergences.SetItem(e.ConflictId, new Divergence(e.ConflictId, e.Kind, e.Facet, e.Sources, e.States, e.At, e.Due)),
+            }),
+            DivergenceEnded e => Deadlines(state with { Divergences = state.Divergences.Remove(e.ConflictId) }),
+            ExpectationArmed e => Deadlines(state with
+            {
+                Expectations = state.Expectations.Add(new ArmedExpectation(e.ExpectationIndex, e.At, e.Due, e.CauseSource, null)),
+            }),
+            ExpectationMet e => Deadlines(state with { Expectations = state.Expectations.RemoveAll(x => x.Index == e.ExpectationIndex) }),
+            ExpectationWithdrawn e => Deadlines(state with { Expectations = state.Expectations.RemoveAll(x => x.Index == e.ExpectationIndex) }),
+            DeadlinePassed e => Deadlines(e.ExpectationIndex is null
+                ? state with { Divergences = state.Divergences.Remove(e.Subject) }
+                : state),
+            OutcomeDeclared e => state with { Outcome = e.Outcome, OutcomeRuleIndex = e.RuleIndex },
+            OperatorResolved e => OnOperatorResolved(state, e),
+            _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
+        };
+        return next with
+        {
+            Version = state.Version + 1,
+            PolicyVersion = @event.PolicyVersion,
+            UpdatedAt = @event.At,
+        };
+    }
+
+    /// <summary>NextDeadline: the earliest grace window or unmet, not yet passed expectation.</summary>
+    internal static OperationState Deadlines(OperationState s)
+    {
+        DateTimeOffset? next = null;
+        foreach (var d in s.Divergences.Values)
+        {
+            next = next is null || d.Due < next ? d.Due : next;
+        }
+
+        for (var i = 0; i < s.Expectations.Count; i++)
+        {
+            var x = s.Expectations[i];
+            if (x.ConflictId is null)
+            {
+                next = next is null || x.Due < next ? x.Due : next;
+            }
+        }
+
+        return s.NextDeadline == next ? s : s with { NextDeadline = next };
+    }
+
+    private static OperationState OnReceived(OperationState s, SignalReceived e)
+    {
+        var seen = s.Seen.With(new SeenSignal(e.Source, e.SignalId, e.Facet, e.State, e.EffectKey, e.SourceSequence, e.ContentHash));
+        if (!e.Applied)
+        {
+            return s with
+            {
+                OperationId = s.OperationId ?? e.OperationId,
+                OperationType = s.OperationType ?? e.OperationType,
+                Seen = seen,
+                Version = s.Version + 1,
+                PolicyVersion = e.PolicyVersion,
+                UpdatedAt = e.At,
+            };
+        }
+
+        var facet = s.FacetOrEmpty(e.Facet);
+        var claim = new SourceClaim(e.Source, e.State, e.At, e.ObservedAt ?? e.At, e.SourceSequence, e.SignalId, e.EffectKey);
+        var claims = ReplaceClaim(facet.Claims, claim);
+        var truth = e.Role switch
+        {
+            Roles.Owner => Agreed(facet, claims, e.State, e.Source, Bases.Owner, e.At),
+            Roles.NonOwner when facet.Basis is Bases.None or Bases.Provisional => Agreed(facet, claims, e.State, e.Source, Bases.Provisional, e.At),
+            Roles.Unowned => UnownedTruth(facet, claims, e),
+            _ => facet with { Claims = claims },
+        };
+        var effects = e.EffectKey is not null && !s.EffectKeys.ContainsKey(e.Facet) ? s.EffectKeys.Add(e.Facet, e.EffectKey) : s.EffectKeys;
+        return s with
+        {
+            OperationId = s.OperationId ?? e.OperationId,
+            OperationType = s.OperationType ?? e.OperationType,
+            Seen = seen,
+            EffectKeys = effects,
+            FacetSlots = s.FacetSlots.With(e.Facet, truth),
+            Version = s.Version + 1,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
+        };
+    }
+
+    private static FacetTruth Agreed(FacetTruth facet, ImmutableList<SourceClaim> claims, string? state, string? source, string basis, DateTimeOffset at) =>
+        facet.State == state && facet.Basis == basis
+            ? facet with { Source = source, Claims = claims }
+            : new FacetTruth(state, source, basis, at, claims);
+
+    // An unowned facet has an agreed state only while every source claims the same one.
+    private static FacetTruth UnownedTruth(FacetTruth facet, ImmutableList<SourceClaim> claims, SignalReceived e)
+    {
+        if (facet.Basis == Bases.Override)
+        {
+            return facet with { Claims = claims };
+        }
+
+        var agreed = claims.TrueForAll(c => c.State == e.State);
+        return agreed
+            ? Agreed(facet, claims, e.State, claims.Count == 1 ? e.Source : null, Bases.Provisional, e.At)
+            : Agreed(facet, claims, null, null, Bases.None, e.At);
+    }
+
+    private static ImmutableList<SourceClaim> ReplaceClaim(ImmutableList<SourceClaim> claims, SourceClaim claim)
+    {
+        for (var i = 0; i < claims.Count; i++)
+        {
+            if (claims[i].Source == claim.Source)
+            {
+                return claims.SetItem(i, claim);
+            }
+        }
+
+        return claims.Add(claim);
+    }
+
+    private static OperationState OnOperatorResolved(OperationState s, OperatorResolved e)
+    {
+        if (e.OverrideFacet is null || e.OverrideState is null)
+        {
+            return s;
+        }
+
+        var facet = s.FacetOrEmpty(e.OverrideFacet);
+        var truth = facet with { State = e.OverrideState, Source = e.ResolvedBy, Basis = Bases.Override, Since = e.At };
+        return s.WithFacet(e.OverrideFacet, truth);
+    }
+}

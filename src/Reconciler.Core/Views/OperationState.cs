@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using Reconciler.Core.Judging;
+
+namespace Reconciler.Core.Views;
+
+/// <summary>
+/// The agreed truth of one operation, folded from its events; immutable so that time travel and
+/// what-if replays can keep old states. Besides the view it keeps the bookkeeping the decider needs
+/// to judge the next signal in O(facets): receipts, reports, effect keys, divergences, armed expectations.
+/// </summary>
+public sealed record OperationState
+{
+    public static OperationState Initial { get; } = new();
+
+    public string? OperationId { get; init; }
+    public string? OperationType { get; init; }
+
+    /// <summary>Number of events folded.</summary>
+    public long Version { get; init; }
+    public int PolicyVersion { get; init; }
+    public string Outcome { get; init; } = Outcomes.Pending;
+    private FacetsView? facetsView;
+
+    public int? OutcomeRuleIndex { get; init; }
+
+    /// <summary>conflicted (an open conflict), else diverging (a disagreement inside its grace window), else consistent.</summary>
+    public string Health =>
+        OpenConflictCount > 0 ? HealthStates.Conflicted
+        : Divergences.IsEmpty ? HealthStates.Consistent
+        : HealthStates.Diverging;
+
+    /// <summary>Each facet's agreed truth. Kept as a small array inside; this dictionary is built when asked for.</summary>
+    public ImmutableDictionary<string, FacetTruth> Facets
+    {
+        get
+        {
+            if (facetsView is { } view && ReferenceEquals(view.Slots, FacetSlots))
+            {
+                return view.Facets;
+            }
+
+            var built = FacetSlots.ToImmutableDictionary();
+            facetsView = new FacetsView(FacetSlots, built);
+            return built;
+        }
+
+        init => FacetSlots = FacetSlots.From(value);
+    }
+
+    internal FacetSlots FacetSlots { get; init; } = FacetSlots.Empty;
+
+    /// <summary>Open and closed conflict records, by conflict id.</summary>
+    public ImmutableDictionary<string, ConflictRecord> Conflicts { get; init; } = ImmutableDictionary<string, ConflictRecord>.Empty;
+    public int OpenConflictCount { get; init; }
+    public DateTimeOffset? NextDeadline { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Everything seen, insert-only: the content hash of every (source, signalId), and every report (with and
+    /// without its source sequence); finds duplicates and retries in O(1).
+    /// </summary>
+    public SignalBook Seen { get; init; } = SignalBook.Empty;
+
+    /// <summary>The first effect key applied per <c>effect: once</c> facet.</summary>
+    public ImmutableDictionary<string, string> EffectKeys { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Divergences inside their grace window, by the conflict id they would open.</summary>
+    public ImmutableDictionary<string, Divergence> Divergences { get; init; } = ImmutableDictionary<string, Divergence>.Empty;
+
+    /// <summary>Expectations whose trigger was reached and whose target does not hold yet.</summary>
+    public ImmutableList<ArmedExpectation> Expectations { get; init; } = [];
+
+    /// <summary>The open conflicts, oldest first (derived from <see cref="Conflicts"/>; not part of the snapshot).</summary>
+    [JsonIgnore]
+    public IEnumerable<ConflictRecord> OpenConflicts => Conflicts.Values.Where(c => c.IsOpen).OrderBy(c => c.OpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal);
+
+    public FacetTruth FacetOrEmpty(string facet) => FacetSlots.Find(facet) ?? FacetTruth.Empty;
+
+    public FacetTruth? FindFacet(string facet) => FacetSlots.Find(facet);
+
+    public OperationState WithFacet(string facet, FacetTruth truth) => this with { FacetSlots = FacetSlots.With(facet, truth) };
+
+    public bool IsConflictOpen(string conflictId) => Conflicts.TryGetValue(conflictId, out var c) && c.IsOpen;
+}
+
+/// <summary>The dictionary view of one facet array, built once when asked for.</summary>
+internal sealed record FacetsView(FacetSlots Slots, ImmutableDictionary<string, FacetTruth> Facets);
+
+/// <summary>A facet's agreed state, where it came from (basis owner|provisional|override|none), and every source's latest claim.</summary>
+public sealed record FacetTruth(string? State, string? Source, string Basis, DateTimeOffset? Since, ImmutableList<SourceClaim> Claims)
+{
+    public static FacetTruth Empty { get; } = new(null, null, Bases.None, null, []);
+
+    /// <summary>The state outcome rules and expectations may rest on: owner-backed or overridden only.</summary>
+    public string? CountedState => Basis is Bases.Owner or Bases.Override ? State : null;
+
+    public SourceClaim? ClaimOf(string source)
+    {
+        for (var i = 0; i < Claims.Count; i++)
+        {
+            if (Claims[i].Source == source)
+            {
+                return Claims[i];
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A source's latest applied claim on a facet. <c>At</c> is receive time; <c>ObservedAt</c> the source's clock (or receive time).</summary>
+public sealed record SourceClaim(string Source, string State, DateTimeOffset At, DateTimeOffset ObservedAt, long? SourceSequence, string SignalId, string? EffectKey);
+
+/// <summary>Two or more sources disagree on a facet, still inside the grace window that ends at <c>Due</c>.</summary>
+public sealed record Divergence(string ConflictId, string Kind, string Facet, ImmutableList<string> Sources, ImmutableList<string> States, DateTimeOffset Since, DateTimeOffset Due);
+
+/// <summary>An expectation whose trigger held at <c>ArmedAt</c>; <c>ConflictId</c> is set once its deadline passed unmet.</summary>
+public sealed record ArmedExpectation(int Index, DateTimeOffset ArmedAt, DateTimeOffset Due, string? TriggerSource, string? ConflictId);

@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Core.WhatIf;
+
+public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes);
+
+/// <summary>One difference against today's truth. <c>What</c>: outcome, facet or conflict; <c>Subject</c>: the facet or conflict id.</summary>
+public sealed record WhatIfChange(string What, string Subject, string? Before, string? After);
+
+/// <summary>
+/// Re-judges an operation's signals under another policy: the signals in their order of arrival, the
+/// operator resolutions that still apply, and ticks at the deadlines that policy creates between
+/// signals and up to <c>now</c>. Nothing is stored; the result is compared with today's truth.
+/// </summary>
+public static class WhatIfReplay
+{
+    public static WhatIfResult Run(IReadOnlyList<OperationEvent> history, TruthPolicy policy, int policyVersion, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(policy);
+        var state = OperationState.Initial;
+        var events = ImmutableList.CreateBuilder<OperationEvent>();
+        void Apply(Command command)
+        {
+            IReadOnlyList<OperationEvent> decided;
+            (decided, state) = OperationDecider.Handle(state, policy, command);
+            events.AddRange(decided);
+        }
+
+        void TickUntil(DateTimeOffset time)
+        {
+            while (state.NextDeadline is { } due && due <= time)
+            {
+                var version = state.Version;
+                Apply(new Tick(due, policyVersion));
+                if (state.Version == version)
+                {
+                    break; // a tick that decides nothing would decide nothing again
+                }
+            }
+        }
+
+        foreach (var e in history)
+        {
+            var command = e switch
+            {
+                SignalReceived r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
+                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion),
+                SignalDuplicated r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
+                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion),
+                OperatorResolved r => new ResolveConflict(r.ConflictId, r.Resolution, r.Reason, r.ResolvedBy,
+                    r.OverrideFacet is null || r.OverrideState is null ? null : new FacetOverride(r.OverrideFacet, r.OverrideState), r.At, policyVersion),
+                _ => (Command?)null,
+            };
+            if (command is null)
+            {
+                continue;
+            }
+
+            TickUntil(e.At);
+            if (command is ResolveConflict && !StillApplies(state, policy, (OperatorResolved)e))
+            {
+                continue;
+            }
+
+            Apply(command);
+        }
+
+        TickUntil(now);
+        var today = OperationDecider.Fold(history);
+        return new WhatIfResult(state, events.ToImmutable(), Compare(today, state));
+    }
+
+    // An operator's resolution replays only while its conflict is open and its override is valid under the new policy.
+    private static bool StillApplies(OperationState state, TruthPolicy policy, OperatorResolved r) =>
+        state.IsConflictOpen(r.ConflictId)
+        && (r.OverrideFacet is null || policy.FindFacet(r.OverrideFacet)?.States.Contains(r.OverrideState ?? "") == true);
+
+    public static ImmutableList<WhatIfChange> Compare(OperationState before, OperationState after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var changes = ImmutableList.CreateBuilder<WhatIfChange>();
+        if (before.Outcome != after.Outcome)
+        {
+            changes.Add(new WhatIfChange("outcome", "outcome", before.Outcome, after.Outcome));
+        }
+
+        foreach (var facet in before.Facets.Keys.Union(after.Facets.Keys).Order(StringComparer.Ordinal))
+        {
+            var was = Describe(before.Facets.GetValueOrDefault(facet));
+            var will = Describe(after.Facets.GetValueOrDefault(facet));
+            if (was != will)
+            {
+                changes.Add(new WhatIfChange("facet", facet, was, will));
+            }
+        }
+
+        foreach (var id in before.Conflicts.Keys.Union(after.Conflicts.Keys).Order(StringComparer.Ordinal))
+        {
+            var was = Describe(before.Conflicts.GetValueOrDefault(id));
+            var will = Describe(after.Conflicts.GetValueOrDefault(id));
+            if (was != will)
+            {
+                changes.Add(new WhatIfChange("conflict", id, was, will));
+            }
+        }
+
+        return changes.ToImmutable();
+    }
+
+    private static string? Describe(FacetTruth? f) => f?.State is null ? null : $"{f.State} ({f.Basis})";
+
+    private static string? Describe(ConflictRecord? c) => c is null ? null : $"{c.Kind} {c.Status}";
+}

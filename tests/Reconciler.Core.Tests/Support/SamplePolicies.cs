@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Policies;
+
+namespace Reconciler.Core.Tests.Support;
+
+/// <summary>The DOMAIN.md sample "order" policy and a streaming "subscription" policy, built as records.</summary>
+public static class SamplePolicies
+{
+    public static TruthPolicy Order { get; } = new(
+        "order",
+        300,
+        ImmutableDictionary<string, FacetPolicy>.Empty
+            .Add("payment", Facet("payment-gateway", ["authorized", "captured", "declined", "refunded"],
+                new() { ["authorized"] = ["captured", "declined"], ["captured"] = ["refunded"] }))
+            .Add("inventory", Facet("warehouse", ["reserved", "released", "shipped"]))
+            .Add("ledger", Facet("erp", ["recorded", "reversed"]))
+            .Add("journey", Facet("crm", ["browsing", "abandoned-cart", "purchased"]))
+            .Add("notification", Facet("email", ["confirmation-sent"]) with { Effect = FacetEffect.Once }),
+        [
+            new Expectation(new("payment", "captured"), new("ledger", "recorded", null), TimeSpan.FromMinutes(10), "PT10M"),
+            new Expectation(new("payment", "captured"), new("journey", "purchased", null), TimeSpan.FromMinutes(5), "PT5M"),
+            new Expectation(new("notification", "confirmation-sent"), new(null, null, "succeeded"), TimeSpan.FromMinutes(2), "PT2M"),
+        ],
+        [
+            Rule("failed", ("payment", ["declined"])),
+            Rule("succeeded", ("payment", ["captured"]), ("inventory", ["reserved", "shipped"]), ("ledger", ["recorded"])),
+        ]);
+
+    /// <summary>A streaming subscription: billing, entitlement, journey (CRM) and playback (device) each owned; "region" unowned.</summary>
+    public static TruthPolicy Subscription { get; } = new(
+        "subscription",
+        120,
+        ImmutableDictionary<string, FacetPolicy>.Empty
+            .Add("billing", Facet("billing", ["trial", "paid", "past-due", "cancelled"]))
+            .Add("entitlement", Facet("entitlement-service", ["active", "suspended", "expired"]))
+            .Add("journey", Facet("crm", ["prospect", "subscribed", "expired", "churned"]))
+            .Add("playback", Facet("device", ["allowed", "blocked"]))
+            .Add("region", Facet(null, ["eu", "us"])),
+        [
+            new Expectation(new("billing", "paid"), new("entitlement", "active", null), TimeSpan.FromMinutes(1), "PT1M"),
+            new Expectation(new("entitlement", "active"), new("playback", "allowed", null), TimeSpan.FromMinutes(5), "PT5M"),
+        ],
+        [
+            Rule("cancelled", ("billing", ["cancelled"])),
+            Rule("active", ("billing", ["paid"]), ("entitlement", ["active"]), ("playback", ["allowed"])),
+        ]);
+
+    public static FacetPolicy Facet(string? owner, ImmutableList<string> states, Dictionary<string, ImmutableList<string>>? transitions = null) =>
+        new(owner, states, (transitions ?? []).ToImmutableDictionary(), null, FacetEffect.None);
+
+    public static OutcomeRule Rule(string outcome, params (string Facet, ImmutableList<string> States)[] when) =>
+        new(outcome, when.ToImmutableDictionary(w => w.Facet, w => w.States));
+}

@@ -1,0 +1,53 @@
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Core.Tests.Support;
+
+/// <summary>Given commands (their events become history) / When a command / Then the events it decided.</summary>
+public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
+{
+    public static readonly DateTimeOffset T0 = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+
+    public TruthPolicy Policy { get; } = policy;
+    public string OperationId { get; } = operationId;
+    public List<OperationEvent> History { get; } = [];
+    public OperationState State { get; private set; } = OperationState.Initial;
+
+    public static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
+
+    public Scenario Given(params Command[] commands)
+    {
+        foreach (var command in commands)
+        {
+            When(command);
+        }
+
+        return this;
+    }
+
+    public IReadOnlyList<OperationEvent> When(Command command)
+    {
+        var events = OperationDecider.Decide(State, Policy, command);
+        foreach (var e in events)
+        {
+            State = OperationDecider.Evolve(State, e);
+        }
+
+        History.AddRange(events);
+        return events;
+    }
+
+    public ReceiveSignal Signal(string source, string facet, string state, string signalId, double seconds,
+        long? sequence = null, string? effectKey = null, string? attributes = null, DateTimeOffset? observedAt = null) =>
+        new(new Signal(OperationId, Policy.OperationType, signalId, facet, state, observedAt, sequence, effectKey, attributes, null, null),
+            source, At(seconds), 1);
+
+    public static Tick TickAt(double seconds) => new(At(seconds), 1);
+
+    public ConflictRecord Conflict(string kind, string? facet = null) =>
+        State.Conflicts.Values.Single(c => c.Kind == kind && (facet is null || c.Facet == facet));
+
+    public static IEnumerable<string> Types(IEnumerable<OperationEvent> events) => events.Select(EventCodec.TypeName);
+}

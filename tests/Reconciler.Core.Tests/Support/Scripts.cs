@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Core.Tests.Support;
+
+/// <summary>
+/// Random but reproducible command scripts for properties: every seed decodes into a signal (owners,
+/// non-owners, unknown facets and states, reused signal ids, sequences, effect keys), a redelivery,
+/// a tick or an operator resolution. Time only moves forward.
+/// </summary>
+public static class Scripts
+{
+    private static readonly string[] Sources = ["payment-gateway", "warehouse", "erp", "crm", "email", "auditor-x"];
+    private static readonly string[] FacetNames = ["payment", "inventory", "ledger", "journey", "notification", "tax"];
+    private static readonly string[] ResolutionNames = [Resolutions.Accepted, Resolutions.Compensated, Resolutions.Dismissed, Resolutions.Overridden];
+
+    public static Arbitrary<int[]> Seeds { get; } = Gen.ArrayOf(Gen.Choose(0, int.MaxValue)).ToArbitrary();
+
+    public static Config Thousand { get; } = Config.QuickThrowOnFailure.WithMaxTest(1000);
+
+    /// <summary>Decodes the seeds into commands, deciding as it goes (a resolution needs an open conflict). With
+    /// <paramref name="tickAtDeadlines"/>, ticks every deadline at its due time, as a what-if replay does.</summary>
+    public static Scenario Play(TruthPolicy policy, int[] seeds, bool tickAtDeadlines = false)
+    {
+        var scenario = new Scenario(policy, "op-prop");
+        var seconds = 0d;
+        var signals = new List<ReceiveSignal>();
+        foreach (var n in seeds)
+        {
+            seconds += n % 97;
+            if (tickAtDeadlines)
+            {
+                TickUntil(scenario, Scenario.At(seconds));
+            }
+
+            var command = Decode(scenario, policy, n, seconds, signals);
+            if (command is ReceiveSignal r)
+            {
+                signals.Add(r);
+            }
+
+            scenario.When(command);
+        }
+
+        if (tickAtDeadlines)
+        {
+            TickUntil(scenario, Scenario.At(seconds + 3600));
+        }
+
+        return scenario;
+    }
+
+    public static void TickUntil(Scenario scenario, DateTimeOffset time)
+    {
+        while (scenario.State.NextDeadline is { } due && due <= time)
+        {
+            scenario.When(new Tick(due, 1));
+        }
+    }
+
+    private static Command Decode(Scenario scenario, TruthPolicy policy, int n, double seconds, List<ReceiveSignal> signals)
+    {
+        var at = Scenario.At(seconds);
+        switch (n % 11)
+        {
+            case 0:
+                return new Tick(at, 1);
+            case 1 when signals.Count > 0:
+                return signals[(n / 11) % signals.Count] with { ReceivedAt = at };
+            case 2 when scenario.State.OpenConflictCount > 0:
+                var open = scenario.State.OpenConflicts.ToList();
+                var conflict = open[(n / 11) % open.Count];
+                var resolution = ResolutionNames[(n / 1100) % ResolutionNames.Length];
+                var facet = policy.FindFacet(conflict.Facet ?? "");
+                var @override = resolution == Resolutions.Overridden
+                    ? facet is null ? null : new FacetOverride(conflict.Facet!, facet.States[(n / 4400) % facet.States.Count])
+                    : null;
+                return new ResolveConflict(conflict.ConflictId, @override is null && resolution == Resolutions.Overridden ? Resolutions.Dismissed : resolution,
+                    "property", "prop-operator", @override, at, 1);
+            default:
+                var source = Sources[(n / 11) % Sources.Length];
+                var facetName = FacetNames[(n / 66) % FacetNames.Length];
+                var states = policy.FindFacet(facetName)?.States ?? ImmutableList<string>.Empty;
+                var stateIndex = (n / 396) % (states.Count + 1);
+                var state = stateIndex < states.Count ? states[stateIndex] : "bogus";
+                var sequence = (n / 2376) % 4 == 0 ? (long?)null : (n / 9504) % 7;
+                var effectKey = ((n / 66528) % 3) switch { 0 => null, 1 => "k1", _ => "k2" };
+                var signalId = "s" + ((n / 199584) % 10);
+                return scenario.Signal(source, facetName, state, signalId, seconds, sequence, effectKey);
+        }
+    }
+
+    /// <summary>The observable agreed truth: facet states with basis and source, outcome.</summary>
+    public static string Truth(OperationState s) =>
+        string.Join(";", s.Facets.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value.State}/{f.Value.Basis}/{f.Value.Source}"))
+        + "|" + s.Outcome;
+
+    public static string FacetStates(OperationState s) =>
+        string.Join(";", s.Facets.Where(f => f.Value.State is not null).OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => $"{f.Key}={f.Value.State}/{f.Value.Basis}"));
+}

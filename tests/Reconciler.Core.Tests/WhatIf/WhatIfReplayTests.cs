@@ -1,0 +1,81 @@
+using Reconciler.Core.Judging;
+using Reconciler.Core.Tests.Support;
+using Reconciler.Core.WhatIf;
+using static Reconciler.Core.Tests.Support.Scenario;
+
+namespace Reconciler.Core.Tests.WhatIf;
+
+public sealed class WhatIfReplayTests
+{
+    private static Scenario OrderWithLateErp()
+    {
+        var order = new Scenario(SamplePolicies.Order, "order-7");
+        order.Given(
+            order.Signal("payment-gateway", "payment", "captured", "p1", 0),
+            order.Signal("warehouse", "inventory", "reserved", "w1", 10),
+            order.Signal("crm", "journey", "purchased", "c1", 20),
+            TickAt(700),
+            order.Signal("erp", "ledger", "recorded", "x1", 900));
+        return order;
+    }
+
+    [Fact]
+    public void Given_a_history_when_replayed_under_the_same_policy_then_no_changes()
+    {
+        var order = OrderWithLateErp();
+
+        var result = WhatIfReplay.Run(order.History, SamplePolicies.Order, 1, At(1000));
+
+        Assert.Empty(result.Changes);
+        Assert.Equal("succeeded", result.State.Outcome);
+    }
+
+    [Fact]
+    public void Given_a_late_erp_when_the_policy_allows_more_time_then_the_missing_conflict_disappears()
+    {
+        var order = OrderWithLateErp();
+        var patient = SamplePolicies.Order with
+        {
+            Expectations = SamplePolicies.Order.Expectations.SetItem(0, SamplePolicies.Order.Expectations[0] with { Within = TimeSpan.FromHours(1), WithinText = "PT1H" }),
+        };
+
+        var result = WhatIfReplay.Run(order.History, patient, 2, At(1000));
+
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(("conflict", "missing resolved", null), (change.What, change.Before, change.After));
+        Assert.All(result.Events, e => Assert.Equal(2, e.PolicyVersion));
+    }
+
+    [Fact]
+    public void Given_a_history_when_the_policy_no_longer_requires_the_ledger_then_the_outcome_comes_earlier_and_the_ledger_is_unmodeled()
+    {
+        var order = OrderWithLateErp();
+        var noLedger = SamplePolicies.Order with
+        {
+            Facets = SamplePolicies.Order.Facets.Remove("ledger"),
+            Expectations = [SamplePolicies.Order.Expectations[1]],
+            Outcomes = [SamplePolicies.Rule("succeeded", ("payment", ["captured"]), ("inventory", ["reserved"]))],
+        };
+
+        var result = WhatIfReplay.Run(order.History, noLedger, 2, At(1000));
+
+        Assert.Equal("succeeded", result.State.Outcome);
+        Assert.Contains(result.Changes, c => c is { What: "facet", Subject: "ledger", Before: "recorded (owner)", After: null });
+        Assert.Contains(result.Changes, c => c.What == "conflict" && c.After == "unmodeled open");
+        Assert.Contains(result.Changes, c => c.What == "conflict" && c.Before == "missing resolved" && c.After is null);
+    }
+
+    [Fact]
+    public void Given_an_operator_resolution_when_its_conflict_no_longer_arises_then_it_is_skipped()
+    {
+        var order = new Scenario(SamplePolicies.Order, "order-8");
+        order.Given(order.Signal("crm", "journey", "browsing", "c1", 0), order.Signal("erp", "journey", "purchased", "x1", 0), TickAt(400));
+        order.Given(new ResolveConflict(order.Conflict(ConflictKinds.Disagreement).ConflictId, Resolutions.Accepted, "fine", "ann", null, At(500), 1));
+        var lenient = SamplePolicies.Order with { GraceSeconds = 3600 };
+
+        var result = WhatIfReplay.Run(order.History, lenient, 2, At(600));
+
+        Assert.Equal(HealthStates.Diverging, result.State.Health);
+        Assert.Contains(result.Changes, c => c.What == "conflict" && c.Before == "disagreement resolved" && c.After is null);
+    }
+}
