@@ -1,0 +1,154 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Reconciler.Store;
+
+public sealed partial class EventStore
+{
+    private const string EventColumns = """
+        e.position, e.stream_id, s.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
+        """;
+
+    /// <summary>A stream's events from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (inclusive), optionally only those recorded at or before <paramref name="untilTime"/>.</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
+        string streamId, long fromVersion = 1, long toVersion = long.MaxValue, DateTimeOffset? untilTime = null, CancellationToken ct = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await ReadStreamAsync(connection, null, streamId, fromVersion, toVersion, untilTime, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Same as the other overload, inside the caller's transaction (to load state after <see cref="LockStreamAsync"/>).</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string streamId, long fromVersion = 1, long toVersion = long.MaxValue, DateTimeOffset? untilTime = null, CancellationToken ct = default)
+    {
+        const string Sql = $"""
+            SELECT {EventColumns}
+            FROM events e JOIN streams s ON s.stream_id = e.stream_id
+            WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3 AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
+            ORDER BY e.version
+            """;
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromVersion });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toVersion });
+        command.Parameters.Add(new NpgsqlParameter { Value = untilTime is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await ReadEventsAsync(command, ct).ConfigureAwait(false);
+    }
+
+    public async Task<StreamInfo?> GetStreamAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await GetStreamAsync(connection, null, streamId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<StreamInfo?> GetStreamAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string streamId, CancellationToken ct = default)
+    {
+        const string Sql = "SELECT stream_id, operation_type, version, created_at, updated_at FROM streams WHERE stream_id = $1";
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadStreamInfo(reader) : null;
+    }
+
+    private static StreamInfo ReadStreamInfo(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4));
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> committed events after <paramref name="after"/>, in commit-safe
+    /// order (transaction id, position), optionally only of the given event types. Only transactions
+    /// older than every running one are read, so an event that took its position early and committed
+    /// late is read after the cursor has passed its position, never skipped. When the page is not
+    /// full, <see cref="FeedPage.Next"/> moves up to the safe point even if nothing matched.
+    /// </summary>
+    public async Task<FeedPage> ReadAllAsync(FeedCursor after, int limit, IReadOnlyCollection<string>? types = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        const string SafePoint = "SELECT pg_snapshot_xmin(pg_current_snapshot())";
+        const string Sql = $"""
+            SELECT {EventColumns}
+            FROM events e JOIN streams s ON s.stream_id = e.stream_id
+            WHERE (e.transaction_id, e.position) > ($1, $2)
+              AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND ($4::text[] IS NULL OR e.type = ANY($4))
+            ORDER BY e.transaction_id, e.position
+            LIMIT $3
+            """;
+        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        // The safe point is taken first: the events statement's own snapshot is at least as late, so
+        // everything below it has been read when the page is not full.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SafePoint));
+        var read = new NpgsqlBatchCommand(Sql);
+        read.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
+        read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        read.Parameters.Add(new NpgsqlParameter { Value = types is null ? DBNull.Value : types.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(read);
+
+        await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        var safe = reader.GetFieldValue<ulong>(0);
+        await reader.NextResultAsync(ct).ConfigureAwait(false);
+        var events = new List<RecordedEvent>(Math.Min(limit, 1024));
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            events.Add(ReadEvent(reader));
+        }
+        var next = events.Count > 0 ? events[^1].Cursor : after;
+        if (events.Count < limit && new FeedCursor(safe, 0) > next)
+        {
+            next = new FeedCursor(safe, 0);
+        }
+        return new FeedPage(events, next);
+    }
+
+    /// <summary>The cursor of "only new events from now on": the current safe point.</summary>
+    public async Task<FeedCursor> GetEndCursorAsync(CancellationToken ct = default)
+    {
+        await using var command = DataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())");
+        return new FeedCursor((ulong)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!, 0);
+    }
+
+    /// <summary>The safe point and the oldest open writing transaction of the cluster, which holds the feed back.</summary>
+    public async Task<FeedHealth> GetFeedHealthAsync(CancellationToken ct = default)
+    {
+        const string Sql = """
+            SELECT pg_snapshot_xmin(pg_current_snapshot()), pg_snapshot_xmax(pg_current_snapshot()), o.age, o.pid
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (
+                SELECT now() - xact_start AS age, pid FROM pg_stat_activity
+                WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 1) o ON true
+            """;
+        await using var command = DataSource.CreateCommand(Sql);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return new FeedHealth(
+            reader.GetFieldValue<ulong>(0),
+            reader.GetFieldValue<ulong>(1),
+            reader.IsDBNull(2) ? null : reader.GetFieldValue<TimeSpan>(2),
+            reader.IsDBNull(3) ? null : reader.GetInt32(3));
+    }
+
+    private static async Task<IReadOnlyList<RecordedEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var events = new List<RecordedEvent>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            events.Add(ReadEvent(reader));
+        }
+        return events;
+    }
+
+    private static RecordedEvent ReadEvent(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetInt64(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetFieldValue<DateTimeOffset>(7),
+        reader.GetFieldValue<ulong>(8));
+}

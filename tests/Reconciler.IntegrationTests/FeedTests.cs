@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Reconciler.Store;
+
+namespace Reconciler.IntegrationTests;
+
+/// <summary>ReadAllAsync: every committed event exactly once, in commit-safe order, even when commits come out of position order.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private EventStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await postgres.CreateDatabaseAsync(nameof(FeedTests));
+        _store = new EventStore(_db.DataSource);
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task Given_an_early_position_committed_late_when_reading_then_the_feed_waits_for_it_and_skips_nothing()
+    {
+        var start = await _store.GetEndCursorAsync();
+        await using var slow = await _db.DataSource.OpenConnectionAsync();
+        await using var slowTx = await slow.BeginTransactionAsync();
+        var early = await _store.AppendAsync(slow, slowTx, "op-slow", "order", ExpectedVersion.NoStream, AppendTests.Events(1));
+        var late = await _store.AppendAsync("op-fast", "order", ExpectedVersion.NoStream, AppendTests.Events(1));
+        Assert.True(early.FirstPosition < late.FirstPosition);
+
+        var whileOpen = await _store.ReadAllAsync(start, 100);
+        var health = await _store.GetFeedHealthAsync();
+        await slowTx.CommitAsync();
+        var afterCommit = await _store.ReadAllAsync(whileOpen.Next, 100);
+
+        Assert.Empty(whileOpen.Events);
+        Assert.NotNull(health.OldestTransactionAge);
+        Assert.Equal([early.FirstPosition, late.FirstPosition], afterCommit.Events.Select(e => e.Position));
+        Assert.Empty((await _store.ReadAllAsync(afterCommit.Next, 100)).Events);
+    }
+
+    [Fact]
+    public async Task Given_the_end_cursor_when_reading_then_only_newer_events_come_and_types_filter()
+    {
+        await _store.AppendAsync("op-old", "order", ExpectedVersion.Any, AppendTests.Events(3));
+        var end = await _store.GetEndCursorAsync();
+        await _store.AppendAsync("op-new", "order", ExpectedVersion.Any, AppendTests.Events(2, "OutcomeDeclared"));
+        await _store.AppendAsync("op-new", "order", ExpectedVersion.Any, AppendTests.Events(2, "SignalReceived"));
+
+        var all = await _store.ReadAllAsync(end, 100);
+        var outcomes = await _store.ReadAllAsync(end, 100, ["OutcomeDeclared", "ConflictOpened"]);
+        var paged = await _store.ReadAllAsync(end, 3);
+
+        Assert.Equal(4, all.Events.Count);
+        Assert.All(all.Events, e => Assert.Equal("op-new", e.StreamId));
+        Assert.Equal(2, outcomes.Events.Count);
+        Assert.All(outcomes.Events, e => Assert.Equal("OutcomeDeclared", e.Type));
+        Assert.True(outcomes.Next >= all.Events[^1].Cursor, "a page that is not full moves the cursor to the safe point");
+        Assert.Equal(3, paged.Events.Count);
+        Assert.Equal(paged.Events[^1].Cursor, paged.Next);
+    }
+
+    [Fact]
+    public void Given_a_cursor_when_encoded_then_it_decodes_to_itself_and_garbage_is_refused()
+    {
+        var cursor = new FeedCursor(123_456_789_012UL, 987_654_321L);
+
+        Assert.True(FeedCursor.TryDecode(cursor.Encode(), out var decoded));
+        Assert.Equal(cursor, decoded);
+        Assert.Equal(22, cursor.Encode().Length);
+        Assert.True(FeedCursor.TryDecode(FeedCursor.Start.Encode(), out var start) && start == FeedCursor.Start);
+        Assert.False(FeedCursor.TryDecode("end", out _));
+        Assert.False(FeedCursor.TryDecode("", out _));
+        Assert.False(FeedCursor.TryDecode("!!!!!!!!!!!!!!!!!!!!!!", out _));
+        Assert.False(FeedCursor.TryDecode(null, out _));
+    }
+
+    [Fact]
+    public async Task Given_8_writers_some_committing_late_when_a_reader_walks_the_feed_then_it_sees_every_committed_event_once_in_order()
+    {
+        const int Writers = 8, TransactionsPerWriter = 40;
+        var start = await _store.GetEndCursorAsync();
+        var committed = new ConcurrentBag<long>();
+        var rolledBack = new ConcurrentBag<long>();
+        using var writersDone = new CancellationTokenSource();
+
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            var stream = $"op-feed-{w}";
+            var version = 0L;
+            for (var t = 0; t < TransactionsPerWriter; t++)
+            {
+                await using var connection = await _db.DataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                var result = await _store.AppendAsync(connection, transaction, stream, "order", ExpectedVersion.Exactly(version), AppendTests.Events(random.Next(1, 4)));
+                // Half the writers hold their positions open for a while before committing.
+                if (w % 2 == 0)
+                {
+                    await Task.Delay(random.Next(0, 25));
+                }
+                if (t % 10 == 9)
+                {
+                    await transaction.RollbackAsync();
+                    foreach (var p in result.Positions)
+                    {
+                        rolledBack.Add(p);
+                    }
+                    continue;
+                }
+                await transaction.CommitAsync();
+                version = result.NextVersion;
+                foreach (var p in result.Positions)
+                {
+                    committed.Add(p);
+                }
+            }
+        })).ToArray();
+        var allWritten = Task.WhenAll(writers).ContinueWith(_ => writersDone.Cancel(), TaskScheduler.Default);
+
+        var seen = new List<RecordedEvent>();
+        var cursor = start;
+        var outOfPositionOrder = 0;
+        while (true)
+        {
+            var finished = writersDone.IsCancellationRequested;
+            var page = await _store.ReadAllAsync(cursor, 7);
+            foreach (var e in page.Events)
+            {
+                Assert.True(e.Cursor > cursor, $"event {e.Position} at {e.Cursor} appeared behind the cursor {cursor}");
+                if (seen.Count > 0 && e.Position < seen[^1].Position)
+                {
+                    outOfPositionOrder++;
+                }
+                seen.Add(e);
+                cursor = e.Cursor;
+            }
+            Assert.True(page.Next >= cursor);
+            cursor = page.Next;
+            if (finished && page.Events.Count == 0)
+            {
+                break;
+            }
+            if (page.Events.Count == 0)
+            {
+                await Task.Delay(2);
+            }
+        }
+        await allWritten;
+
+        var positions = seen.Select(e => e.Position).ToList();
+        Assert.Equal(positions.Count, positions.Distinct().Count());
+        Assert.Equal(committed.Order(), positions.Order());
+        Assert.Empty(positions.Intersect(rolledBack));
+        Assert.True(outOfPositionOrder > 0, "the test should exercise commits out of position order");
+    }
+}
