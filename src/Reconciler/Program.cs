@@ -1,1 +1,15 @@
-Console.WriteLine("reconciler");
+using System.CommandLine;
+using Reconciler.Cli;
+
+var root = new RootCommand("Reconciler: an event-sourced reconciliation engine — signals in, agreed truth and conflicts out")
+{
+    ServeCommand.Create(),
+    MigrateCommand.Create(),
+    BenchCommand.Create(),
+    ReplayCommand.Create(),
+    ConflictsCommand.Create(),
+    KeysCommand.Create(),
+    PoliciesCommand.Create(),
+    DemoCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using Reconciler.Auth;
+using Reconciler.Core.Events;
+using Reconciler.Feed;
+using Reconciler.Store;
+
+namespace Reconciler.Api;
+
+/// <summary>
+/// <c>GET /v1/feed</c>: events in commit order after an opaque cursor, long-polling when there are none;
+/// <c>GET /v1/feed/stream</c> (<see cref="FeedStreamApi"/>) is the same as server-sent events.
+/// </summary>
+public static class FeedApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public const int MaxWaitSeconds = 60;
+
+    public sealed record FeedItem(
+        string EventId, long Position, string Cursor, string OperationId, string OperationType, long Version, string Type, DateTimeOffset Time, JsonElement Data);
+
+    public sealed record FeedResponse(IReadOnlyList<FeedItem> Items, string Next);
+
+    public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/feed", GetFeed).RequireRole(Roles.Readers);
+        app.MapGet("/v1/feed/stream", FeedStreamApi.StreamAsync).RequireRole(Roles.Readers);
+        return app;
+    }
+
+    private static async Task<IResult> GetFeed(
+        string? after, string? types, int? limit, double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
+    {
+        var (cursor, cursorProblem) = await ParseCursorAsync(after, "after", store, ct);
+        if (cursorProblem is not null)
+        {
+            return cursorProblem;
+        }
+        var (typeList, typesProblem) = ParseTypes(types);
+        if (typesProblem is not null)
+        {
+            return typesProblem;
+        }
+        if (limit is < 1 or > MaxLimit)
+        {
+            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).");
+        }
+        if (waitSeconds is < 0 or > MaxWaitSeconds || waitSeconds is double w && double.IsNaN(w))
+        {
+            return Problems.BadRequest("invalid-wait", $"waitSeconds must be 0..{MaxWaitSeconds}; leave it out to answer at once.");
+        }
+        var page = await reader.ReadAsync(cursor, limit ?? DefaultLimit, typeList, TimeSpan.FromSeconds(waitSeconds ?? 0), ct);
+        return TypedResults.Ok(new FeedResponse(page.Events.Select(ToItem).ToList(), page.Next.Encode()));
+    }
+
+    /// <summary>No cursor = from the start; <c>end</c> = only events committed from now on; else a cursor from an earlier page.</summary>
+    public static async Task<(FeedCursor Cursor, IResult? Problem)> ParseCursorAsync(string? text, string name, EventStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return (FeedCursor.Start, null);
+        }
+        if (text == "end")
+        {
+            return (await store.GetEndCursorAsync(ct), null);
+        }
+        return FeedCursor.TryDecode(text, out var cursor)
+            ? (cursor, null)
+            : (default, Problems.BadRequest("invalid-cursor",
+                $"{name} must be a 'next' or item 'cursor' value from an earlier answer, 'end' for only new events, or left out to start from the beginning."));
+    }
+
+    /// <summary>A comma-separated list of event type names; null = every type.</summary>
+    public static (IReadOnlyCollection<string>? Types, IResult? Problem) ParseTypes(string? types)
+    {
+        if (string.IsNullOrWhiteSpace(types))
+        {
+            return (null, null);
+        }
+        var names = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = names.Where(n => !EventCodec.TypeNames.Contains(n)).ToList();
+        if (unknown.Count > 0)
+        {
+            return (null, Problems.BadRequest("unknown-event-type",
+                $"Unknown event type(s) {string.Join(", ", unknown)}; use any of {string.Join(", ", EventCodec.TypeNames.Order(StringComparer.Ordinal))}."));
+        }
+        return (names, null);
+    }
+
+    public static FeedItem ToItem(RecordedEvent e)
+    {
+        using var data = JsonDocument.Parse(e.Data);
+        // Engine time, as in the operation's history; the row's commit-time clock only as a fallback.
+        var time = data.RootElement.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var t) ? t : e.RecordedAt;
+        return new FeedItem(EventIdOf(e.Position), e.Position, e.Cursor.Encode(), e.StreamId, e.OperationType, e.Version, e.Type, time, data.RootElement.Clone());
+    }
+
+    /// <summary>Stable for dedupe: a position is never reused.</summary>
+    public static string EventIdOf(long position) => "evt-" + position.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using Npgsql;
+using Reconciler.Store;
+
+namespace Reconciler.Api;
+
+public static class HealthApi
+{
+    public sealed record Health(string Status, string Database, double? OldestTransactionAgeSeconds, string? Problem, FeedLag? Feed = null);
+
+    /// <summary>
+    /// How far the feed's safe point trails the writers: transactions started but not yet readable, and the
+    /// age of the oldest open one (which holds it back). <c>Listener</c>: the LISTEN connection that wakes long polls.
+    /// </summary>
+    public sealed record FeedLag(long LagTransactions, double LagSeconds, string SafePoint, string Listener);
+
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", CheckAsync);
+        return app;
+    }
+
+    /// <summary>No authentication: load balancers and orchestrators call it. 503 when the database does not answer.</summary>
+    private static async Task<IResult> CheckAsync(EventStore store, Feed.FeedNotifier notifier, CancellationToken ct)
+    {
+        try
+        {
+            var feed = await store.GetFeedHealthAsync(ct);
+            var lag = new FeedLag(
+                (long)(feed.NextTransactionId - feed.SafeTransactionId), feed.OldestTransactionAge?.TotalSeconds ?? 0,
+                new FeedCursor(feed.SafeTransactionId, 0).Encode(), notifier.IsListening ? "listening" : "reconnecting");
+            return TypedResults.Ok(new Health("ok", "ok", feed.OldestTransactionAge?.TotalSeconds, null, lag));
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return TypedResults.Json(new Health("unavailable", "unreachable", null, e.Message), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using Reconciler.Auth;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Roles = Reconciler.Auth.Roles;
+using Reconciler.Core.Views;
+using Reconciler.Store;
+using Reconciler.Views;
+
+namespace Reconciler.Api;
+
+public static class OperationsApi
+{
+    public sealed record StreamEvent(long Position, long Version, string Type, DateTimeOffset Time, int PolicyVersion, JsonElement Data, JsonElement? Metadata);
+
+    public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
+    {
+        var operations = app.MapGroup("/v1/operations").RequireRole(Roles.Readers);
+        operations.MapGet("/{id}", GetOperation);
+        operations.MapGet("/{id}/events", GetEvents);
+        operations.MapGet("", OperationList.ListAsync);
+        return app;
+    }
+
+    private static async Task<IResult> GetOperation(string id, string? at, long? version, NpgsqlDataSource dataSource, EventStore store, CancellationToken ct)
+    {
+        if (at is null && version is null)
+        {
+            var state = await LoadSnapshotAsync(dataSource, id, ct);
+            return state is null ? Unknown(id) : TypedResults.Ok(TruthView.From(id, state));
+        }
+        if (at is not null && version is not null)
+        {
+            return Problems.BadRequest("invalid-query", "Ask for the truth either ?at=<time> or ?version=N, not both.");
+        }
+        DateTimeOffset? until = null;
+        if (at is not null)
+        {
+            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+            {
+                return Problems.BadRequest("invalid-query", $"at='{at}' is not an ISO-8601 time such as 2026-11-21T10:00:03Z.");
+            }
+            until = time;
+        }
+        if (version is < 1)
+        {
+            return Problems.BadRequest("invalid-query", "version counts events from 1.");
+        }
+        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, null, ct);
+        if (recorded.Count == 0)
+        {
+            return Unknown(id);
+        }
+        if (version is { } wanted && recorded[^1].Version < wanted)
+        {
+            return Problems.NotFound("unknown-version", $"Operation '{id}' has {recorded[^1].Version} events; ask for version 1..{recorded[^1].Version}.");
+        }
+        // Time travel uses engine time (each event's At): the truth as the engine knew it then.
+        var events = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).TakeWhile(e => until is null || e.At <= until).ToList();
+        if (events.Count == 0)
+        {
+            return Problems.NotFound("not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {EventCodec.Deserialize(recorded[0].Type, recorded[0].Data).At:O}.");
+        }
+        return TypedResults.Ok(TruthView.From(id, OperationDecider.Fold(events)));
+    }
+
+    private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)
+    {
+        var recorded = await store.ReadStreamAsync(id, fromVersion ?? 1, long.MaxValue, null, ct);
+        if (recorded.Count == 0 && await store.GetStreamAsync(id, ct) is null)
+        {
+            return Unknown(id);
+        }
+        return TypedResults.Ok(recorded.Select(ToStreamEvent).ToList());
+    }
+
+    public static StreamEvent ToStreamEvent(RecordedEvent e)
+    {
+        var decoded = EventCodec.Deserialize(e.Type, e.Data);
+        using var data = JsonDocument.Parse(e.Data);
+        using var metadata = e.Metadata is null ? null : JsonDocument.Parse(e.Metadata);
+        return new StreamEvent(e.Position, e.Version, e.Type, decoded.At, decoded.PolicyVersion, data.RootElement.Clone(), metadata?.RootElement.Clone());
+    }
+
+    public static async Task<OperationState?> LoadSnapshotAsync(NpgsqlDataSource dataSource, string id, CancellationToken ct)
+    {
+        const string sql = "SELECT snapshot::text FROM operations WHERE operation_id = $1";
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
+        return await command.ExecuteScalarAsync(ct) is string json ? OperationStateJson.Deserialize(json) : null;
+    }
+
+    private static IResult Unknown(string id) =>
+        Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
+}

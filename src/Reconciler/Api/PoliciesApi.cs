@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Reconciler.Auth;
+using Reconciler.Core.Policies;
+using Reconciler.Policies;
+
+namespace Reconciler.Api;
+
+public static class PoliciesApi
+{
+    public sealed record StoredPolicy(string OperationType, int Version);
+
+    public static IEndpointRouteBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/policies/{operationType}", PutPolicy).RequireRole([Roles.Admin]);
+        app.MapGet("/v1/policies/{operationType}", GetPolicy).RequireRole(Roles.Any);
+        return app;
+    }
+
+    private static async Task<IResult> PutPolicy(string operationType, HttpRequest request, PolicyRepository policies, CancellationToken ct)
+    {
+        var body = await RequestJson.ReadObjectAsync(request, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var json = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
+        // What GET returns may be PUT back as it is.
+        json.Remove("version");
+        json.Remove("createdAt");
+        if (json["operationType"] is null)
+        {
+            json["operationType"] = operationType;
+        }
+        else if (json["operationType"] is JsonValue value && value.TryGetValue(out string? named) && named != operationType)
+        {
+            return Invalid([new PolicyProblem("operationType", $"'{named}' differs from the path's '{operationType}'; make them equal or leave the field out.")]);
+        }
+        var read = PolicyReader.Read(json.ToJsonString());
+        if (!read.IsValid)
+        {
+            return Invalid(read.Problems);
+        }
+        var (version, created) = await policies.PutAsync(read.Policy!, RoleFilter.CallerOf(request.HttpContext).Identity, ct);
+        var stored = new StoredPolicy(operationType, version);
+        return created
+            ? TypedResults.Created($"/v1/policies/{Uri.EscapeDataString(operationType)}?version={version}", stored)
+            : TypedResults.Ok(stored);
+    }
+
+    private static async Task<IResult> GetPolicy(string operationType, int? version, PolicyRepository policies, CancellationToken ct)
+    {
+        var stored = await policies.GetAsync(operationType, version, ct);
+        if (stored is null)
+        {
+            return Problems.NotFound(
+                version is null ? "unknown-operation-type" : "unknown-policy-version",
+                version is null
+                    ? $"No policy exists for operation type '{operationType}'; create one with PUT /v1/policies/{operationType}."
+                    : $"Operation type '{operationType}' has no policy version {version}.");
+        }
+        var json = JsonNode.Parse(stored.Body)!.AsObject();
+        json["version"] = stored.Version;
+        json["createdAt"] = stored.CreatedAt;
+        return TypedResults.Text(json.ToJsonString(), "application/json");
+    }
+
+    private static IResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
+        Problems.Result(
+            StatusCodes.Status422UnprocessableEntity,
+            "invalid-policy",
+            "The policy is not valid",
+            $"{problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}")),
+            new Dictionary<string, object?> { ["errors"] = problems.Select(p => new { path = p.Path, message = p.Message }).ToArray() });
+}

@@ -1,0 +1,70 @@
+using Npgsql;
+using NpgsqlTypes;
+using Reconciler.Auth;
+
+namespace Reconciler.Api;
+
+/// <summary>
+/// <c>GET /v1/reports/disagreements?from=&amp;to=</c>: which pairs of systems disagree most, and how long
+/// until they agree. A conflict among three sources counts for each of its pairs; one with fewer than two
+/// sources is its own group (<c>sources</c> of length 0 or 1). Time to agreement: resolved − opened, of resolved ones.
+/// </summary>
+public static class ReportsApi
+{
+    public sealed record AgreementTimes(double? P50, double? P95, double? Max);
+
+    public sealed record DisagreementGroup(IReadOnlyList<string> Sources, string Kind, long Count, long Open, long Resolved, AgreementTimes TimeToAgreementSeconds);
+
+    public sealed record DisagreementReport(DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DisagreementGroup> Groups);
+
+    private const string Sql = """
+        WITH c AS (
+            SELECT kind, status, sources, extract(epoch FROM resolved_at - opened_at)::float8 AS seconds
+            FROM conflicts
+            WHERE ($1::timestamptz IS NULL OR opened_at >= $1) AND ($2::timestamptz IS NULL OR opened_at < $2)
+        ), grouped AS (
+            SELECT ARRAY[a, b] AS pair, c.kind, c.status, c.seconds
+            FROM c, unnest(c.sources) AS a, unnest(c.sources) AS b
+            WHERE a < b
+            UNION ALL
+            SELECT c.sources, c.kind, c.status, c.seconds FROM c WHERE cardinality(c.sources) < 2
+        )
+        SELECT pair, kind, count(*), count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'resolved'),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE status = 'resolved'),
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE status = 'resolved'),
+               max(seconds) FILTER (WHERE status = 'resolved')
+        FROM grouped
+        GROUP BY pair, kind
+        ORDER BY count(*) DESC, pair, kind
+        """;
+
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/reports/disagreements", DisagreementsAsync).RequireRole(Roles.Readers);
+        return app;
+    }
+
+    private static async Task<IResult> DisagreementsAsync(string? from, string? to, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var (fromTime, fromProblem) = ConflictsApi.ParseTime(from, "from");
+        var (toTime, toProblem) = ConflictsApi.ParseTime(to, "to");
+        if ((fromProblem ?? toProblem) is { } problem)
+        {
+            return problem;
+        }
+        await using var command = dataSource.CreateCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = fromTime is { } f ? f.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = toTime is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var groups = new List<DisagreementGroup>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            groups.Add(new DisagreementGroup(
+                reader.GetFieldValue<string[]>(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
+                new AgreementTimes(Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7))));
+        }
+        return TypedResults.Ok(new DisagreementReport(fromTime, toTime, groups));
+    }
+
+    private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+}

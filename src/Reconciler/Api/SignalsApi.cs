@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Reconciler.Auth;
+using Reconciler.Ingest;
+using Reconciler.Operations;
+
+namespace Reconciler.Api;
+
+public static class SignalsApi
+{
+    public const int MaxBodyBytes = 8 * 1024 * 1024;
+
+    public sealed record SignalsResponse(IReadOnlyList<SignalResult> Results);
+
+    public static IEndpointRouteBuilder MapSignalsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/signals", PostSignals).RequireRole([Roles.Source, Roles.Admin]);
+        return app;
+    }
+
+    private static async Task<IResult> PostSignals(HttpRequest request, IngestPipeline ingest, CancellationToken ct)
+    {
+        var body = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct);
+        if (body is null)
+        {
+            return TooLarge($"The body may be at most {MaxBodyBytes} bytes (8 MiB); split the batch.");
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            var count = SignalBatchParser.CountItems(document.RootElement);
+            if (count > SignalBatchParser.MaxSignals)
+            {
+                return TooLarge($"A request may carry at most {SignalBatchParser.MaxSignals} signals; this one has {count}.");
+            }
+            var (batch, errors) = SignalBatchParser.Parse(document.RootElement);
+            if (batch is null)
+            {
+                return Problems.BadRequest(
+                    "invalid-signal",
+                    string.Join("; ", errors.Take(10).Select(e => $"signals[{e.Index}].{e.Field} {e.Message}")) + (errors.Count > 10 ? $"; and {errors.Count - 10} more" : ""),
+                    new Dictionary<string, object?> { ["errors"] = errors });
+            }
+            var caller = RoleFilter.CallerOf(request.HttpContext);
+            var source = SourceOf(caller, batch, out var refusal);
+            if (source is null)
+            {
+                return refusal!;
+            }
+            try
+            {
+                return TypedResults.Ok(new SignalsResponse(await ingest.IngestAsync(source, batch.Signals, ct)));
+            }
+            catch (StoreUnavailableException e)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problems.Result(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Try again", e.Message);
+            }
+        }
+    }
+
+    /// <summary>The source the signals are judged as: always the key's; a body <c>source</c> that differs is refused.</summary>
+    private static string? SourceOf(Caller caller, SignalBatch batch, out IResult? refusal)
+    {
+        refusal = null;
+        if (caller.Role == Roles.Source)
+        {
+            var other = batch.BodySources.Select((s, i) => (Source: s, Index: i)).FirstOrDefault(x => x.Source is not null && x.Source != caller.Source);
+            if (other.Source is not null)
+            {
+                refusal = Problems.Result(StatusCodes.Status403Forbidden, "source-mismatch", "The body names another source",
+                    $"signals[{other.Index}].source is '{other.Source}' but this key sends as '{caller.Source}'; drop the field or use that source's key.");
+                return null;
+            }
+            return caller.Source;
+        }
+        // An admin may send on a source's behalf, naming it in every signal.
+        var named = batch.BodySources.Distinct().ToList();
+        if (named is [{ } single])
+        {
+            return single;
+        }
+        refusal = Problems.BadRequest("source-required",
+            "An admin key sends signals only when every signal names the same 'source'; sources normally use their own key (role 'source').");
+        return null;
+    }
+
+    private static IResult TooLarge(string detail) =>
+        Problems.Result(StatusCodes.Status413PayloadTooLarge, "batch-too-large", "The batch is too large", detail,
+            new Dictionary<string, object?> { ["maxSignals"] = SignalBatchParser.MaxSignals, ["maxBytes"] = MaxBodyBytes });
+}

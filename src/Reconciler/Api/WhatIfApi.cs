@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Reconciler.Auth;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Roles = Reconciler.Auth.Roles;
+using Reconciler.Core.Policies;
+using Reconciler.Core.WhatIf;
+using Reconciler.Store;
+using Reconciler.Views;
+
+namespace Reconciler.Api;
+
+/// <summary>
+/// <c>POST /v1/operations/{id}/what-if</c>: the operation's signals (and the operator resolutions that
+/// still apply) re-judged under a candidate policy, nothing stored; <c>changes</c> compares with today's truth.
+/// </summary>
+public static class WhatIfApi
+{
+    /// <summary>The policy version the candidate is judged as: it is not stored, so it has none.</summary>
+    public const int CandidateVersion = 0;
+
+    public sealed record WhatIfResponse(
+        string OperationId, TruthView Truth, IReadOnlyList<ConflictView> Conflicts, string Outcome, string CurrentOutcome,
+        IReadOnlyList<WhatIfChange> Changes, int EventCount);
+
+    public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync).RequireRole(Roles.Readers);
+        return app;
+    }
+
+    private static async Task<IResult> WhatIfAsync(string id, HttpRequest request, EventStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var body = await RequestJson.ReadObjectAsync(request, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var recorded = await store.ReadStreamAsync(id, 1, long.MaxValue, null, ct);
+        if (recorded.Count == 0)
+        {
+            return Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
+        }
+        var operationType = recorded[0].OperationType;
+        var json = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
+        // A policy as GET /v1/policies returns it may be posted as it is.
+        json.Remove("version");
+        json.Remove("createdAt");
+        if (json["operationType"] is null)
+        {
+            json["operationType"] = operationType;
+        }
+        else if (json["operationType"] is JsonValue value && value.TryGetValue(out string? named) && named != operationType)
+        {
+            return Invalid([new PolicyProblem("operationType", $"'{named}' differs from the operation's type '{operationType}'; make them equal or leave the field out.")]);
+        }
+        var read = PolicyReader.Read(json.ToJsonString());
+        if (!read.IsValid)
+        {
+            return Invalid(read.Problems);
+        }
+        var history = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).ToList();
+        var result = WhatIfReplay.Run(history, read.Policy!, CandidateVersion, clock.GetUtcNow());
+        var today = OperationDecider.Fold(history);
+        var conflicts = result.State.Conflicts.Values
+            .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
+            .Select(c => ConflictView.From(c, id, operationType))
+            .ToList();
+        return TypedResults.Ok(new WhatIfResponse(
+            id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count));
+    }
+
+    private static IResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
+        Problems.Result(
+            StatusCodes.Status422UnprocessableEntity,
+            "invalid-policy",
+            "The policy is not valid",
+            $"{problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}")),
+            new Dictionary<string, object?> { ["errors"] = problems.Select(p => new { path = p.Path, message = p.Message }).ToArray() });
+}

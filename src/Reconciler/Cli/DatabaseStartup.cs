@@ -1,0 +1,73 @@
+using Npgsql;
+using Reconciler.Store;
+
+namespace Reconciler.Cli;
+
+/// <summary>
+/// Where the product's database is: the connection string given (or RECONCILER_CONNECTION), else a private
+/// PostgreSQL in the data folder. Migrations are applied either way. Disposing stops the private server.
+/// </summary>
+public sealed class DatabaseStartup : IAsyncDisposable
+{
+    public const string ConnectionVariable = "RECONCILER_CONNECTION";
+    public const string DefaultDataDir = ".reconciler/pg";
+
+    private readonly EmbeddedPostgres? _embedded;
+
+    private DatabaseStartup(NpgsqlDataSource dataSource, EmbeddedPostgres? embedded, string description)
+    {
+        DataSource = dataSource;
+        _embedded = embedded;
+        Description = description;
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+    public string Description { get; }
+
+    public static async Task<DatabaseStartup> StartAsync(string? connection, string dataDir, TextWriter output, CancellationToken ct)
+    {
+        connection ??= Environment.GetEnvironmentVariable(ConnectionVariable);
+        EmbeddedPostgres? embedded = null;
+        string description;
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            output.WriteLine($"Starting the embedded PostgreSQL in {Path.GetFullPath(dataDir)} …");
+            embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Folder = dataDir }, ct);
+            connection = embedded.ConnectionString;
+            description = $"embedded PostgreSQL in {embedded.DataDirectory} (port {embedded.Port})";
+        }
+        else
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connection);
+            description = $"PostgreSQL at {builder.Host}:{builder.Port}/{builder.Database}";
+        }
+        var dataSource = StoreDataSource.Create(connection);
+        try
+        {
+            var applied = await new Migrator(dataSource).MigrateAsync(ct);
+            if (applied.Count > 0)
+            {
+                output.WriteLine($"Applied migrations: {string.Join(", ", applied)}");
+            }
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+            throw;
+        }
+        return new DatabaseStartup(dataSource, embedded, description);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (_embedded is not null)
+        {
+            await _embedded.DisposeAsync();
+        }
+    }
+}

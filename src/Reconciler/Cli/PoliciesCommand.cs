@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Reconciler.Cli;
+
+/// <summary><c>reconciler policies put &lt;file&gt;</c>: validates a JSON or YAML policy locally and PUTs it to the running server.</summary>
+public static class PoliciesCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The policy: a .json file, or .yaml/.yml in the same shape" };
+        var put = new Command("put", "Validate a policy file (JSON or YAML) and store it as the next version of its operation type. Calls the running server's HTTP API (PUT /v1/policies/{operationType}; admin key; --server, --key).")
+        {
+            file, ServerClient.Server, ServerClient.Key,
+        };
+        put.SetAction((result, ct) => ServerClient.RunAsync("policies put", () =>
+            PutAsync(result.GetValue(ServerClient.Server)!, result.GetValue(ServerClient.Key), Console.Out, result.GetValue(file)!, ct)));
+        return new Command("policies", "Manage truth policies on a running server (HTTP API)") { put };
+    }
+
+    public static async Task PutAsync(string server, string? key, TextWriter output, string file, CancellationToken ct)
+    {
+        var json = PolicyFile.ReadAsJson(file);
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var operationType = document.RootElement.GetProperty("operationType").GetString()!;
+        using var client = new ServerClient(server, key);
+        var stored = await client.SendJsonAsync(HttpMethod.Put, $"/v1/policies/{Uri.EscapeDataString(operationType)}", json, ct);
+        await output.WriteLineAsync($"Stored policy '{operationType}' version {ServerClient.Text(stored, "version")}.");
+    }
+}

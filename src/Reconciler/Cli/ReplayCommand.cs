@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Reconciler.Cli;
+
+/// <summary>
+/// <c>reconciler replay &lt;operationId&gt;</c>: the operation's timeline (time, source, signal, decision) and its truth at
+/// that point, read from a running server (GET /v1/operations/{id}[?at|version] and /events; POST /what-if).
+/// </summary>
+public static class ReplayCommand
+{
+    public sealed record Request(string OperationId, DateTimeOffset? At, long? Version, string? WhatIfPolicyFile, bool Json);
+
+    public static Command Create()
+    {
+        var operationId = new Argument<string>("operationId") { Description = "The operation to replay" };
+        var at = new Option<DateTimeOffset?>("--at") { Description = "Show the truth as it stood at this time (ISO-8601)" };
+        var version = new Option<long?>("--version") { Description = "Show the truth as it stood after this stream version" };
+        var whatIf = new Option<string?>("--what-if") { Description = "A candidate policy file (JSON or YAML): re-judge the history under it, nothing stored" };
+        var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of tables" };
+        var command = new Command("replay", "Show an operation's timeline and its agreed truth at a point in time, optionally under a candidate policy. Calls the running server's HTTP API (--server, --key).")
+        {
+            operationId, at, version, whatIf, json, ServerClient.Server, ServerClient.Key,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(at) is not null && result.GetValue(version) is not null)
+            {
+                result.AddError("Give --at or --version, not both.");
+            }
+        });
+        command.SetAction((result, ct) => ServerClient.RunAsync("replay", () => RunAsync(
+            result.GetValue(ServerClient.Server)!, result.GetValue(ServerClient.Key), Console.Out,
+            new Request(result.GetValue(operationId)!, result.GetValue(at), result.GetValue(version), result.GetValue(whatIf), result.GetValue(json)), ct)));
+        return command;
+    }
+
+    public static async Task RunAsync(string server, string? key, TextWriter output, Request request, CancellationToken ct)
+    {
+        using var client = new ServerClient(server, key);
+        var id = Uri.EscapeDataString(request.OperationId);
+        var query = request.At is { } at ? $"?at={Uri.EscapeDataString(at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))}"
+            : request.Version is { } v ? $"?version={v}" : "";
+        var truth = await client.GetJsonAsync($"/v1/operations/{id}{query}", ct);
+        var events = await client.GetJsonAsync($"/v1/operations/{id}/events", ct);
+        var timeline = events.EnumerateArray().Where(e => Included(e, request)).ToList();
+        JsonElement? whatIf = null;
+        if (request.WhatIfPolicyFile is { } file)
+        {
+            var policy = PolicyFile.ReadAsJson(file);
+            whatIf = await client.SendJsonAsync(HttpMethod.Post, $"/v1/operations/{id}/what-if", policy, ct);
+        }
+        if (request.Json)
+        {
+            var document = new Dictionary<string, object?> { ["operationId"] = request.OperationId, ["timeline"] = timeline, ["truth"] = truth };
+            if (whatIf is not null)
+            {
+                document["whatIf"] = whatIf;
+            }
+            await output.WriteLineAsync(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+        var console = ServerClient.ConsoleFor(output);
+        console.Write(TimelineTable(request, timeline));
+        console.Write(TruthTable(truth, request.At is not null || request.Version is not null ? "Truth at that point" : "Agreed truth"));
+        if (whatIf is { } w)
+        {
+            console.Write(TruthTable(w.GetProperty("truth"), $"What-if: outcome {ServerClient.Text(w, "outcome")} (today {ServerClient.Text(w, "currentOutcome")})"));
+            var changes = new Table().Title("What-if changes against today").AddColumns("what", "subject", "before", "after");
+            foreach (var change in w.GetProperty("changes").EnumerateArray())
+            {
+                changes.AddRow(Markup.Escape(ServerClient.Text(change, "what")), Markup.Escape(ServerClient.Text(change, "subject")),
+                    Markup.Escape(ServerClient.Text(change, "before")), Markup.Escape(ServerClient.Text(change, "after")));
+            }
+            console.Write(changes);
+        }
+    }
+
+    private static bool Included(JsonElement e, Request request) =>
+        request.Version is { } v ? e.GetProperty("version").GetInt64() <= v
+        : request.At is not { } at || e.GetProperty("time").GetDateTimeOffset() <= at;
+
+    private static Table TimelineTable(Request request, IReadOnlyList<JsonElement> events)
+    {
+        var table = new Table().Title($"Timeline of {Markup.Escape(request.OperationId)}")
+            .AddColumns("v", "time", "source", "signal", "decision");
+        foreach (var e in events)
+        {
+            var data = e.GetProperty("data");
+            var type = ServerClient.Text(e, "type");
+            table.AddRow(
+                ServerClient.Text(e, "version"),
+                e.GetProperty("time").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
+                Markup.Escape(ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine"),
+                Markup.Escape(Signal(data)),
+                Markup.Escape(Decision(type, data)));
+        }
+        return table;
+    }
+
+    private static string Signal(JsonElement data) => ServerClient.Text(data, "signalId") is { Length: > 0 } signalId
+        ? $"{signalId}: {ServerClient.Text(data, "facet")} = {ServerClient.Text(data, "state")}"
+        : "";
+
+    /// <summary>One line per event type: what the engine decided or observed.</summary>
+    public static string Decision(string type, JsonElement data) => type switch
+    {
+        "SignalReceived" => "received",
+        "SignalDuplicated" => "duplicate (not applied)",
+        "ConflictOpened" => $"conflict opened: {ServerClient.Text(data, "kind")} on {Or(ServerClient.Text(data, "facet"), "-")} ({ServerClient.Text(data, "severity")}) {ServerClient.Text(data, "conflictId")}",
+        "ConflictResolved" => $"conflict resolved: {ServerClient.Text(data, "kind")} {ServerClient.Text(data, "resolution")} {ServerClient.Text(data, "conflictId")}",
+        "DeadlinePassed" => $"deadline passed: {ServerClient.Text(data, "deadlineKind")} {ServerClient.Text(data, "subject")} {ServerClient.Text(data, "facet")}".TrimEnd(),
+        "OutcomeDeclared" => $"outcome: {ServerClient.Text(data, "previousOutcome")} -> {ServerClient.Text(data, "outcome")}",
+        "OperatorResolved" => $"operator {ServerClient.Text(data, "resolvedBy")}: {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})",
+        _ => type,
+    };
+
+    private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
+
+    public static Table TruthTable(JsonElement truth, string title)
+    {
+        var table = new Table()
+            .Title(Markup.Escape($"{title}: {ServerClient.Text(truth, "operationId")} v{ServerClient.Text(truth, "version")} — outcome {ServerClient.Text(truth, "outcome")}, health {ServerClient.Text(truth, "health")}"))
+            .AddColumns("facet", "state", "source", "basis", "claims");
+        if (truth.TryGetProperty("facets", out var facets) && facets.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var facet in facets.EnumerateObject())
+            {
+                var claims = facet.Value.TryGetProperty("claims", out var c) && c.ValueKind == JsonValueKind.Array
+                    ? string.Join(", ", c.EnumerateArray().Select(claim => $"{ServerClient.Text(claim, "source")}={ServerClient.Text(claim, "state")}"))
+                    : "";
+                table.AddRow(Markup.Escape(facet.Name), Markup.Escape(ServerClient.Text(facet.Value, "state")), Markup.Escape(ServerClient.Text(facet.Value, "source")),
+                    Markup.Escape(ServerClient.Text(facet.Value, "basis")), Markup.Escape(claims));
+            }
+        }
+        if (truth.TryGetProperty("openConflicts", out var open) && open.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var conflict in open.EnumerateArray())
+            {
+                table.AddRow("[bold]open conflict[/]", Markup.Escape(ServerClient.Text(conflict, "kind")), Markup.Escape(ServerClient.Text(conflict, "facet")),
+                    Markup.Escape(ServerClient.Text(conflict, "severity")), Markup.Escape(ServerClient.Text(conflict, "conflictId")));
+            }
+        }
+        return table;
+    }
+}

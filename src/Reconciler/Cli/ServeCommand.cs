@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Reconciler.Auth;
+using Reconciler.Hosting;
+using Reconciler.Store;
+
+namespace Reconciler.Cli;
+
+public static class ServeCommand
+{
+    public const string BootstrapAdminKeyVariable = "RECONCILER_BOOTSTRAP_ADMIN_KEY";
+
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var command = new Command("serve", "Run the HTTP API and the deadline worker (uses the database: --connection, else embedded PostgreSQL)")
+        {
+            urls, CommonOptions.Connection, CommonOptions.DataDir,
+        };
+        command.SetAction((result, ct) => RunAsync(result.GetValue(urls)!, result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string urls, string? connection, string dataDir, CancellationToken ct)
+    {
+        DatabaseStartup database;
+        try
+        {
+            database = await DatabaseStartup.StartAsync(connection, dataDir, Console.Out, ct);
+        }
+        catch (Exception e) when (e is EmbeddedPostgresException or Npgsql.NpgsqlException or MigrationChecksumException)
+        {
+            await Console.Error.WriteLineAsync($"reconciler serve: {e.Message}");
+            return 2;
+        }
+        await using (database)
+        {
+            var app = ReconcilerApp.Build(database.DataSource, urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var bootstrapKey = Environment.GetEnvironmentVariable(BootstrapAdminKeyVariable);
+            if (!string.IsNullOrEmpty(bootstrapKey))
+            {
+                await app.Services.GetRequiredService<KeyStore>().EnsureBootstrapAdminAsync(bootstrapKey, ct);
+            }
+            await app.StartAsync(ct);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            Console.WriteLine($"Reconciler is listening on {string.Join(", ", addresses)} over the {database.Description}. Ctrl+C stops it.");
+            try
+            {
+                await app.WaitForShutdownAsync(ct);
+            }
+            finally
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+        }
+        return 0;
+    }
+}

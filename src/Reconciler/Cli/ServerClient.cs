@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Reconciler.Cli;
+
+/// <summary>
+/// The client side of the commands that talk to a running server over its HTTP API (--server, --key).
+/// A failed call becomes a <see cref="ServerCallException"/> carrying the problem's title and detail.
+/// </summary>
+public sealed class ServerClient : IDisposable
+{
+    public const string DefaultServer = "http://127.0.0.1:5080";
+    public const string KeyVariable = "RECONCILER_KEY";
+
+    public static readonly Option<string> Server = new("--server")
+    {
+        Description = "URL of the running Reconciler server",
+        DefaultValueFactory = _ => DefaultServer,
+    };
+
+    public static readonly Option<string?> Key = new("--key")
+    {
+        Description = $"API key to call the server with (default: the {KeyVariable} environment variable)",
+    };
+
+    private readonly HttpClient _http;
+
+    public ServerClient(string server, string? key)
+    {
+        _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        key ??= Environment.GetEnvironmentVariable(KeyVariable);
+        if (!string.IsNullOrEmpty(key))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct) =>
+        Parse(await SendAsync(new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/')), ct));
+
+    public async Task<string> GetTextAsync(string path, string accept, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        request.Headers.Accept.ParseAdd(accept);
+        return await SendAsync(request, ct);
+    }
+
+    public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, string json, CancellationToken ct) =>
+        Parse(await SendAsync(new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, ct));
+
+    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        using (request)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, ct);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new ServerCallException($"cannot reach the server at {_http.BaseAddress}: {e.Message} (start it with `reconciler serve`, or pass --server)");
+            }
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new ServerCallException($"{request.Method} /{request.RequestUri}: {(int)response.StatusCode} {Describe(text)}");
+                }
+                return text;
+            }
+        }
+    }
+
+    private static string Describe(string problem)
+    {
+        try
+        {
+            var json = JsonDocument.Parse(problem).RootElement;
+            var title = Text(json, "title");
+            var detail = Text(json, "detail");
+            var errors = json.TryGetProperty("errors", out var e) ? " " + e.GetRawText() : "";
+            return $"{title}{(detail.Length > 0 ? ": " + detail : "")}{errors}";
+        }
+        catch (JsonException)
+        {
+            return problem;
+        }
+    }
+
+    private static JsonElement Parse(string text) => text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+
+    /// <summary>A string property, or "" when absent or null.</summary>
+    public static string Text(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()
+            : "";
+
+    /// <summary>A console over any writer: plain text (no colours, no cursor moves) when it is not the terminal.</summary>
+    public static IAnsiConsole ConsoleFor(TextWriter output)
+    {
+        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!terminal)
+        {
+            console.Profile.Width = 200;
+        }
+        return console;
+    }
+
+    /// <summary>Runs a command body, turning a failed call into a message on stderr and exit code 1.</summary>
+    public static async Task<int> RunAsync(string command, Func<Task> body)
+    {
+        try
+        {
+            await body();
+            return 0;
+        }
+        catch (ServerCallException e)
+        {
+            await Console.Error.WriteLineAsync($"reconciler {command}: {e.Message}");
+            return 1;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed class ServerCallException(string message) : Exception(message);

@@ -1,0 +1,84 @@
+using Npgsql;
+using Reconciler.Store;
+
+namespace Reconciler.Feed;
+
+/// <summary>
+/// The server's one LISTEN connection on <c>reconciler_events</c> (raised by a statement trigger on
+/// <c>events</c>), fanned out to every waiting feed request: a waiter takes <see cref="NextSignal"/> and
+/// awaits it; each notification completes the current signal and arms a new one. It reconnects with
+/// back-off when the connection drops; waiters also re-read on their own after a while, so a lost
+/// notification only delays them.
+/// </summary>
+public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<FeedNotifier> logger) : BackgroundService
+{
+    public const string Channel = "reconciler_events";
+
+    private readonly string _schema = StoreDataSource.SchemaOf(dataSource);
+    private TaskCompletionSource _signal = NewSignal();
+
+    /// <summary>True while the LISTEN connection is up.</summary>
+    public bool IsListening { get; private set; }
+
+    /// <summary>Completes at the next notification of new events (from the moment of this call).</summary>
+    public Task NextSignal => Volatile.Read(ref _signal).Task;
+
+    /// <summary>Wakes every waiter now (a notification arrived, or the listener reconnected and may have missed one).</summary>
+    public void Wake() => Interlocked.Exchange(ref _signal, NewSignal()).TrySetResult();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload.Length == 0 || e.Payload == _schema)
+                    {
+                        Wake();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                IsListening = true;
+                delay = TimeSpan.FromMilliseconds(200);
+                Wake();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.IO.IOException)
+            {
+                IsListening = false;
+                LogListenFailed(logger, e, delay.TotalMilliseconds);
+                Wake();
+                try
+                {
+                    await Task.Delay(delay, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
+            }
+        }
+        IsListening = false;
+        Wake();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The feed listener lost its connection; reconnecting in {DelayMs} ms")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception, double delayMs);
+}

@@ -1,0 +1,38 @@
+using Npgsql;
+using Reconciler.Auth;
+using Reconciler.Conflicts;
+using Reconciler.Feed;
+using Reconciler.Deadlines;
+using Reconciler.Ingest;
+using Reconciler.Operations;
+using Reconciler.Policies;
+using Reconciler.Store;
+
+namespace Reconciler.Hosting;
+
+/// <summary>The one composition of the product's services, used by every host (serve, tests, benchmarks).</summary>
+public static class ReconcilerServices
+{
+    public static IServiceCollection AddReconciler(this IServiceCollection services, NpgsqlDataSource dataSource, bool runDeadlineWorker = true)
+    {
+        services.AddSingleton(dataSource);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<KeyStore>();
+        services.AddSingleton<PolicyRepository>();
+        services.AddSingleton<WriteTransactions>();
+        services.AddSingleton<OperationRows>();
+        services.AddSingleton<IngestPipeline>();
+        services.AddSingleton<DeadlineAlarm>();
+        services.AddSingleton<DeadlineTicker>();
+        services.AddSingleton<ConflictResolver>();
+        services.AddSingleton<FeedNotifier>();
+        services.AddHostedService(provider => provider.GetRequiredService<FeedNotifier>());
+        services.AddSingleton<FeedReader>();
+        if (runDeadlineWorker)
+        {
+            services.AddHostedService<DeadlineWorker>();
+        }
+        return services;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Reconciler.Core.Policies;
+
+namespace Reconciler.Policies;
+
+/// <summary>A stored policy version: the parsed policy and the JSON it was stored as.</summary>
+public sealed record PolicyVersion(string OperationType, int Version, TruthPolicy Policy, string Body, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Versioned truth policies. A version never changes once written, so parsed versions are cached forever;
+/// which version is newest is asked of the database by the caller that needs it (ingest does so in its transaction).
+/// </summary>
+public sealed class PolicyRepository(NpgsqlDataSource dataSource)
+{
+    private readonly ConcurrentDictionary<(string, int), PolicyVersion> _versions = new();
+
+    /// <summary>Stores the policy as a new version unless it equals the newest one. Returns the version and whether it was created.</summary>
+    public async Task<(int Version, bool Created)> PutAsync(TruthPolicy policy, string createdBy, CancellationToken ct)
+    {
+        const string lockSql = "SELECT pg_advisory_xact_lock(hashtextextended('policy:' || $1, 0))";
+        const string latestSql = "SELECT version, body FROM policies WHERE operation_type = $1 ORDER BY version DESC LIMIT 1";
+        const string insertSql = "INSERT INTO policies (operation_type, version, body, created_by) VALUES ($1, $2, $3, $4)";
+        var body = PolicyWriter.Write(policy);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, lockSql, ct, policy.OperationType);
+        var latest = 0;
+        await using (var command = new NpgsqlCommand(latestSql, connection))
+        {
+            command.Parameters.Add(new() { Value = policy.OperationType });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                latest = reader.GetInt32(0);
+                if (JsonEquals(reader.GetString(1), body))
+                {
+                    return (latest, false);
+                }
+            }
+        }
+        await ExecuteAsync(connection, insertSql, ct, policy.OperationType, latest + 1, new NpgsqlParameter { Value = body, NpgsqlDbType = NpgsqlDbType.Jsonb }, createdBy);
+        await transaction.CommitAsync(ct);
+        return (latest + 1, true);
+    }
+
+    /// <summary>A given version, or the newest when <paramref name="version"/> is null; null when there is none.</summary>
+    public async Task<PolicyVersion?> GetAsync(string operationType, int? version, CancellationToken ct)
+    {
+        if (version is { } known && _versions.TryGetValue((operationType, known), out var cached))
+        {
+            return cached;
+        }
+        const string sql = """
+            SELECT version, body::text, created_at FROM policies
+            WHERE operation_type = $1 AND ($2::int IS NULL OR version = $2)
+            ORDER BY version DESC LIMIT 1
+            """;
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new() { Value = operationType });
+        command.Parameters.Add(new() { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return Remember(operationType, reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+    }
+
+    private PolicyVersion Remember(string operationType, int version, string body, DateTimeOffset createdAt) =>
+        _versions.GetOrAdd((operationType, version), _ =>
+        {
+            var read = PolicyReader.Read(body);
+            var policy = read.Policy ?? throw new InvalidOperationException(
+                $"Stored policy {operationType} v{version} no longer reads: {string.Join("; ", read.Problems.Select(p => $"{p.Path}: {p.Message}"))}");
+            return new PolicyVersion(operationType, version, policy, body, createdAt);
+        });
+
+    private static bool JsonEquals(string left, string right)
+    {
+        using var a = JsonDocument.Parse(left);
+        using var b = JsonDocument.Parse(right);
+        return JsonElement.DeepEquals(a.RootElement, b.RootElement);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        }
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,52 @@
+namespace Reconciler.IntegrationTests.Api;
+
+/// <summary>The sample policies with grace windows and deadlines short enough for tests to watch them pass.</summary>
+public static class TestPolicies
+{
+    public static string Order(int graceSeconds = 300, string ledgerWithin = "PT10M", string journeyWithin = "PT5M", string notificationWithin = "PT2M", string type = "order") => $$"""
+        {
+          "operationType": "{{type}}",
+          "graceSeconds": {{graceSeconds}},
+          "facets": {
+            "payment":      { "owner": "payment-gateway", "states": ["authorized","captured","declined","refunded"],
+                              "transitions": { "authorized": ["captured","declined"], "captured": ["refunded"] } },
+            "inventory":    { "owner": "warehouse", "states": ["reserved","released","shipped"] },
+            "ledger":       { "owner": "erp", "states": ["recorded","reversed"] },
+            "journey":      { "owner": "crm", "states": ["browsing","abandoned-cart","purchased"] },
+            "notification": { "owner": "email", "states": ["confirmation-sent"], "effect": "once" }
+          },
+          "expectations": [
+            { "when": { "facet": "payment", "state": "captured" }, "expect": { "facet": "ledger", "state": "recorded" }, "within": "{{ledgerWithin}}" },
+            { "when": { "facet": "payment", "state": "captured" }, "expect": { "facet": "journey", "state": "purchased" }, "within": "{{journeyWithin}}" },
+            { "when": { "facet": "notification", "state": "confirmation-sent" }, "expect": { "outcome": "succeeded" }, "within": "{{notificationWithin}}" }
+          ],
+          "outcomes": [
+            { "outcome": "failed",    "when": { "payment": ["declined"] } },
+            { "outcome": "succeeded", "when": { "payment": ["captured"], "inventory": ["reserved","shipped"], "ledger": ["recorded"] } }
+          ]
+        }
+        """;
+
+    public static string Subscription(int graceSeconds = 300, string within = "PT5M", string type = "subscription") => $$"""
+        {
+          "operationType": "{{type}}",
+          "graceSeconds": {{graceSeconds}},
+          "facets": {
+            "billing":     { "owner": "billing", "states": ["paid","past-due","cancelled"] },
+            "entitlement": { "owner": "entitlement-service", "states": ["active","suspended","revoked"] },
+            "journey":     { "owner": "crm", "states": ["active","expired","churned"] },
+            "playback":    { "owner": "device", "states": ["allowed","blocked"] }
+          },
+          "expectations": [
+            { "when": { "facet": "billing", "state": "paid" }, "expect": { "facet": "entitlement", "state": "active" }, "within": "{{within}}" },
+            { "when": { "facet": "billing", "state": "paid" }, "expect": { "facet": "playback", "state": "allowed" }, "within": "{{within}}" },
+            { "when": { "facet": "billing", "state": "paid" }, "expect": { "facet": "journey", "state": "active" }, "within": "{{within}}" }
+          ],
+          "outcomes": [
+            { "outcome": "failed",    "when": { "billing": ["cancelled"] } },
+            { "outcome": "failed",    "when": { "entitlement": ["revoked"] } },
+            { "outcome": "succeeded", "when": { "billing": ["paid"], "entitlement": ["active"], "playback": ["allowed"] } }
+          ]
+        }
+        """;
+}
