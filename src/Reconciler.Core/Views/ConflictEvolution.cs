@@ -1,8 +1,9 @@
+using System.Collections.Immutable;
 using Reconciler.Core.Events;
 
 namespace Reconciler.Core.Views;
 
-/// <summary>How conflict events change the conflict records (and the expectations they belong to).</summary>
+/// <summary>How conflict events change the conflict records (and the expectations they belong to); the state comes back stamped with the event.</summary>
 internal static class ConflictEvolution
 {
     public static OperationState Opened(OperationState s, ConflictOpened e, long version)
@@ -29,6 +30,9 @@ internal static class ConflictEvolution
         {
             Conflicts = s.Conflicts.SetItem(e.ConflictId, record),
             OpenConflictCount = s.OpenConflictCount + (wasOpen ? 0 : 1),
+            Version = version,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
         };
         if (e.ExpectationIndex is { } index)
         {
@@ -46,7 +50,7 @@ internal static class ConflictEvolution
     {
         if (!s.Conflicts.TryGetValue(e.ConflictId, out var existing))
         {
-            return s;
+            return s with { Version = version, PolicyVersion = e.PolicyVersion, UpdatedAt = e.At };
         }
 
         var record = existing with
@@ -62,11 +66,28 @@ internal static class ConflictEvolution
         {
             Conflicts = s.Conflicts.SetItem(e.ConflictId, record),
             OpenConflictCount = s.OpenConflictCount - (existing.IsOpen ? 1 : 0),
+            Version = version,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
         };
 
         // An expectation whose conflict an operator closed is settled: it does not fire again.
         return existing.ExpectationIndex is { } index
-            ? OperationEvolver.Deadlines(s with { Expectations = s.Expectations.RemoveAll(x => x.Index == index && x.ConflictId == e.ConflictId) })
+            ? OperationEvolver.Deadlines(s with { Expectations = WithoutExpectation(s.Expectations, index, e.ConflictId) })
             : s;
+    }
+
+    // A loop, not RemoveAll with a lambda: capturing the parameter e would allocate a closure on every resolution.
+    private static ImmutableList<ArmedExpectation> WithoutExpectation(ImmutableList<ArmedExpectation> expectations, int index, string conflictId)
+    {
+        for (var i = expectations.Count - 1; i >= 0; i--)
+        {
+            if (expectations[i].Index == index && expectations[i].ConflictId == conflictId)
+            {
+                expectations = expectations.RemoveAt(i);
+            }
+        }
+
+        return expectations;
     }
 }

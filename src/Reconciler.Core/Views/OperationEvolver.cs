@@ -17,56 +17,102 @@ public static class OperationEvolver
             return OnReceived(state, received);
         }
 
-        var next = @event switch
+        // Every case returns the new state already stamped (version, policy version, time): one copy per event.
+        return @event switch
         {
-            SignalDuplicated e => state with { OperationId = state.OperationId ?? e.OperationId, OperationType = state.OperationType ?? e.OperationType },
+            SignalDuplicated e => state with
+            {
+                OperationId = state.OperationId ?? e.OperationId,
+                OperationType = state.OperationType ?? e.OperationType,
+                Version = state.Version + 1,
+                PolicyVersion = e.PolicyVersion,
+                UpdatedAt = e.At,
+            },
             ConflictOpened e => ConflictEvolution.Opened(state, e, state.Version + 1),
             ConflictResolved e => ConflictEvolution.Resolved(state, e, state.Version + 1),
-            DivergenceStarted e => Deadlines(state with
+            DivergenceStarted e => WithDeadlines(state, e,
+                state.Divergences.SetItem(e.ConflictId, new Divergence(e.ConflictId, e.Kind, e.Facet, e.Sources, e.States, e.At, e.Due)),
+                state.Expectations),
+            DivergenceEnded e => WithDeadlines(state, e, state.Divergences.Remove(e.ConflictId), state.Expectations),
+            ExpectationArmed e => WithDeadlines(state, e, state.Divergences,
+                state.Expectations.Add(new ArmedExpectation(e.ExpectationIndex, e.At, e.Due, e.CauseSource, null))),
+            ExpectationMet e => WithDeadlines(state, e, state.Divergences, WithoutExpectation(state.Expectations, e.ExpectationIndex)),
+            ExpectationWithdrawn e => WithDeadlines(state, e, state.Divergences, WithoutExpectation(state.Expectations, e.ExpectationIndex)),
+            DeadlinePassed e => WithDeadlines(state, e,
+                e.ExpectationIndex is null ? state.Divergences.Remove(e.Subject) : state.Divergences,
+                state.Expectations),
+            OutcomeDeclared e => state with
             {
-                Divergences = state.Divergences.SetItem(e.ConflictId, new Divergence(e.ConflictId, e.Kind, e.Facet, e.Sources, e.States, e.At, e.Due)),
-            }),
-            DivergenceEnded e => Deadlines(state with { Divergences = state.Divergences.Remove(e.ConflictId) }),
-            ExpectationArmed e => Deadlines(state with
-            {
-                Expectations = state.Expectations.Add(new ArmedExpectation(e.ExpectationIndex, e.At, e.Due, e.CauseSource, null)),
-            }),
-            ExpectationMet e => Deadlines(state with { Expectations = state.Expectations.RemoveAll(x => x.Index == e.ExpectationIndex) }),
-            ExpectationWithdrawn e => Deadlines(state with { Expectations = state.Expectations.RemoveAll(x => x.Index == e.ExpectationIndex) }),
-            DeadlinePassed e => Deadlines(e.ExpectationIndex is null
-                ? state with { Divergences = state.Divergences.Remove(e.Subject) }
-                : state),
-            OutcomeDeclared e => state with { Outcome = e.Outcome, OutcomeRuleIndex = e.RuleIndex },
-            OperatorResolved e => OnOperatorResolved(state, e),
+                Outcome = e.Outcome,
+                OutcomeRuleIndex = e.RuleIndex,
+                Version = state.Version + 1,
+                PolicyVersion = e.PolicyVersion,
+                UpdatedAt = e.At,
+            },
+            OperatorResolved e => Stamped(OnOperatorResolved(state, e), state, e),
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
         };
-        return next with
+    }
+
+    /// <summary>The state after <paramref name="e"/> (folded onto <paramref name="before"/>) is stamped with it.</summary>
+    private static OperationState Stamped(OperationState after, OperationState before, OperationEvent e) =>
+        after with { Version = before.Version + 1, PolicyVersion = e.PolicyVersion, UpdatedAt = e.At };
+
+    // New divergences or expectations, their next deadline and the stamp in one copy of the state.
+    private static OperationState WithDeadlines(OperationState s, OperationEvent e,
+        ImmutableDictionary<string, Divergence> divergences, ImmutableList<ArmedExpectation> expectations) =>
+        s with
         {
-            Version = state.Version + 1,
-            PolicyVersion = @event.PolicyVersion,
-            UpdatedAt = @event.At,
+            Divergences = divergences,
+            Expectations = expectations,
+            NextDeadline = NextDeadline(divergences, expectations),
+            Version = s.Version + 1,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
         };
+
+    // A loop, not RemoveAll with a lambda: a lambda capturing a pattern variable makes Evolve allocate its
+    // closure on every event, whichever arm runs.
+    private static ImmutableList<ArmedExpectation> WithoutExpectation(ImmutableList<ArmedExpectation> expectations, int index)
+    {
+        for (var i = expectations.Count - 1; i >= 0; i--)
+        {
+            if (expectations[i].Index == index)
+            {
+                expectations = expectations.RemoveAt(i);
+            }
+        }
+
+        return expectations;
     }
 
     /// <summary>NextDeadline: the earliest grace window or unmet, not yet passed expectation.</summary>
     internal static OperationState Deadlines(OperationState s)
     {
+        var next = NextDeadline(s.Divergences, s.Expectations);
+        return s.NextDeadline == next ? s : s with { NextDeadline = next };
+    }
+
+    private static DateTimeOffset? NextDeadline(ImmutableDictionary<string, Divergence> divergences, ImmutableList<ArmedExpectation> expectations)
+    {
         DateTimeOffset? next = null;
-        foreach (var d in s.Divergences.Values)
+
+        // The dictionary's own struct enumerator: .Values would allocate an iterator on every divergence event.
+        foreach (var (_, d) in divergences)
         {
             next = next is null || d.Due < next ? d.Due : next;
         }
 
-        for (var i = 0; i < s.Expectations.Count; i++)
+        for (var i = 0; i < expectations.Count; i++)
         {
-            var x = s.Expectations[i];
+            var x = expectations[i];
             if (x.ConflictId is null)
             {
                 next = next is null || x.Due < next ? x.Due : next;
             }
         }
 
-        return s.NextDeadline == next ? s : s with { NextDeadline = next };
+        return next;
     }
 
     private static OperationState OnReceived(OperationState s, SignalReceived e)
@@ -122,10 +168,24 @@ public static class OperationEvolver
             return facet with { Claims = claims };
         }
 
-        var agreed = claims.TrueForAll(c => c.State == e.State);
+        var agreed = AllClaim(claims, e.State);
         return agreed
             ? Agreed(facet, claims, e.State, claims.Count == 1 ? e.Source : null, Bases.Provisional, e.At)
             : Agreed(facet, claims, null, null, Bases.None, e.At);
+    }
+
+    // A loop, not TrueForAll with a lambda: capturing the event would allocate a closure on every such signal.
+    private static bool AllClaim(ImmutableList<SourceClaim> claims, string state)
+    {
+        for (var i = 0; i < claims.Count; i++)
+        {
+            if (claims[i].State != state)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static ImmutableList<SourceClaim> ReplaceClaim(ImmutableList<SourceClaim> claims, SourceClaim claim)

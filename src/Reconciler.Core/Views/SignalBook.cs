@@ -13,40 +13,44 @@ namespace Reconciler.Core.Views;
 [JsonConverter(typeof(SignalBookJsonConverter))]
 public sealed class SignalBook
 {
-    public static SignalBook Empty { get; } = new(null, new Index());
+    public static SignalBook Empty { get; } = new(null, null, new Index());
 
-    private readonly Node? head;
+    // Each book is the newest link of its chain (one object per signal seen); the empty book ends every chain.
+    private readonly SeenSignal? signal;
+    private readonly SignalBook? previous;
     private readonly Index index;
 
-    private SignalBook(Node? head, Index index)
+    private SignalBook(SeenSignal? signal, SignalBook? previous, Index index)
     {
-        this.head = head;
+        this.signal = signal;
+        this.previous = previous;
         this.index = index;
+        Count = previous is null ? 0 : previous.Count + 1;
     }
 
     /// <summary>Signals recorded.</summary>
-    public int Count => head?.Count ?? 0;
+    public int Count { get; }
 
     public SignalBook With(SeenSignal signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
 
         // The empty book never lends its index, so that no operation's entries stay reachable from it.
-        return new SignalBook(new Node(signal, head), head is null ? new Index() : index);
+        return new SignalBook(signal, this, Count == 0 ? new Index() : index);
     }
 
     /// <summary>The content hash of the first signal <paramref name="source"/> sent under <paramref name="signalId"/>.</summary>
     public bool TryGetReceipt(string source, string signalId, out string contentHash)
     {
         contentHash = "";
-        if (head is null)
+        if (Count == 0)
         {
             return false;
         }
 
         lock (index)
         {
-            index.Cover(head);
+            index.Cover(this);
             return index.Receipts.TryGetValue(new(source, signalId), out contentHash!);
         }
     }
@@ -57,14 +61,14 @@ public sealed class SignalBook
     /// </summary>
     public bool HasReported(string source, string facet, string state, string? effectKey, long? sequence)
     {
-        if (head is null)
+        if (Count == 0)
         {
             return false;
         }
 
         lock (index)
         {
-            index.Cover(head);
+            index.Cover(this);
             return index.Reports.TryGetValue(new(source, facet, state, effectKey), out var seen)
                 && (sequence is null || seen.Unsequenced || seen.Sequences.Contains(sequence.Value));
         }
@@ -74,19 +78,12 @@ public sealed class SignalBook
     public IReadOnlyList<SeenSignal> Signals()
     {
         var signals = new SeenSignal[Count];
-        for (var node = head; node is not null; node = node.Next)
+        for (var book = this; book.signal is not null; book = book.previous!)
         {
-            signals[node.Count - 1] = node.Signal;
+            signals[book.Count - 1] = book.signal;
         }
 
         return signals;
-    }
-
-    private sealed class Node(SeenSignal signal, Node? next)
-    {
-        public SeenSignal Signal { get; } = signal;
-        public Node? Next { get; } = next;
-        public int Count { get; } = (next?.Count ?? 0) + 1;
     }
 
     private readonly record struct ReceiptKey(string Source, string SignalId);
@@ -102,41 +99,41 @@ public sealed class SignalBook
     /// <summary>The lookup tables for one chain; private and rebuilt per branch, so it may change in place.</summary>
     private sealed class Index
     {
-        private readonly Stack<Node> missing = new();
-        private Node? covered;
+        private readonly Stack<SignalBook> missing = new();
+        private SignalBook? covered;
 
         public Dictionary<ReceiptKey, string> Receipts { get; private set; } = [];
         public Dictionary<ReportKey, ReportSeen> Reports { get; private set; } = [];
 
         /// <summary>Makes the index answer for the chain ending at <paramref name="head"/>.</summary>
-        public void Cover(Node head)
+        public void Cover(SignalBook head)
         {
             if (ReferenceEquals(head, covered))
             {
                 return;
             }
 
-            var node = head;
-            while (node is not null && node.Count > (covered?.Count ?? 0))
+            var book = head;
+            while (book.signal is not null && book.Count > (covered?.Count ?? 0))
             {
-                missing.Push(node);
-                node = node.Next;
+                missing.Push(book);
+                book = book.previous!;
             }
 
-            if (!ReferenceEquals(node, covered))
+            if (book.signal is not null && !ReferenceEquals(book, covered))
             {
                 // Another branch: start over from the oldest entry of this chain.
                 Receipts = [];
                 Reports = [];
-                for (; node is not null; node = node.Next)
+                for (; book.signal is not null; book = book.previous!)
                 {
-                    missing.Push(node);
+                    missing.Push(book);
                 }
             }
 
             while (missing.TryPop(out var next))
             {
-                Add(next.Signal);
+                Add(next.signal!);
             }
 
             covered = head;
