@@ -34,6 +34,12 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "GET", "/v1/operations/rm-1/events", "", "auditor resolver admin" },
         { "GET", "/v1/operations", "", "auditor resolver admin" },
         { "GET", "/v1/openapi.json", "", "source auditor resolver admin" },
+        { "POST", "/v1/operations/rm-1/what-if", TestPolicies.Order(), "auditor resolver admin" },
+        { "GET", "/v1/conflicts", "", "auditor resolver admin" },
+        { "GET", "/v1/conflicts/unknown", "", "auditor resolver admin" },
+        { "POST", "/v1/conflicts/unknown/resolve", """{ "resolution": "dismissed", "reason": "matrix" }""", "resolver admin" },
+        { "GET", "/v1/reports/disagreements", "", "auditor resolver admin" },
+        { "GET", "/v1/feed?limit=1", "", "auditor resolver admin" },
     };
 
     [Theory]
