@@ -4,11 +4,13 @@ using Reconciler.Store;
 namespace Reconciler.Feed;
 
 /// <summary>
-/// The server's one LISTEN connection on <c>reconciler_events</c> (raised by a statement trigger on
-/// <c>events</c>), fanned out to every waiting feed request: a waiter takes <see cref="NextSignal"/> and
-/// awaits it; each notification completes the current signal and arms a new one. It reconnects with
-/// back-off when the connection drops; waiters also re-read on their own after a while, so a lost
-/// notification only delays them.
+/// The server's one LISTEN connection on <c>reconciler_events</c>, fanned out to every waiting feed
+/// request: a waiter takes <see cref="NextSignal"/> and awaits it; each notification completes the current
+/// signal and arms a new one. It reconnects with back-off when the connection drops; waiters also re-read
+/// on their own after a while, so a lost notification only delays them.
+/// Writers call <see cref="Committed"/> after their commit: local readers wake at once, and other servers
+/// get one NOTIFY per <see cref="NotifyInterval"/> at most, sent outside any writing transaction (a NOTIFY
+/// inside one would serialize every commit on the notification queue's lock).
 /// </summary>
 public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<FeedNotifier> logger) : BackgroundService
 {
@@ -26,7 +28,56 @@ public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<Fe
     /// <summary>Wakes every waiter now (a notification arrived, or the listener reconnected and may have missed one).</summary>
     public void Wake() => Interlocked.Exchange(ref _signal, NewSignal()).TrySetResult();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(5);
+    private readonly SemaphoreSlim _notifyRequested = new(0, 1);
+
+    /// <summary>Events were committed: wake local readers now and tell other servers soon.</summary>
+    public void Committed()
+    {
+        Wake();
+        try
+        {
+            if (_notifyRequested.CurrentCount == 0)
+            {
+                _notifyRequested.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // A notification is already due: it covers this commit too.
+        }
+    }
+
+    /// <summary>Sends the coalesced notifications that <see cref="Committed"/> asks for.</summary>
+    private async Task PublishAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _notifyRequested.WaitAsync(ct);
+                await using var notify = dataSource.CreateCommand("SELECT pg_notify($1, $2)");
+                notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
+                notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+                await notify.ExecuteNonQueryAsync(ct);
+                await Task.Delay(NotifyInterval, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.IO.IOException)
+            {
+                LogNotifyFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken));
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
@@ -78,6 +129,9 @@ public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<Fe
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify other servers of new events; retrying")]
+    private static partial void LogNotifyFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The feed listener lost its connection; reconnecting in {DelayMs} ms")]
     private static partial void LogListenFailed(ILogger logger, Exception exception, double delayMs);

@@ -1,6 +1,7 @@
 using Npgsql;
 using Polly;
 using Polly.Retry;
+using Reconciler.Feed;
 using Reconciler.Store;
 
 namespace Reconciler.Operations;
@@ -11,9 +12,10 @@ public sealed class StoreUnavailableException(Exception inner)
 
 /// <summary>
 /// Runs a unit of work in one read-committed transaction and retries it, whole, on transient PostgreSQL
-/// failures (serialization, deadlock, a dropped connection): bounded, exponential, jittered.
+/// failures (serialization, deadlock, a dropped connection): bounded, exponential, jittered. After the
+/// commit it tells the feed that events were committed.
 /// </summary>
-public sealed class WriteTransactions(NpgsqlDataSource dataSource)
+public sealed class WriteTransactions(NpgsqlDataSource dataSource, FeedNotifier feed)
 {
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -37,6 +39,7 @@ public sealed class WriteTransactions(NpgsqlDataSource dataSource)
                 await using var transaction = await connection.BeginTransactionAsync(token);
                 var result = await work(connection, transaction, token);
                 await transaction.CommitAsync(token);
+                feed.Committed();
                 return result;
             }, ct);
         }

@@ -121,6 +121,11 @@ public sealed class FeedApiTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.False(poll.IsCompleted, "the poll waits while the early transaction is open");
         var committedAt = clock.Elapsed;
         await transaction.CommitAsync();
+        // As every server does after its commits (FeedNotifier.Committed): tell the other servers.
+        await using (var notify = _db.DataSource.CreateCommand($"SELECT pg_notify('{Reconciler.Feed.FeedNotifier.Channel}', 'reconciler')"))
+        {
+            await notify.ExecuteNonQueryAsync();
+        }
 
         var page = await (await poll).Content.ReadFromJsonAsync<JsonElement>();
         var answeredAfter = clock.Elapsed - committedAt;
