@@ -10,6 +10,7 @@ public static class EventCodec
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new OrdinalKeyOrderConverter() },
     };
 
     private static readonly FrozenDictionary<string, Type> Types = new Dictionary<string, Type>

@@ -115,7 +115,7 @@ public sealed class OperationRows(EventStore store)
 
     private const string OperationsUpsert = """
         INSERT INTO operations (operation_id, operation_type, version, policy_version, outcome, health, next_deadline, snapshot, updated_at)
-        SELECT o.id, o.type, o.version, o.policy_version, o.outcome, o.health, o.deadline, o.snapshot::jsonb, now()
+        SELECT o.id, o.type, o.version, o.policy_version, o.outcome, o.health, o.deadline, o.snapshot, now()
         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
             AS o(id, type, version, policy_version, outcome, health, deadline, snapshot)
         ON CONFLICT (operation_id) DO UPDATE SET
