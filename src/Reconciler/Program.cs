@@ -11,5 +11,6 @@ var root = new RootCommand("Reconciler: an event-sourced reconciliation engine â
     KeysCommand.Create(),
     PoliciesCommand.Create(),
     DemoCommand.Create(),
+    ProjectionsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -26,6 +26,20 @@ public static class BenchCommand
         ingest.Options.Add(singles);
         ingest.SetAction((result, ct) => IngestBenchmark.RunAsync(result.GetValue(signals), result.GetValue(operations), result.GetValue(singles), Console.Out, ct));
 
-        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest };
+        var rebuild = new Command("rebuild", "`projections rebuild` over ~1,000,000 decided events in a temporary PostgreSQL (unless --connection): events/s, median of 3")
+        {
+            CommonOptions.Connection,
+        };
+        var events = new Option<int>("--events") { Description = "Events to generate", DefaultValueFactory = _ => 1_000_000 };
+        rebuild.Options.Add(events);
+        rebuild.SetAction((result, ct) => RebuildBenchmark.RunRebuildAsync(result.GetValue(CommonOptions.Connection), result.GetValue(events), Console.Out, ct));
+
+        var replay = new Command("replay", "Read and fold one 10,000-event operation: median of 10 runs (temporary PostgreSQL unless --connection)")
+        {
+            CommonOptions.Connection,
+        };
+        replay.SetAction((result, ct) => RebuildBenchmark.RunReplayAsync(result.GetValue(CommonOptions.Connection), Console.Out, ct));
+
+        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay };
     }
 }
