@@ -46,9 +46,20 @@ public static class IngestBenchmark
         output.WriteLine($"Server: pid {server.Pid} at {server.Address}");
         var keys = await SetUpAsync(server.Address, adminKey, ct);
 
-        var batches = await SendAsync(server.Address, keys, Workload(signals, operations, "a"), BatchSize, "(a)", output, ct);
-        var eventsInA = await CountEventsAsync(serverDb, ct);
-        var singles = await SendAsync(server.Address, keys, Workload(singleSignals, Math.Max(1, singleSignals / 10), "b"), 1, "(b)", output, ct);
+        List<double> feedA, feedB;
+        int feedMissing;
+        Run batches, singles;
+        long eventsInA;
+        await using (var feed = new FeedLatencyProbe(server.Address, adminKey))
+        {
+            await Task.Delay(500, ct); // the stream is open before the first signal
+            batches = await SendAsync(server.Address, keys, Workload(signals, operations, "a"), BatchSize, "(a)", feed, output, ct);
+            eventsInA = await CountEventsAsync(serverDb, ct);
+            singles = await SendAsync(server.Address, keys, Workload(singleSignals, Math.Max(1, singleSignals / 10), "b"), 1, "(b)", feed, output, ct);
+            feedA = await feed.LatenciesAsync("a-", TimeSpan.FromSeconds(10));
+            feedB = await feed.LatenciesAsync("b-", TimeSpan.FromSeconds(10));
+            feedMissing = feed.Missing;
+        }
         var peakRss = server.PeakRssBytes();
 
         var (data, metadata) = SampleEventRow();
@@ -68,6 +79,14 @@ public static class IngestBenchmark
         output.WriteLine();
         var rssMb = peakRss / (1024.0 * 1024);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Server peak RSS: {rssMb:0} MB (target < 300 MB: {(rssMb < 300 ? "met" : "MISSED")})"));
+        output.WriteLine("Feed latency: from a request's 200 to its SignalReceived on /v1/feed/stream (one SSE reader), target p99 < 50 ms:");
+        foreach (var (name, latencies) in new[] { ("(a)", feedA), ("(b)", feedB) })
+        {
+            var p99 = Percentile(latencies, 0.99);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  during {name}: p50 {Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms over {latencies.Count:N0} signals ({(p99 < 50 ? "met" : "MISSED")})"));
+        }
+        output.WriteLine($"  signals acknowledged but never seen on the stream: {feedMissing:N0}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(a) wrote {eventsInA:N0} events for {signals:N0} signals; COPY took {copySeconds:0.00} s, single INSERTs {insertSeconds:0.00} s."));
         await server.TerminateAsync(TimeSpan.FromSeconds(20));
         return met && rssMb < 300 ? 0 : 1;
@@ -115,7 +134,7 @@ public static class IngestBenchmark
             }).ToArray();
         }).ToArray();
 
-    private static async Task<Run> SendAsync(Uri address, string[] keys, string[][] workload, int perRequest, string label, TextWriter output, CancellationToken ct)
+    private static async Task<Run> SendAsync(Uri address, string[] keys, string[][] workload, int perRequest, string label, FeedLatencyProbe feed, TextWriter output, CancellationToken ct)
     {
         var total = workload.Sum(w => w.Length);
         var sent = 0;
@@ -136,11 +155,18 @@ public static class IngestBenchmark
                     throw new InvalidOperationException($"{label}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
                 }
                 mine.Add(Stopwatch.GetElapsedTime(requestStarted).TotalMilliseconds);
+                feed.Acknowledged(Enumerable.Range(offset, count).Select(i => SignalIdOf(signals[i])));
                 Interlocked.Add(ref sent, count);
             }
             return mine;
         }));
         return new Run(total, Stopwatch.GetElapsedTime(started).TotalSeconds, latencies.SelectMany(l => l).ToList());
+    }
+
+    private static string SignalIdOf(string signalJson)
+    {
+        using var signal = JsonDocument.Parse(signalJson);
+        return signal.RootElement.GetProperty("signalId").GetString()!;
     }
 
     private static async Task<long> CountEventsAsync(string connectionString, CancellationToken ct)
