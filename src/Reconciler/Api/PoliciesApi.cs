@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Auth;
-using Reconciler.Core.Policies;
 using Reconciler.Policies;
 
 namespace Reconciler.Api;
@@ -24,24 +22,12 @@ public static class PoliciesApi
         {
             return body.Problem;
         }
-        var json = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
-        // What GET returns may be PUT back as it is.
-        json.Remove("version");
-        json.Remove("createdAt");
-        if (json["operationType"] is null)
+        var (policy, invalid) = PolicyBody.Read(body.Value, operationType, "the path's");
+        if (invalid is not null)
         {
-            json["operationType"] = operationType;
+            return invalid;
         }
-        else if (json["operationType"] is JsonValue value && value.TryGetValue(out string? named) && named != operationType)
-        {
-            return Invalid([new PolicyProblem("operationType", $"'{named}' differs from the path's '{operationType}'; make them equal or leave the field out.")]);
-        }
-        var read = PolicyReader.Read(json.ToJsonString());
-        if (!read.IsValid)
-        {
-            return Invalid(read.Problems);
-        }
-        var (version, created) = await policies.PutAsync(read.Policy!, RoleFilter.CallerOf(request.HttpContext).Identity, ct);
+        var (version, created) = await policies.PutAsync(policy!, RoleFilter.CallerOf(request.HttpContext).Identity, ct);
         var stored = new StoredPolicy(operationType, version);
         return created
             ? TypedResults.Created($"/v1/policies/{Uri.EscapeDataString(operationType)}?version={version}", stored)
@@ -64,12 +50,4 @@ public static class PoliciesApi
         json["createdAt"] = stored.CreatedAt;
         return TypedResults.Text(json.ToJsonString(), "application/json");
     }
-
-    private static IResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
-        Problems.Result(
-            StatusCodes.Status422UnprocessableEntity,
-            "invalid-policy",
-            "The policy is not valid",
-            $"{problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}")),
-            new Dictionary<string, object?> { ["errors"] = problems.Select(p => new { path = p.Path, message = p.Message }).ToArray() });
 }

@@ -1,9 +1,7 @@
-using System.Text.Json.Nodes;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Roles = Reconciler.Auth.Roles;
-using Reconciler.Core.Policies;
 using Reconciler.Core.WhatIf;
 using Reconciler.Store;
 using Reconciler.Views;
@@ -42,25 +40,13 @@ public static class WhatIfApi
             return Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
         }
         var operationType = recorded[0].OperationType;
-        var json = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
-        // A policy as GET /v1/policies returns it may be posted as it is.
-        json.Remove("version");
-        json.Remove("createdAt");
-        if (json["operationType"] is null)
+        var (policy, invalid) = PolicyBody.Read(body.Value, operationType, "the operation's type");
+        if (invalid is not null)
         {
-            json["operationType"] = operationType;
-        }
-        else if (json["operationType"] is JsonValue value && value.TryGetValue(out string? named) && named != operationType)
-        {
-            return Invalid([new PolicyProblem("operationType", $"'{named}' differs from the operation's type '{operationType}'; make them equal or leave the field out.")]);
-        }
-        var read = PolicyReader.Read(json.ToJsonString());
-        if (!read.IsValid)
-        {
-            return Invalid(read.Problems);
+            return invalid;
         }
         var history = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).ToList();
-        var result = WhatIfReplay.Run(history, read.Policy!, CandidateVersion, clock.GetUtcNow());
+        var result = WhatIfReplay.Run(history, policy!, CandidateVersion, clock.GetUtcNow());
         var today = OperationDecider.Fold(history);
         var conflicts = result.State.Conflicts.Values
             .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
@@ -69,12 +55,4 @@ public static class WhatIfApi
         return TypedResults.Ok(new WhatIfResponse(
             id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count));
     }
-
-    private static IResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
-        Problems.Result(
-            StatusCodes.Status422UnprocessableEntity,
-            "invalid-policy",
-            "The policy is not valid",
-            $"{problems.Count} problem(s): " + string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}")),
-            new Dictionary<string, object?> { ["errors"] = problems.Select(p => new { path = p.Path, message = p.Message }).ToArray() });
 }
