@@ -16,7 +16,7 @@ public sealed record SignalVerdict(string Status, bool Applied, string Judgement
     public static SignalVerdict Of(IReadOnlyList<OperationEvent> decided)
     {
         ArgumentNullException.ThrowIfNull(decided);
-        var opened = decided.OfType<ConflictOpened>().Select(c => new OpenedConflict(c.ConflictId, c.Kind, c.Severity)).ToImmutableList();
+        var opened = decided.OfType<ConflictOpened>().Select(c => new OpenedConflict(c.ConflictId, c.Kind, c.Severity, c.Facet)).ToImmutableList();
         return decided.Count == 0 ? throw new ArgumentException("A signal's decision has at least one event.", nameof(decided))
             : decided[0] switch
             {
@@ -27,4 +27,4 @@ public sealed record SignalVerdict(string Status, bool Applied, string Judgement
     }
 }
 
-public sealed record OpenedConflict(string ConflictId, string Kind, string Severity);
+public sealed record OpenedConflict(string ConflictId, string Kind, string Severity, string? Facet);

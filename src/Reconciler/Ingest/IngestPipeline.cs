@@ -142,16 +142,12 @@ public sealed class IngestPipeline(
         new(index, signal.OperationId, SignalStatuses.Rejected, null, null, null, null, [],
             problem with { Type = Problems.TypeBase + problem.Type });
 
-    /// <summary>A judged signal's result: its own event's position and version, and the conflicts it opened.</summary>
+    /// <summary>A judged signal's result: its own event's position and version, and what the core made of it.</summary>
     private static SignalResult Outcome(int index, OperationChange change, IReadOnlyList<long> positions, int firstEvent, int eventCount)
     {
-        var own = change.Events.Skip(firstEvent).Take(eventCount).ToList();
-        var applied = own.FirstOrDefault() is SignalReceived { Applied: true };
-        var opened = own.OfType<ConflictOpened>()
-            .Select(c => new OpenedConflict(c.ConflictId, c.Kind, c.Severity, c.Facet))
-            .ToList();
+        var verdict = SignalVerdict.Of(change.Events.Skip(firstEvent).Take(eventCount).ToList());
         return new SignalResult(
-            index, change.OperationId, applied ? SignalStatuses.Accepted : SignalStatuses.Recorded,
-            positions[firstEvent], change.Before.Version + firstEvent + 1, change.After.Outcome, change.After.Health, opened, null);
+            index, change.OperationId, verdict.Status, positions[firstEvent], change.Before.Version + firstEvent + 1,
+            change.After.Outcome, change.After.Health, verdict.ConflictsOpened, null);
     }
 }

@@ -1,3 +1,5 @@
+using Reconciler.Core.Judging;
+
 namespace Reconciler.Ingest;
 
 /// <summary>What became of one signal of a request (API.md): accepted, recorded or rejected.</summary>
@@ -12,14 +14,11 @@ public sealed record SignalResult(
     IReadOnlyList<OpenedConflict> ConflictsOpened,
     SignalProblem? Problem);
 
-public sealed record OpenedConflict(string ConflictId, string Kind, string Severity, string? Facet);
-
 /// <summary>Why a signal was rejected: a stable <c>type</c> slug and what to fix.</summary>
 public sealed record SignalProblem(string Type, string Title, string Detail);
 
+/// <summary>The status of a refused signal; accepted and recorded come from the core's <see cref="SignalVerdict"/>.</summary>
 public static class SignalStatuses
 {
-    public const string Accepted = "accepted";
-    public const string Recorded = "recorded";
     public const string Rejected = "rejected";
 }
