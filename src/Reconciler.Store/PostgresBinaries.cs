@@ -63,6 +63,13 @@ internal static class PostgresBinaries
         if (RunningAsRoot)
         {
             var (code, output) = await RunAsync("chown", ["-R", "postgres:postgres", path], asPostgres: false, ct).ConfigureAwait(false);
+            // A server that is stopping (an orphan after a kill -9) removes its pid file and sockets while
+            // chown walks the folder; those files are gone for good, so a second walk gets through.
+            for (var attempt = 0; code != 0 && attempt < 3 && output.Contains("No such file or directory", StringComparison.Ordinal); attempt++)
+            {
+                await Task.Delay(200, ct).ConfigureAwait(false);
+                (code, output) = await RunAsync("chown", ["-R", "postgres:postgres", path], asPostgres: false, ct).ConfigureAwait(false);
+            }
             if (code != 0)
             {
                 throw new EmbeddedPostgresException($"Could not give '{path}' to the postgres user: {output}");
