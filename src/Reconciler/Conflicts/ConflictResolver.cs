@@ -28,13 +28,8 @@ public sealed class ConflictResolver(
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
             var policy = (await policies.GetAsync(operationType, policyVersion, token))!.Policy;
-            var events = new List<OperationEvent>();
-            var state = before;
-            if (state.NextDeadline is { } due && due <= now)
-            {
-                events.AddRange(OperationDecider.Decide(state, policy, new Tick(now, policyVersion)));
-                state = events.Aggregate(state, OperationDecider.Evolve);
-            }
+            var events = DueDeadlines.Pass(before, policy, now, policyVersion).ToList();
+            var state = events.Aggregate(before, OperationDecider.Evolve);
             var resolved = OperationDecider.Decide(state, policy, new ResolveConflict(conflictId, resolution, reason, resolvedBy, facetOverride, now, policyVersion));
             events.AddRange(resolved);
             state = resolved.Aggregate(state, OperationDecider.Evolve);

@@ -45,13 +45,13 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, WriteTransaction
             foreach (var (id, type) in due)
             {
                 var state = loaded.Get(id).State;
-                // Another server (or a signal) may have let it pass since we looked.
-                if (state.NextDeadline is not { } deadline || deadline > tickAt || !loaded.LatestPolicyVersions.TryGetValue(type, out var version))
+                if (!loaded.LatestPolicyVersions.TryGetValue(type, out var version))
                 {
                     continue;
                 }
                 var policy = (await policies.GetAsync(type, version, token))!.Policy;
-                var events = OperationDecider.Decide(state, policy, new Tick(tickAt, version));
+                // Nothing when another server (or a signal) let it pass since we looked.
+                var events = DueDeadlines.Pass(state, policy, tickAt, version);
                 var after = events.Aggregate(state, OperationDecider.Evolve);
                 changes.Add(new OperationChange(id, type, state, after, events,
                     events.Select(_ => new EventMetadata(null, null, null, null, null)).ToList(), []));

@@ -82,13 +82,9 @@ public sealed class IngestPipeline(
             }
             var policyVersion = loaded.LatestPolicyVersions[operationType];
             var policy = (await policies.GetAsync(operationType, policyVersion, ct))!.Policy;
-            var decided = new List<OperationEvent>();
+            var decided = DueDeadlines.Pass(state, policy, receivedAt, policyVersion).ToList();
             try
             {
-                if (state.NextDeadline is { } due && due <= receivedAt)
-                {
-                    decided.AddRange(OperationDecider.Decide(state, policy, new Tick(receivedAt, policyVersion)));
-                }
                 var afterTick = decided.Aggregate(state, OperationDecider.Evolve);
                 var forSignal = OperationDecider.Decide(afterTick, policy, new ReceiveSignal(signal, source, receivedAt, policyVersion));
                 var firstEvent = events.Count + decided.Count;
