@@ -24,6 +24,23 @@ public sealed class DatabaseStartup : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
     public string Description { get; }
 
+    /// <summary>
+    /// <see cref="StartAsync"/> for a command: when the database cannot be reached, started or migrated it says
+    /// why on stderr, prefixed with the command, and returns null (the command then exits with 2).
+    /// </summary>
+    public static async Task<DatabaseStartup?> TryStartAsync(string? connection, string dataDir, string command, CancellationToken ct)
+    {
+        try
+        {
+            return await StartAsync(connection, dataDir, Console.Out, ct);
+        }
+        catch (Exception e) when (e is EmbeddedPostgresException or NpgsqlException or MigrationChecksumException)
+        {
+            await Console.Error.WriteLineAsync($"reconciler {command}: {e.Message}");
+            return null;
+        }
+    }
+
     public static async Task<DatabaseStartup> StartAsync(string? connection, string dataDir, TextWriter output, CancellationToken ct)
     {
         connection ??= Environment.GetEnvironmentVariable(ConnectionVariable);

@@ -12,17 +12,13 @@ public static class MigrateCommand
         };
         command.SetAction(async (result, ct) =>
         {
-            try
+            await using var database = await DatabaseStartup.TryStartAsync(result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, "migrate", ct);
+            if (database is null)
             {
-                await using var database = await DatabaseStartup.StartAsync(result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, Console.Out, ct);
-                Console.WriteLine($"The schema of the {database.Description} is up to date.");
-                return 0;
-            }
-            catch (Exception e) when (e is Store.EmbeddedPostgresException or Npgsql.NpgsqlException or Store.MigrationChecksumException)
-            {
-                await Console.Error.WriteLineAsync($"reconciler migrate: {e.Message}");
                 return 2;
             }
+            Console.WriteLine($"The schema of the {database.Description} is up to date.");
+            return 0;
         });
         return command;
     }

@@ -25,14 +25,9 @@ public static class ProjectionsCommand
 
     public static async Task<int> RunAsync(bool verify, string? connection, string dataDir, CancellationToken ct)
     {
-        DatabaseStartup database;
-        try
+        var database = await DatabaseStartup.TryStartAsync(connection, dataDir, "projections rebuild", ct);
+        if (database is null)
         {
-            database = await DatabaseStartup.StartAsync(connection, dataDir, Console.Out, ct);
-        }
-        catch (Exception e) when (e is EmbeddedPostgresException or Npgsql.NpgsqlException or MigrationChecksumException)
-        {
-            await Console.Error.WriteLineAsync($"reconciler projections rebuild: {e.Message}");
             return 2;
         }
         await using (database)

@@ -24,14 +24,9 @@ public static class ServeCommand
 
     private static async Task<int> RunAsync(string urls, string? connection, string dataDir, CancellationToken ct)
     {
-        DatabaseStartup database;
-        try
+        var database = await DatabaseStartup.TryStartAsync(connection, dataDir, "serve", ct);
+        if (database is null)
         {
-            database = await DatabaseStartup.StartAsync(connection, dataDir, Console.Out, ct);
-        }
-        catch (Exception e) when (e is EmbeddedPostgresException or Npgsql.NpgsqlException or MigrationChecksumException)
-        {
-            await Console.Error.WriteLineAsync($"reconciler serve: {e.Message}");
             return 2;
         }
         await using (database)
