@@ -1,13 +1,15 @@
-using System.Text;
 using System.Text.Json;
+using CsvHelper;
 using Npgsql;
 
 namespace Reconciler.Conflicts;
 
 /// <summary>
-/// The CSV export of conflict records (RFC 4180: CRLF rows, fields quoted when they hold a comma, quote,
-/// CR or LF, quotes doubled). Rows are streamed from the reader to the response as they come; list
-/// fields (sources, states, evidence, evidenceVersions) are joined with ';'.
+/// The CSV export of conflict records, written by CsvHelper (RFC 4180: CRLF rows, quoted fields, doubled
+/// quotes). Rows stream from the reader to the response as they come; list fields (sources, states,
+/// evidence, evidenceVersions) are joined with ';'. A cell that a spreadsheet would run as a formula
+/// (it starts with =, +, -, @, a tab or CR) is neutralised with a leading apostrophe, as OWASP advises;
+/// the JSON API keeps every value as it is.
 /// </summary>
 public static class ConflictsCsv
 {
@@ -18,35 +20,35 @@ public static class ConflictsCsv
         "detail", "evidence", "evidenceVersions",
     ];
 
+    /// <summary>The product's CSV dialect (RFC 4180, formulas escaped); every CSV it writes uses it.</summary>
+    public static CsvWriterOptions Dialect { get; } = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+
     public static async Task WriteAsync(HttpResponse response, NpgsqlCommand command, CancellationToken ct)
     {
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = "attachment; filename=\"conflicts.csv\"";
-        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 16 * 1024, leaveOpen: true);
-        await writer.WriteAsync(string.Join(',', Columns) + "\r\n");
+        await using var csv = CsvWriter.Create(response.Body, Dialect, leaveOpen: true);
+        foreach (var column in Columns)
+        {
+            csv.WriteField(column);
+        }
+        await csv.EndRecordAsync(ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = 0;
-        var line = new StringBuilder();
         while (await reader.ReadAsync(ct))
         {
             using var record = JsonDocument.Parse(reader.GetString(1));
-            line.Clear();
-            for (var i = 0; i < Columns.Length; i++)
+            foreach (var column in Columns)
             {
-                if (i > 0)
-                {
-                    line.Append(',');
-                }
-                AppendField(line, record.RootElement.TryGetProperty(Columns[i], out var value) ? Text(value) : "");
+                csv.WriteField(record.RootElement.TryGetProperty(column, out var value) ? Text(value) : "");
             }
-            line.Append("\r\n");
-            await writer.WriteAsync(line, ct);
+            await csv.EndRecordAsync(ct);
             if (++rows % 500 == 0)
             {
-                await writer.FlushAsync(ct);
+                await csv.FlushAsync(ct);
             }
         }
-        await writer.FlushAsync(ct);
+        await csv.FlushAsync(ct);
     }
 
     private static string Text(JsonElement value) => value.ValueKind switch
@@ -56,14 +58,4 @@ public static class ConflictsCsv
         JsonValueKind.Array => string.Join(';', value.EnumerateArray().Select(Text)),
         _ => value.GetRawText(),
     };
-
-    public static void AppendField(StringBuilder line, string field)
-    {
-        if (field.AsSpan().IndexOfAny(",\"\r\n") < 0)
-        {
-            line.Append(field);
-            return;
-        }
-        line.Append('"').Append(field.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-    }
 }
