@@ -3,7 +3,7 @@ using Npgsql;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Judging;
-using Reconciler.Operations;
+using Reconciler.Input;
 
 namespace Reconciler.Api;
 
@@ -31,12 +31,16 @@ public static class ConflictResolveApi
         {
             return Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the resolution for the audit trail.");
         }
+        if (InputRules.TextProblem(reason) is { } reasonProblem)
+        {
+            return Problems.BadRequest("invalid-reason", $"reason {reasonProblem}.");
+        }
         FacetOverride? facetOverride = null;
         if (body.Value.TryGetProperty("override", out var given) && given.ValueKind != JsonValueKind.Null)
         {
             var facet = given.ValueKind == JsonValueKind.Object ? RequestJson.OptionalString(given, "facet") : null;
             var state = given.ValueKind == JsonValueKind.Object ? RequestJson.OptionalString(given, "state") : null;
-            if (facet is null || state is null)
+            if (facet is null || state is null || InputRules.NameProblem(facet) is not null || InputRules.NameProblem(state) is not null)
             {
                 return Problems.BadRequest("invalid-override", "override must be an object { \"facet\": \"…\", \"state\": \"…\" } naming a facet and one of its states.");
             }
@@ -56,11 +60,6 @@ public static class ConflictResolveApi
         catch (CommandRejectedException e)
         {
             return ConflictsApi.Rejected(e);
-        }
-        catch (StoreUnavailableException e)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = "1";
-            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Try again", e.Message);
         }
         var record = await ConflictQuery.GetAsync(dataSource, conflictId, ct);
         return TypedResults.Text(record!, "application/json");

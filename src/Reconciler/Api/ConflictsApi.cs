@@ -5,6 +5,7 @@ using Npgsql;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Judging;
+using Reconciler.Input;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Store;
 
@@ -124,15 +125,16 @@ public static class ConflictsApi
         string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
         || request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>A time from the query (<see cref="IsoTime"/>), null when absent, or a 400 naming the parameter.</summary>
     public static (DateTimeOffset? Time, IResult? Problem) ParseTime(string? text, string name)
     {
         if (text is null)
         {
             return (null, null);
         }
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? (time, null)
-            : (null, Problems.BadRequest("invalid-query", $"{name}='{text}' is not an ISO-8601 time such as 2026-11-21T10:00:03Z."));
+        return IsoTime.TryParse(text, out var time)
+            ? (time.ToUniversalTime(), null)
+            : (null, Problems.BadRequest("invalid-query", IsoTime.Problem(name, text)));
     }
 
     public static IResult UnknownConflict(string conflictId) =>

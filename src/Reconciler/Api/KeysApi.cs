@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Auth;
+using Reconciler.Input;
 
 namespace Reconciler.Api;
 
@@ -39,9 +40,9 @@ public static partial class KeysApi
         {
             return Problems.BadRequest("invalid-source", "'source' is only for keys with role 'source'; use 'name' to name a person or tool.");
         }
-        if (name is { Length: > 200 })
+        if (name is not null && InputRules.NameProblem(name) is { } nameProblem)
         {
-            return Problems.BadRequest("invalid-name", "'name' is at most 200 characters.");
+            return Problems.BadRequest("invalid-name", $"'name' {nameProblem}.");
         }
         var (caller, key) = await store.CreateAsync(role, source, name, ct);
         return TypedResults.Created($"/v1/keys/{caller.KeyId}", new CreatedKey(caller.KeyId, key, role, source, name));

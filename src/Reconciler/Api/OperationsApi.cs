@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using Reconciler.Auth;
@@ -35,14 +34,10 @@ public static class OperationsApi
         {
             return Problems.BadRequest("invalid-query", "Ask for the truth either ?at=<time> or ?version=N, not both.");
         }
-        DateTimeOffset? until = null;
-        if (at is not null)
+        var (until, atProblem) = ConflictsApi.ParseTime(at, "at");
+        if (atProblem is not null)
         {
-            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
-            {
-                return Problems.BadRequest("invalid-query", $"at='{at}' is not an ISO-8601 time such as 2026-11-21T10:00:03Z.");
-            }
-            until = time;
+            return atProblem;
         }
         if (version is < 1)
         {

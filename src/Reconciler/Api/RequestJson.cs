@@ -1,31 +1,44 @@
 using System.Text.Json;
+using Reconciler.Input;
 
 namespace Reconciler.Api;
 
-/// <summary>Small, strict readers for JSON request bodies that turn every malformation into a 400 problem.</summary>
+/// <summary>Strict readers for JSON request bodies: every malformation, and every string that breaks the input rules, is a 400 problem naming the field.</summary>
 public static class RequestJson
 {
+    public const int DefaultMaxBytes = 1 << 20;
+
     public readonly record struct Body(JsonElement Value, IResult? Problem);
 
-    public static async Task<Body> ReadObjectAsync(HttpRequest request, CancellationToken ct, long maxBytes = 1 << 20)
+    /// <summary>The body as a JSON object (a copy that outlives the request), or the problem that refuses it.</summary>
+    public static async Task<Body> ReadObjectAsync(HttpRequest request, CancellationToken ct, int maxBytes = DefaultMaxBytes)
     {
-        if (request.ContentLength > maxBytes)
+        var (document, problem) = await ReadDocumentAsync(request, maxBytes, ct);
+        if (document is null)
         {
-            return new(default, Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The body is too large", $"The body may be at most {maxBytes} bytes."));
+            return new(default, problem);
         }
-        try
+        using (document)
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, default, ct);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return new(default, Problems.BadRequest("malformed-json", "The body must be a JSON object."));
-            }
-            return new(document.RootElement.Clone(), null);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? new(document.RootElement.Clone(), null)
+                : new(default, Problems.BadRequest("malformed-json", "The body must be a JSON object."));
         }
-        catch (JsonException e)
+    }
+
+    /// <summary>The body parsed under the input rules (the caller disposes it), or a 400 problem, or <paramref name="tooLarge"/> (413).</summary>
+    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadDocumentAsync(
+        HttpRequest request, int maxBytes, CancellationToken ct, IResult? tooLarge = null)
+    {
+        var bytes = await BoundedBody.ReadAsync(request, maxBytes, ct);
+        if (bytes is null)
         {
-            return new(default, Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}"));
+            return (null, tooLarge ?? Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The body is too large", $"The body may be at most {maxBytes} bytes."));
         }
+        var (document, problem) = StrictJson.Parse(bytes);
+        return problem is null
+            ? (document, null)
+            : (null, Problems.BadRequest(problem.Slug, problem.Message, new Dictionary<string, object?> { ["field"] = problem.Field }));
     }
 
     /// <summary>A string property, or null when absent or JSON null. A value of another type is treated as absent.</summary>

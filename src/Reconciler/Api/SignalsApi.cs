@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Reconciler.Auth;
 using Reconciler.Ingest;
-using Reconciler.Operations;
 
 namespace Reconciler.Api;
 
@@ -19,19 +18,11 @@ public static class SignalsApi
 
     private static async Task<IResult> PostSignals(HttpRequest request, IngestPipeline ingest, CancellationToken ct)
     {
-        var body = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct);
-        if (body is null)
+        var (document, problem) = await RequestJson.ReadDocumentAsync(
+            request, MaxBodyBytes, ct, TooLarge($"The body may be at most {MaxBodyBytes} bytes (8 MiB); split the batch."));
+        if (document is null)
         {
-            return TooLarge($"The body may be at most {MaxBodyBytes} bytes (8 MiB); split the batch.");
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            return Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}");
+            return problem!;
         }
         using (document)
         {
@@ -54,15 +45,7 @@ public static class SignalsApi
             {
                 return refusal!;
             }
-            try
-            {
-                return TypedResults.Ok(new SignalsResponse(await ingest.IngestAsync(source, batch.Signals, ct)));
-            }
-            catch (StoreUnavailableException e)
-            {
-                request.HttpContext.Response.Headers.RetryAfter = "1";
-                return Problems.Result(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Try again", e.Message);
-            }
+            return TypedResults.Ok(new SignalsResponse(await ingest.IngestAsync(source, batch.Signals, ct)));
         }
     }
 

@@ -66,6 +66,7 @@ public sealed class DatabaseStartup : IAsyncDisposable
             {
                 output.WriteLine($"Applied migrations: {string.Join(", ", applied)}");
             }
+            await WarnUnlessUtf8Async(dataSource, output, ct);
         }
         catch
         {
@@ -77,6 +78,19 @@ public sealed class DatabaseStartup : IAsyncDisposable
             throw;
         }
         return new DatabaseStartup(dataSource, embedded, description);
+    }
+
+    /// <summary>
+    /// A UTF8 database refuses invalid text and NUL itself, a second guard behind the input rules; a SQL_ASCII
+    /// one stores any bytes, which the server could then not read back. Said at start, not refused.
+    /// </summary>
+    private static async Task WarnUnlessUtf8Async(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SHOW server_encoding");
+        if (await command.ExecuteScalarAsync(ct) is string encoding && encoding != "UTF8")
+        {
+            output.WriteLine($"Warning: the database's encoding is {encoding}, not UTF8; create it with ENCODING 'UTF8' (see docs/input.md).");
+        }
     }
 
     public async ValueTask DisposeAsync()

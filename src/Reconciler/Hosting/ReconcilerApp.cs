@@ -1,6 +1,7 @@
 using Npgsql;
 using Reconciler.Api;
 using Reconciler.Auth;
+using Reconciler.Input;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Hosting;
@@ -12,18 +13,25 @@ public static class ReconcilerApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls([.. urls]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 8L * SignalsApi.MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 8L * SignalsApi.MaxBodyBytes;
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseProblemBodies());
+        });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Services.AddReconciler(dataSource, runDeadlineWorker);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ExceptionProblems>();
+        // A query value the framework cannot bind (limit=1e3) throws, so ExceptionProblems can name it.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1");
         builder.Services.AddReconcilerTelemetry();
 
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemErrorPages();
+        app.UseRequestTargetCheck();
         app.MapHealthApi();
         app.MapOpenApi("/v1/openapi.json").RequireRole(Roles.Any);
         app.MapKeysApi();

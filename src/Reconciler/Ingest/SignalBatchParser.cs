@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Core.Judging;
+using Reconciler.Input;
 
 namespace Reconciler.Ingest;
 
@@ -100,7 +100,7 @@ public static partial class SignalBatchParser
                 return Fail(field, $"must be a string, not {Describe(value)}");
             }
             var text = value.GetString()!;
-            return text.Length is 0 || text.Length > maxLength ? Fail(field, $"must be 1..{maxLength} characters") : text;
+            return InputRules.NameProblem(text, maxLength) is { } problem ? Fail(field, problem) : text;
         }
 
         private string? Required(string field, int maxLength) =>
@@ -121,11 +121,11 @@ public static partial class SignalBatchParser
             {
                 return null;
             }
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+            if (IsoTime.TryParse(text, out var time))
             {
-                return time;
+                return time.ToUniversalTime();
             }
-            Fail(field, $"'{text}' is not an ISO-8601 time such as 2026-11-21T10:00:03Z");
+            Fail(field, $"'{text}' is not an ISO-8601 time with an offset such as {IsoTime.Example}");
             return null;
         }
 
