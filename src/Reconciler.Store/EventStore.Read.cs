@@ -1,5 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Views;
 
 namespace Reconciler.Store;
 
@@ -9,43 +12,49 @@ public sealed partial class EventStore
         e.position, e.stream_id, s.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
         """;
 
-    /// <summary>A stream's events from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (inclusive), optionally only those recorded at or before <paramref name="untilTime"/>.</summary>
-    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
-        string streamId, long fromVersion = 1, long toVersion = long.MaxValue, DateTimeOffset? untilTime = null, CancellationToken ct = default)
-    {
-        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await ReadStreamAsync(connection, null, streamId, fromVersion, toVersion, untilTime, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Same as the other overload, inside the caller's transaction (to load state after <see cref="LockStreamAsync"/>).</summary>
-    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        string streamId, long fromVersion = 1, long toVersion = long.MaxValue, DateTimeOffset? untilTime = null, CancellationToken ct = default)
+    /// <summary>A stream's events from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (inclusive).</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, long toVersion = long.MaxValue, CancellationToken ct = default)
     {
         const string Sql = $"""
             SELECT {EventColumns}
             FROM events e JOIN streams s ON s.stream_id = e.stream_id
-            WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3 AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
+            WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3
             ORDER BY e.version
             """;
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        await using var command = DataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromVersion });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toVersion });
-        command.Parameters.Add(new NpgsqlParameter { Value = untilTime is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return await ReadEventsAsync(command, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An operation's current state: the writer's snapshot when it is readable and current, else the fold of
+    /// its events (an operation not written since an upgrade). Null when the operation does not exist.
+    /// </summary>
+    public async Task<OperationState?> ReadStateAsync(string streamId, CancellationToken ct = default)
+    {
+        await using (var command = DataSource.CreateCommand("SELECT version, snapshot FROM streams WHERE stream_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                return null;
+            }
+            if (!reader.IsDBNull(1) && OperationSnapshot.Read(reader.GetFieldValue<byte[]>(1)) is { } state && state.Version == reader.GetInt64(0))
+            {
+                return state;
+            }
+        }
+        var events = await ReadStreamAsync(streamId, ct: ct).ConfigureAwait(false);
+        return OperationDecider.Fold(events.Select(e => EventCodec.Deserialize(e.Type, e.Data)));
     }
 
     public async Task<StreamInfo?> GetStreamAsync(string streamId, CancellationToken ct = default)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await GetStreamAsync(connection, null, streamId, ct).ConfigureAwait(false);
-    }
-
-    public async Task<StreamInfo?> GetStreamAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string streamId, CancellationToken ct = default)
-    {
         const string Sql = "SELECT stream_id, operation_type, version, created_at, updated_at FROM streams WHERE stream_id = $1";
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        await using var command = DataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadStreamInfo(reader) : null;

@@ -1,32 +1,31 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Reconciler.Core.Events;
 
-/// <summary>The storage format of events: an explicit type-name map (never CLR names) and camelCase JSON data.</summary>
+/// <summary>
+/// The storage format of events: an explicit type-name map (never CLR names) and camelCase JSON data,
+/// written and read by source-generated code (no reflection per event).
+/// </summary>
 public static class EventCodec
 {
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    private static readonly FrozenDictionary<string, JsonTypeInfo> Types = new Dictionary<string, JsonTypeInfo>
     {
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Converters = { new OrdinalKeyOrderConverter() },
-    };
-
-    private static readonly FrozenDictionary<string, Type> Types = new Dictionary<string, Type>
-    {
-        ["SignalReceived"] = typeof(SignalReceived),
-        ["SignalDuplicated"] = typeof(SignalDuplicated),
-        ["ConflictOpened"] = typeof(ConflictOpened),
-        ["ConflictResolved"] = typeof(ConflictResolved),
-        ["DivergenceStarted"] = typeof(DivergenceStarted),
-        ["DivergenceEnded"] = typeof(DivergenceEnded),
-        ["ExpectationArmed"] = typeof(ExpectationArmed),
-        ["ExpectationMet"] = typeof(ExpectationMet),
-        ["ExpectationWithdrawn"] = typeof(ExpectationWithdrawn),
-        ["DeadlinePassed"] = typeof(DeadlinePassed),
-        ["OutcomeDeclared"] = typeof(OutcomeDeclared),
-        ["OperatorResolved"] = typeof(OperatorResolved),
+        ["SignalReceived"] = EventJson.Default.SignalReceived,
+        ["SignalDuplicated"] = EventJson.Default.SignalDuplicated,
+        ["ConflictOpened"] = EventJson.Default.ConflictOpened,
+        ["ConflictResolved"] = EventJson.Default.ConflictResolved,
+        ["DivergenceStarted"] = EventJson.Default.DivergenceStarted,
+        ["DivergenceEnded"] = EventJson.Default.DivergenceEnded,
+        ["ExpectationArmed"] = EventJson.Default.ExpectationArmed,
+        ["ExpectationMet"] = EventJson.Default.ExpectationMet,
+        ["ExpectationWithdrawn"] = EventJson.Default.ExpectationWithdrawn,
+        ["DeadlinePassed"] = EventJson.Default.DeadlinePassed,
+        ["OutcomeDeclared"] = EventJson.Default.OutcomeDeclared,
+        ["OperatorResolved"] = EventJson.Default.OperatorResolved,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
@@ -49,17 +48,66 @@ public static class EventCodec
         _ => throw new ArgumentException($"No stored type name for {e.GetType().Name}.", nameof(e)),
     };
 
-    public static string Serialize(OperationEvent e) =>
-        JsonSerializer.Serialize(e, Types[TypeName(e)], Options);
+    public static string Serialize(OperationEvent e) => JsonSerializer.Serialize(e, Types[TypeName(e)]);
 
-    public static OperationEvent Deserialize(string typeName, string json)
+    public static OperationEvent Deserialize(string typeName, string json) =>
+        (OperationEvent?)JsonSerializer.Deserialize(json, TypeInfo(typeName)) ?? throw new JsonException($"Event data of '{typeName}' is null.");
+
+    public static OperationEvent Deserialize(string typeName, ReadOnlySpan<byte> utf8Json) =>
+        (OperationEvent?)JsonSerializer.Deserialize(utf8Json, TypeInfo(typeName)) ?? throw new JsonException($"Event data of '{typeName}' is null.");
+
+    private static JsonTypeInfo TypeInfo(string typeName) =>
+        Types.TryGetValue(typeName, out var type) ? type : throw new ArgumentException($"Unknown event type '{typeName}'.", nameof(typeName));
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(OrdinalKeyOrder)])]
+[JsonSerializable(typeof(SignalReceived))]
+[JsonSerializable(typeof(SignalDuplicated))]
+[JsonSerializable(typeof(ConflictOpened))]
+[JsonSerializable(typeof(ConflictResolved))]
+[JsonSerializable(typeof(DivergenceStarted))]
+[JsonSerializable(typeof(DivergenceEnded))]
+[JsonSerializable(typeof(ExpectationArmed))]
+[JsonSerializable(typeof(ExpectationMet))]
+[JsonSerializable(typeof(ExpectationWithdrawn))]
+[JsonSerializable(typeof(DeadlinePassed))]
+[JsonSerializable(typeof(OutcomeDeclared))]
+[JsonSerializable(typeof(OperatorResolved))]
+internal sealed partial class EventJson : JsonSerializerContext;
+
+/// <summary>
+/// Writes string-keyed dictionaries (an outcome's facet states) with their keys in ordinal order: their own
+/// order follows string hashes, which .NET randomises per process, so the same event would otherwise be
+/// written differently by two processes.
+/// </summary>
+internal sealed class OrdinalKeyOrder : JsonConverter<ImmutableDictionary<string, string>>
+{
+    public override ImmutableDictionary<string, string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (!Types.TryGetValue(typeName, out var type))
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new ArgumentException($"Unknown event type '{typeName}'.", nameof(typeName));
+            throw new JsonException("Expected an object of strings.");
         }
 
-        return (OperationEvent?)JsonSerializer.Deserialize(json, type, Options)
-            ?? throw new JsonException($"Event data of '{typeName}' is null.");
+        var builder = ImmutableDictionary.CreateBuilder<string, string>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            reader.Read();
+            builder[key] = reader.GetString()!;
+        }
+
+        return builder.ToImmutable();
+    }
+
+    public override void Write(Utf8JsonWriter writer, ImmutableDictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var key in value.Keys.Order(StringComparer.Ordinal))
+        {
+            writer.WriteString(key, value[key]);
+        }
+
+        writer.WriteEndObject();
     }
 }

@@ -17,8 +17,13 @@ public sealed record Signal(
 /// <summary>An input to the decider. Time and ids always come in through commands.</summary>
 public abstract record Command;
 
-/// <summary>Judge one signal from <paramref name="Source"/>, received by the engine at <paramref name="ReceivedAt"/>.</summary>
-public sealed record ReceiveSignal(Signal Signal, string Source, DateTimeOffset ReceivedAt, int PolicyVersion) : Command;
+/// <summary>
+/// Judge one signal from <paramref name="Source"/>, received by the engine at <paramref name="ReceivedAt"/>.
+/// <paramref name="KnownContentHash"/> is the content hash of the signal this source first sent under this
+/// signal id (the receipts, which the caller keeps), or null when the id is new: a duplicate is told apart
+/// by it, so the state needs no list of every signal seen.
+/// </summary>
+public sealed record ReceiveSignal(Signal Signal, string Source, DateTimeOffset ReceivedAt, int PolicyVersion, string? KnownContentHash) : Command;
 
 /// <summary>The engine observes that time is now <paramref name="Now"/>: deadlines up to it pass.</summary>
 public sealed record Tick(DateTimeOffset Now, int PolicyVersion) : Command;

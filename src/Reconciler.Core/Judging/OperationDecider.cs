@@ -4,25 +4,15 @@ using Reconciler.Core.Views;
 
 namespace Reconciler.Core.Judging;
 
-/// <summary>The pure decide/evolve pair of an operation. No IO, no clock: time comes in with the commands.</summary>
+/// <summary>
+/// The pure decide/evolve pair of an operation. No IO, no clock: time comes in with the commands.
+/// Every command first lets the deadlines that are due by its time pass (a <see cref="Tick"/> at that
+/// time), so a signal or a resolution is judged on the truth as it stands then.
+/// </summary>
 public static class OperationDecider
 {
     public static IReadOnlyList<OperationEvent> Decide(OperationState state, TruthPolicy policy, Command command) =>
-        Run(state, policy, command).Events;
-
-    private static Decision Run(OperationState state, TruthPolicy policy, Command command)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(policy);
-        return command switch
-        {
-            ReceiveSignal c => SignalJudge.Decide(state, policy, c),
-            Tick c => DeadlineJudge.Decide(state, policy, c),
-            ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
-            null => throw new ArgumentNullException(nameof(command)),
-            _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
-        };
-    }
+        Handle(state, policy, command).Events;
 
     public static OperationState Evolve(OperationState state, OperationEvent @event) => OperationEvolver.Evolve(state, @event);
 
@@ -31,7 +21,31 @@ public static class OperationDecider
     /// <summary>Decides and folds in one go: the events and the state they lead to.</summary>
     public static (IReadOnlyList<OperationEvent> Events, OperationState State) Handle(OperationState state, TruthPolicy policy, Command command)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(policy);
+        var (at, policyVersion) = command switch
+        {
+            ReceiveSignal c => (c.ReceivedAt, c.PolicyVersion),
+            ResolveConflict c => (c.At, c.PolicyVersion),
+            _ => (DateTimeOffset.MinValue, 0),
+        };
+        if (state.NextDeadline is { } due && due <= at)
+        {
+            var passed = DeadlineJudge.Decide(state, policy, new Tick(at, policyVersion));
+            var then = Run(passed.State, policy, command);
+            return ([.. passed.Events, .. then.Events], then.State);
+        }
+
         var decision = Run(state, policy, command);
         return (decision.Events, decision.State);
     }
+
+    private static Decision Run(OperationState state, TruthPolicy policy, Command command) => command switch
+    {
+        ReceiveSignal c => SignalJudge.Decide(state, policy, c),
+        Tick c => DeadlineJudge.Decide(state, policy, c),
+        ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
+        null => throw new ArgumentNullException(nameof(command)),
+        _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
+    };
 }

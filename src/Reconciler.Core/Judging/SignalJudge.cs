@@ -25,7 +25,7 @@ internal static class SignalJudge
 
         var d = new Decision(state, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
         var hash = SignalContent.Hash(s);
-        if (state.Seen.TryGetReceipt(command.Source, s.SignalId, out var original))
+        if (command.KnownContentHash is { } original)
         {
             Duplicated(d, command, hash, original);
             return d;
@@ -102,7 +102,7 @@ internal static class SignalJudge
     // A retry re-sends a report the source already made: same facet, state and effect key (absent equals absent).
     // When both reports carry a source sequence and the sequences differ, it is a new report, not a retry.
     private static bool IsRetry(OperationState state, ReceiveSignal c) =>
-        state.Seen.HasReported(c.Source, c.Signal.Facet, c.Signal.State, c.Signal.EffectKey, c.Signal.SourceSequence);
+        state.Reports.HasReported(c.Source, c.Signal.Facet, c.Signal.State, c.Signal.EffectKey, c.Signal.SourceSequence);
 
     private static bool IsOlder(Signal s, DateTimeOffset receivedAt, SourceClaim previous) =>
         s.SourceSequence is { } sequence && previous.SourceSequence is { } last

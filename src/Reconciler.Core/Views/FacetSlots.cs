@@ -47,6 +47,11 @@ internal sealed class FacetSlots
         return new FacetSlots(names, copy);
     }
 
+    /// <summary>The facets in the order they first appeared.</summary>
+    public int Count => names.Length;
+
+    public (string Name, FacetTruth Truth) this[int index] => (names[index], truths[index]);
+
     public ImmutableDictionary<string, FacetTruth> ToImmutableDictionary()
     {
         var builder = ImmutableDictionary.CreateBuilder<string, FacetTruth>(StringComparer.Ordinal);

@@ -117,14 +117,14 @@ public static class OperationEvolver
 
     private static OperationState OnReceived(OperationState s, SignalReceived e)
     {
-        var seen = s.Seen.With(new SeenSignal(e.Source, e.SignalId, e.Facet, e.State, e.EffectKey, e.SourceSequence, e.ContentHash));
+        var reports = s.Reports.With(new Report(e.Source, e.Facet, e.State, e.EffectKey, e.SourceSequence));
         if (!e.Applied)
         {
             return s with
             {
                 OperationId = s.OperationId ?? e.OperationId,
                 OperationType = s.OperationType ?? e.OperationType,
-                Seen = seen,
+                Reports = reports,
                 Version = s.Version + 1,
                 PolicyVersion = e.PolicyVersion,
                 UpdatedAt = e.At,
@@ -146,7 +146,7 @@ public static class OperationEvolver
         {
             OperationId = s.OperationId ?? e.OperationId,
             OperationType = s.OperationType ?? e.OperationType,
-            Seen = seen,
+            Reports = reports,
             EffectKeys = effects,
             FacetSlots = s.FacetSlots.With(e.Facet, truth),
             Version = s.Version + 1,

@@ -7,7 +7,8 @@ namespace Reconciler.Core.Views;
 /// <summary>
 /// The agreed truth of one operation, folded from its events; immutable so that time travel and
 /// what-if replays can keep old states. Besides the view it keeps the bookkeeping the decider needs
-/// to judge the next signal in O(facets): receipts, reports, effect keys, divergences, armed expectations.
+/// to judge the next signal in O(facets): reports, effect keys, divergences, armed expectations. Receipts (which
+/// signal ids a source used) are not part of it: the caller passes them in with each signal.
 /// </summary>
 public sealed record OperationState
 {
@@ -56,11 +57,8 @@ public sealed record OperationState
     public DateTimeOffset? NextDeadline { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
 
-    /// <summary>
-    /// Everything seen, insert-only: the content hash of every (source, signalId), and every report (with and
-    /// without its source sequence); finds duplicates and retries in O(1).
-    /// </summary>
-    public SignalBook Seen { get; init; } = SignalBook.Empty;
+    /// <summary>Every report each source made (facet, state, effect key, source sequence): finds retries in O(1).</summary>
+    public ReportBook Reports { get; init; } = ReportBook.Empty;
 
     /// <summary>The first effect key applied per <c>effect: once</c> facet.</summary>
     public ImmutableDictionary<string, string> EffectKeys { get; init; } = ImmutableDictionary<string, string>.Empty;

@@ -23,12 +23,17 @@ public static class WhatIfReplay
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(policy);
         var state = OperationState.Initial;
+        var receipts = SignalReceipts.Empty;
         var events = ImmutableList.CreateBuilder<OperationEvent>();
         void Apply(Command command)
         {
             IReadOnlyList<OperationEvent> decided;
             (decided, state) = OperationDecider.Handle(state, policy, command);
             events.AddRange(decided);
+            foreach (var e in decided)
+            {
+                receipts = receipts.With(e);
+            }
         }
 
         void TickUntil(DateTimeOffset time)
@@ -49,9 +54,11 @@ public static class WhatIfReplay
             var command = e switch
             {
                 SignalReceived r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
-                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion),
+                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion,
+                    receipts.Find(r.Source, r.SignalId)),
                 SignalDuplicated r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
-                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion),
+                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion,
+                    receipts.Find(r.Source, r.SignalId)),
                 OperatorResolved r => new ResolveConflict(r.ConflictId, r.Resolution, r.Reason, r.ResolvedBy,
                     r.OverrideFacet is null || r.OverrideState is null ? null : new FacetOverride(r.OverrideFacet, r.OverrideState), r.At, policyVersion),
                 _ => (Command?)null,

@@ -41,14 +41,14 @@ public static class ConflictsApi
         {
             return timeProblem;
         }
-        long? before = null;
+        FeedCursor? before = null;
         if (cursor is not null)
         {
-            if (!cursor.StartsWith('c') || !long.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+            if (!FeedCursor.TryDecode(cursor, out var decoded))
             {
                 return Problems.BadRequest("invalid-cursor", "cursor must be a 'next' value from an earlier page.");
             }
-            before = seq;
+            before = decoded;
         }
         if (limit is < 1 or > MaxLimit)
         {
@@ -65,16 +65,16 @@ public static class ConflictsApi
         var size = limit ?? DefaultLimit;
         await using var command = ConflictQuery.ListCommand(dataSource, filter, before, size + 1);
         var items = new List<JsonElement>(size + 1);
-        long lastSeq = 0;
+        var last = FeedCursor.Start;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
                 if (items.Count < size)
                 {
-                    lastSeq = reader.GetInt64(0);
+                    last = new FeedCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
                 }
-                using var record = JsonDocument.Parse(reader.GetString(1));
+                using var record = JsonDocument.Parse(reader.GetString(2));
                 items.Add(record.RootElement.Clone());
             }
         }
@@ -83,7 +83,7 @@ public static class ConflictsApi
         {
             items.RemoveAt(items.Count - 1);
         }
-        return TypedResults.Ok(new Page(items, hasMore ? "c" + lastSeq.ToString(CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page(items, hasMore ? last.Encode() : null));
     }
 
     private static async Task<IResult> GetAsync(string conflictId, NpgsqlDataSource dataSource, CancellationToken ct)

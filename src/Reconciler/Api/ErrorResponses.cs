@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
-using Reconciler.Operations;
+using Reconciler.Store.Writing;
 
 namespace Reconciler.Api;
 

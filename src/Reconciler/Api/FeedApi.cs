@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
-using Reconciler.Feed;
+using Reconciler.Store.Feed;
 using Reconciler.Store;
 
 namespace Reconciler.Api;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using Reconciler.Feed;
+using Reconciler.Store.Feed;
 using Reconciler.Store;
 
 namespace Reconciler.Api;

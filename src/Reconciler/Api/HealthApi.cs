@@ -20,7 +20,7 @@ public static class HealthApi
     }
 
     /// <summary>No authentication: load balancers and orchestrators call it. 503 when the database does not answer.</summary>
-    private static async Task<IResult> CheckAsync(EventStore store, Feed.FeedNotifier notifier, CancellationToken ct)
+    private static async Task<IResult> CheckAsync(EventStore store, Store.Feed.FeedNotifier notifier, CancellationToken ct)
     {
         try
         {

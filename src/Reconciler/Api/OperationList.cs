@@ -1,9 +1,12 @@
-using System.Globalization;
 using Npgsql;
+using Reconciler.Store;
 
 namespace Reconciler.Api;
 
-/// <summary><c>GET /v1/operations</c>: newest first (by creation), filtered, paged by an opaque cursor.</summary>
+/// <summary>
+/// <c>GET /v1/operations</c>: newest first (by creation), filtered, paged by an opaque cursor. Like the conflict
+/// list, pages run by (inserting transaction, seq) below the feed's safe point, so a walk never skips an operation.
+/// </summary>
 public static class OperationList
 {
     public sealed record OperationSummary(
@@ -16,25 +19,27 @@ public static class OperationList
     private const int MaxLimit = 1000;
 
     private const string Sql = """
-        SELECT operation_id, operation_type, version, policy_version, outcome, health, next_deadline, created_at, updated_at, seq
-        FROM operations
-        WHERE ($1::text IS NULL OR outcome = $1) AND ($2::text IS NULL OR health = $2)
-          AND ($3::text IS NULL OR operation_type = $3) AND ($4::bigint IS NULL OR seq < $4)
-        ORDER BY seq DESC
-        LIMIT $5
+        SELECT o.operation_id, o.operation_type, s.version, o.policy_version, o.outcome, o.health, o.next_deadline, o.created_at, s.updated_at,
+               o.created_tx, o.seq
+        FROM operations o JOIN streams s ON s.stream_id = o.operation_id
+        WHERE ($1::text IS NULL OR o.outcome = $1) AND ($2::text IS NULL OR o.health = $2) AND ($3::text IS NULL OR o.operation_type = $3)
+          AND o.created_tx < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($4::xid8 IS NULL OR (o.created_tx, o.seq) < ($4::xid8, $5::bigint))
+        ORDER BY o.created_tx DESC, o.seq DESC
+        LIMIT $6
         """;
 
     public static async Task<IResult> ListAsync(
         string? outcome, string? health, string? operationType, string? cursor, int? limit, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        long? before = null;
+        FeedCursor? before = null;
         if (cursor is not null)
         {
-            if (!cursor.StartsWith("o", StringComparison.Ordinal) || !long.TryParse(cursor.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+            if (!FeedCursor.TryDecode(cursor, out var decoded))
             {
                 return Problems.BadRequest("invalid-cursor", "cursor must be a 'next' value from an earlier page.");
             }
-            before = seq;
+            before = decoded;
         }
         if (limit is < 1 or > MaxLimit)
         {
@@ -45,10 +50,11 @@ public static class OperationList
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)health ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = size + 1 });
         var items = new List<OperationSummary>(size + 1);
-        long lastSeq = 0;
+        var last = FeedCursor.Start;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -59,7 +65,7 @@ public static class OperationList
                     reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8)));
                 if (items.Count <= size)
                 {
-                    lastSeq = reader.GetInt64(9);
+                    last = new FeedCursor(reader.GetFieldValue<ulong>(9), reader.GetInt64(10));
                 }
             }
         }
@@ -68,6 +74,6 @@ public static class OperationList
         {
             items.RemoveAt(items.Count - 1);
         }
-        return TypedResults.Ok(new Page(items, hasMore ? "o" + lastSeq.ToString(CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page(items, hasMore ? last.Encode() : null));
     }
 }

@@ -23,11 +23,11 @@ public static class OperationsApi
         return app;
     }
 
-    private static async Task<IResult> GetOperation(string id, string? at, long? version, NpgsqlDataSource dataSource, EventStore store, CancellationToken ct)
+    private static async Task<IResult> GetOperation(string id, string? at, long? version, EventStore store, CancellationToken ct)
     {
         if (at is null && version is null)
         {
-            var state = await LoadSnapshotAsync(dataSource, id, ct);
+            var state = await store.ReadStateAsync(id, ct);
             return state is null ? Unknown(id) : TypedResults.Ok(TruthView.From(id, state));
         }
         if (at is not null && version is not null)
@@ -43,7 +43,7 @@ public static class OperationsApi
         {
             return Problems.BadRequest("invalid-query", "version counts events from 1.");
         }
-        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, null, ct);
+        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, ct);
         if (recorded.Count == 0)
         {
             return Unknown(id);
@@ -63,7 +63,7 @@ public static class OperationsApi
 
     private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)
     {
-        var recorded = await store.ReadStreamAsync(id, fromVersion ?? 1, long.MaxValue, null, ct);
+        var recorded = await store.ReadStreamAsync(id, fromVersion ?? 1, long.MaxValue, ct);
         if (recorded.Count == 0 && await store.GetStreamAsync(id, ct) is null)
         {
             return Unknown(id);
@@ -77,14 +77,6 @@ public static class OperationsApi
         using var data = JsonDocument.Parse(e.Data);
         using var metadata = e.Metadata is null ? null : JsonDocument.Parse(e.Metadata);
         return new StreamEvent(e.Position, e.Version, e.Type, decoded.At, decoded.PolicyVersion, data.RootElement.Clone(), metadata?.RootElement.Clone());
-    }
-
-    public static async Task<OperationState?> LoadSnapshotAsync(NpgsqlDataSource dataSource, string id, CancellationToken ct)
-    {
-        const string sql = "SELECT snapshot::text FROM operations WHERE operation_id = $1";
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
-        return await command.ExecuteScalarAsync(ct) is string json ? OperationStateJson.Deserialize(json) : null;
     }
 
     private static IResult Unknown(string id) =>

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Reconciler.Auth;
-using Reconciler.Policies;
+using Reconciler.Store.Policies;
 
 namespace Reconciler.Api;
 
@@ -15,7 +15,7 @@ public static class PoliciesApi
         return app;
     }
 
-    private static async Task<IResult> PutPolicy(string operationType, HttpRequest request, PolicyRepository policies, CancellationToken ct)
+    private static async Task<IResult> PutPolicy(string operationType, HttpRequest request, PolicyStore policies, CancellationToken ct)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
         if (body.Problem is not null)
@@ -34,7 +34,7 @@ public static class PoliciesApi
             : TypedResults.Ok(stored);
     }
 
-    private static async Task<IResult> GetPolicy(string operationType, int? version, PolicyRepository policies, CancellationToken ct)
+    private static async Task<IResult> GetPolicy(string operationType, int? version, PolicyStore policies, CancellationToken ct)
     {
         var stored = await policies.GetAsync(operationType, version, ct);
         if (stored is null)

@@ -4,6 +4,7 @@ using Reconciler.Core.Judging;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Core.WhatIf;
 using Reconciler.Store;
+using Reconciler.Store.Projections;
 using Reconciler.Views;
 
 namespace Reconciler.Api;
@@ -18,7 +19,7 @@ public static class WhatIfApi
     public const int CandidateVersion = 0;
 
     public sealed record WhatIfResponse(
-        string OperationId, TruthView Truth, IReadOnlyList<ConflictView> Conflicts, string Outcome, string CurrentOutcome,
+        string OperationId, TruthView Truth, IReadOnlyList<ConflictDocument> Conflicts, string Outcome, string CurrentOutcome,
         IReadOnlyList<WhatIfChange> Changes, int EventCount);
 
     public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
@@ -34,7 +35,7 @@ public static class WhatIfApi
         {
             return body.Problem;
         }
-        var recorded = await store.ReadStreamAsync(id, 1, long.MaxValue, null, ct);
+        var recorded = await store.ReadStreamAsync(id, ct: ct);
         if (recorded.Count == 0)
         {
             return Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
@@ -50,7 +51,7 @@ public static class WhatIfApi
         var today = OperationDecider.Fold(history);
         var conflicts = result.State.Conflicts.Values
             .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
-            .Select(c => ConflictView.From(c, id, operationType))
+            .Select(c => ConflictDocument.From(c, id, operationType))
             .ToList();
         return TypedResults.Ok(new WhatIfResponse(
             id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count));

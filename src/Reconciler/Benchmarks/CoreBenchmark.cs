@@ -106,12 +106,22 @@ public static class CoreBenchmark
     private static List<OperationEvent> Judge(TruthPolicy policy, List<ReceiveSignal> commands)
     {
         var state = OperationState.Initial;
+        var receipts = SignalReceipts.Empty;
         var events = new List<OperationEvent>(commands.Count * 2);
         foreach (var command in commands)
         {
+            // Like the server's receipts lookup, so that a redelivery is judged a duplicate.
+            var known = receipts.Find(command.Source, command.Signal.SignalId);
             IReadOnlyList<OperationEvent> decided;
-            (decided, state) = OperationDecider.Handle(state, policy, command);
+            (decided, state) = OperationDecider.Handle(state, policy, command with { KnownContentHash = known });
             events.AddRange(decided);
+            if (known is null)
+            {
+                foreach (var e in decided)
+                {
+                    receipts = receipts.With(e);
+                }
+            }
         }
 
         return events;
@@ -170,7 +180,7 @@ public static class CoreBenchmark
             var source = observer ? "observer-" + Text(i % 3) : "owner-" + Text(facet);
             var sequence = i % 100 == 61 ? i - 20 : i;
             var signal = new Signal("bench-op", "bench", "sig-" + Text(i), "facet-" + Text(facet), state, at, sequence, null, null, null, null);
-            commands.Add(new ReceiveSignal(signal, source, at, 1));
+            commands.Add(new ReceiveSignal(signal, source, at, 1, null));
         }
 
         return commands;

@@ -6,7 +6,7 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Projections;
+using Reconciler.Store.Projections;
 using Reconciler.Store;
 
 namespace Reconciler.Benchmarks;
@@ -243,7 +243,7 @@ public static class RebuildBenchmark
             var signal = new Signal(operationId, "order", $"{source}-{n}", facet, stateName, at, sequence,
                 facet == "payment" ? "txn-" + operationId : null, """{"amount":"129.90","currency":"EUR"}""", "c-" + operationId, null);
             IReadOnlyList<OperationEvent> decided;
-            (decided, state) = OperationDecider.Handle(state, Policy, new ReceiveSignal(signal, source, at, 1));
+            (decided, state) = OperationDecider.Handle(state, Policy, new ReceiveSignal(signal, source, at, 1, null));
             var metadata = JsonSerializer.Serialize(new { policyVersion = 1, source, signalId = signal.SignalId });
             foreach (var e in decided)
             {

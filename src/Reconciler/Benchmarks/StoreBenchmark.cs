@@ -2,24 +2,40 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging.Abstractions;
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
 using Reconciler.Store;
+using Reconciler.Store.Feed;
+using Reconciler.Store.Policies;
+using Reconciler.Store.Writing;
 
 namespace Reconciler.Benchmarks;
 
 /// <summary>
-/// `reconciler bench store`: append throughput of the event store beside the raw PostgreSQL
-/// baselines for the same rows. The baseline table is <c>CREATE TABLE … (LIKE events INCLUDING ALL)</c>:
-/// the same columns, defaults (identity, xid8, now()), primary key, unique (stream, version) and
-/// (transaction_id, position) index, so the ratio is the cost of the store itself (streams row,
-/// version check, returned positions). Medians of <see cref="Repetitions"/> runs, interleaved.
+/// `reconciler bench store`: throughput of the write path itself (<see cref="OperationWriter"/>: lock, load,
+/// decide with the core, append events with receipts, move stream heads and snapshots, project, commit), without
+/// HTTP, beside raw PostgreSQL baselines writing the same event rows. The baseline table is
+/// <c>CREATE TABLE … (LIKE events INCLUDING ALL)</c>: the same columns, defaults, primary key and indexes.
+/// Medians of <see cref="Repetitions"/> runs, interleaved.
 /// </summary>
 public static class StoreBenchmark
 {
     private const int Repetitions = 3;
     private const int BatchTransactions = 100, StreamsPerBatch = 10, EventsPerStream = 100; // (a) 100 × 1,000 events
     private const int Writers = 4, AppendsPerWriter = 2_500;                                 // (b) 4 × 2,500 events
-    private const string Payload = """{"kind":"payment.captured","amount":{"value":"129.90","currency":"EUR"},"reference":"PSP-000000000000","at":"2026-11-21T12:00:00Z","source":"psp"}""";
-    private const string Meta = """{"source":"psp","signalId":"sig-000000"}""";
+    private const string Type = "bench";
+
+    private static readonly TruthPolicy Policy = new(Type, 300,
+        ImmutableDictionary<string, FacetPolicy>.Empty.Add("payment", new FacetPolicy("psp", ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"],
+            ImmutableDictionary<string, ImmutableList<string>>.Empty, null, FacetEffect.None)),
+        [], []);
+
+    // What one signal's event looks like in the events table, for the baselines.
+    private static readonly (string Data, string Metadata) Row = SampleRow();
 
     public static async Task<int> RunAsync(string? connectionString, TextWriter output, CancellationToken ct)
     {
@@ -38,37 +54,31 @@ public static class StoreBenchmark
             var benchConnection = new NpgsqlConnectionStringBuilder(connectionString) { Database = database, MaxPoolSize = 20 }.ConnectionString;
             await using var dataSource = StoreDataSource.Create(benchConnection);
             await new Migrator(dataSource).MigrateAsync(ct);
-            await using (var like = dataSource.CreateCommand("CREATE TABLE baseline_events (LIKE events INCLUDING ALL)"))
+            await using (var setup = dataSource.CreateCommand("CREATE TABLE baseline_events (LIKE events INCLUDING ALL)"))
             {
-                await like.ExecuteNonQueryAsync(ct);
+                await setup.ExecuteNonQueryAsync(ct);
             }
-            var store = new EventStore(dataSource);
-            // The same without waiting for the WAL flush at commit: what is left is CPU per event.
-            await using var asyncCommit = StoreDataSource.Create(new NpgsqlConnectionStringBuilder(benchConnection) { Options = "-c synchronous_commit=off" }.ConnectionString);
-            var asyncStore = new EventStore(asyncCommit);
+            var policies = new PolicyStore(dataSource);
+            await policies.PutAsync(Policy, "bench", ct);
+            var writer = new OperationWriter(dataSource, policies, new FeedNotifier(dataSource, NullLogger<FeedNotifier>.Instance), TimeProvider.System);
             await PrintServerAsync(dataSource, output, ct);
 
             // Warm up every path (plans, pool, JIT) before measuring.
-            await Measure(dataSource, () => StoreBatchesAsync(store, 5, ct), ct);
+            await Measure(dataSource, () => WriteBatchesAsync(writer, 5, ct), ct);
             await Measure(dataSource, () => CopyBatchesAsync(dataSource, 5, ct), ct);
-            await Measure(dataSource, () => StoreSinglesAsync(store, 50, ct), ct);
+            await Measure(dataSource, () => WriteSinglesAsync(writer, 50, ct), ct);
             await Measure(dataSource, () => InsertSinglesAsync(dataSource, 50, ct), ct);
-            await Measure(dataSource, () => StoreSinglesInTransactionAsync(store, 50, ct), ct);
 
             var rows = new List<(string Case, double Store, string Baseline, double BaselineRate, double? Target)>();
             var batchEvents = BatchTransactions * StreamsPerBatch * EventsPerStream;
             var singleEvents = Writers * AppendsPerWriter;
-            var (a, copy) = await PairAsync(dataSource, () => StoreBatchesAsync(store, BatchTransactions, ct), () => CopyBatchesAsync(dataSource, BatchTransactions, ct), ct);
-            rows.Add(($"(a) {BatchTransactions} tx × 1,000 events ({StreamsPerBatch} streams × {EventsPerStream})", batchEvents / a, "binary COPY, 1,000 rows/tx", batchEvents / copy, 0.6));
-            var (b, insert) = await PairAsync(dataSource, () => StoreSinglesAsync(store, AppendsPerWriter, ct), () => InsertSinglesAsync(dataSource, AppendsPerWriter, ct), ct);
-            rows.Add(($"(b) 1 event/tx, {Writers} writers × {AppendsPerWriter:N0}", singleEvents / b, "single-row INSERT tx, same concurrency", singleEvents / insert, 0.8));
-            var (c, _) = await PairAsync(dataSource, () => StoreSinglesInTransactionAsync(store, AppendsPerWriter, ct), () => Task.CompletedTask, ct);
-            rows.Add(($"(c) as (b) in a caller transaction (lock, append, commit)", singleEvents / c, "single-row INSERT tx, same concurrency", singleEvents / insert, null));
-            var (d, insertAsync) = await PairAsync(dataSource, () => StoreSinglesAsync(asyncStore, AppendsPerWriter, ct), () => InsertSinglesAsync(asyncCommit, AppendsPerWriter, ct), ct);
-            rows.Add(($"(d) as (b) with synchronous_commit=off (CPU-bound)", singleEvents / d, "single-row INSERT tx, synchronous_commit=off", singleEvents / insertAsync, null));
+            var (a, copy) = await PairAsync(dataSource, () => WriteBatchesAsync(writer, BatchTransactions, ct), () => CopyBatchesAsync(dataSource, BatchTransactions, ct), ct);
+            rows.Add(($"(a) {BatchTransactions} units × 1,000 signals ({StreamsPerBatch} operations × {EventsPerStream})", batchEvents / a, "binary COPY, 1,000 rows/tx", batchEvents / copy, 0.6));
+            var (b, insert) = await PairAsync(dataSource, () => WriteSinglesAsync(writer, AppendsPerWriter, ct), () => InsertSinglesAsync(dataSource, AppendsPerWriter, ct), ct);
+            rows.Add(($"(b) 1 signal per unit, {Writers} writers × {AppendsPerWriter:N0}", singleEvents / b, "single-row INSERT tx, same concurrency", singleEvents / insert, 0.8));
 
             output.WriteLine();
-            output.WriteLine($"| case | store events/s | baseline | baseline events/s | ratio | target |");
+            output.WriteLine($"| case | write path events/s | baseline | baseline events/s | ratio | target |");
             output.WriteLine($"| --- | ---: | --- | ---: | ---: | --- |");
             var met = true;
             foreach (var row in rows)
@@ -93,20 +103,33 @@ public static class StoreBenchmark
         }
     }
 
-    // (a) the store: one multi-stream append per transaction.
-    private static async Task StoreBatchesAsync(EventStore store, int transactions, CancellationToken ct)
+    /// <summary>One unit of work: each signal judged by the core on its operation and staged.</summary>
+    private static Task WriteAsync(OperationWriter writer, IReadOnlyList<Signal> signals, CancellationToken ct) =>
+        writer.WriteAsync(new WriteScope(signals.Select(s => s.OperationId).Distinct().ToList(), [Type], "psp", signals.Select(s => s.SignalId).ToList()), batch =>
+        {
+            foreach (var signal in signals)
+            {
+                var (events, after) = OperationDecider.Handle(batch.StateOf(signal.OperationId), Policy,
+                    new ReceiveSignal(signal, "psp", batch.Now, 1, batch.ReceiptOf("psp", signal.SignalId)?.ContentHash));
+                batch.Append(signal.OperationId, Type, events, after, new EventMetadata("psp", signal.SignalId, null, null, null));
+            }
+            return signals.Count;
+        }, ct);
+
+    private static Signal Signal(string operationId, int n) =>
+        new(operationId, Type, $"{operationId}-{n}", "payment", $"s{n % 8}", null, n, null, """{"amount":"129.90","currency":"EUR"}""", null, null);
+
+    // (a) the write path: 1,000 signals of 10 new operations per unit.
+    private static async Task WriteBatchesAsync(OperationWriter writer, int transactions, CancellationToken ct)
     {
-        var events = Enumerable.Range(0, EventsPerStream).Select(_ => new EventToAppend("PaymentCaptured", Payload, Meta)).ToArray();
         for (var t = 0; t < transactions; t++)
         {
-            var appends = Enumerable.Range(0, StreamsPerBatch)
-                .Select(s => new StreamAppend($"op-{t}-{s}", "order", ExpectedVersion.NoStream, events))
-                .ToArray();
-            await store.AppendAsync(appends, ct);
+            var signals = Enumerable.Range(0, StreamsPerBatch).SelectMany(s => Enumerable.Range(0, EventsPerStream).Select(n => Signal($"op-{t}-{s}", n))).ToList();
+            await WriteAsync(writer, signals, ct);
         }
     }
 
-    // (a) baseline: binary COPY of the same rows into the bare table.
+    // (a) baseline: binary COPY of as many event rows into the bare table.
     private static async Task CopyBatchesAsync(NpgsqlDataSource dataSource, int transactions, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -123,9 +146,9 @@ public static class StoreBenchmark
                         await copy.StartRowAsync(ct);
                         await copy.WriteAsync(stream, NpgsqlDbType.Text, ct);
                         await copy.WriteAsync((long)v, NpgsqlDbType.Bigint, ct);
-                        await copy.WriteAsync("PaymentCaptured", NpgsqlDbType.Text, ct);
-                        await copy.WriteAsync(Payload, NpgsqlDbType.Jsonb, ct);
-                        await copy.WriteAsync(Meta, NpgsqlDbType.Jsonb, ct);
+                        await copy.WriteAsync("SignalReceived", NpgsqlDbType.Text, ct);
+                        await copy.WriteAsync(Row.Data, NpgsqlDbType.Jsonb, ct);
+                        await copy.WriteAsync(Row.Metadata, NpgsqlDbType.Jsonb, ct);
                     }
                 }
                 await copy.CompleteAsync(ct);
@@ -134,31 +157,13 @@ public static class StoreBenchmark
         }
     }
 
-    // (b) the store: one event per append (one round trip, its own transaction), each writer on its own stream.
-    private static Task StoreSinglesAsync(EventStore store, int appends, CancellationToken ct) =>
+    // (b) the write path: one signal per unit of work (its own transaction), each writer on its own operation.
+    private static Task WriteSinglesAsync(OperationWriter writer, int appends, CancellationToken ct) =>
         Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
-            var e = new EventToAppend("PaymentCaptured", Payload, Meta);
-            var version = 0L;
             for (var i = 0; i < appends; i++)
             {
-                version = (await store.AppendAsync($"writer-{w}", "order", ExpectedVersion.Exactly(version), [e], ct)).NextVersion;
-            }
-        }, ct)));
-
-    // (c) what the server does: its own transaction, the operation lock, the append, the commit.
-    private static Task StoreSinglesInTransactionAsync(EventStore store, int appends, CancellationToken ct) =>
-        Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
-        {
-            var e = new EventToAppend("PaymentCaptured", Payload, Meta);
-            var stream = $"writer-tx-{w}";
-            for (var i = 0; i < appends; i++)
-            {
-                await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                var info = await store.LockStreamAsync(connection, transaction, stream, ct);
-                await store.AppendAsync(connection, transaction, stream, "order", ExpectedVersion.Exactly(info?.Version ?? 0), [e], ct);
-                await transaction.CommitAsync(ct);
+                await WriteAsync(writer, [Signal($"writer-{w}", i)], ct);
             }
         }, ct)));
 
@@ -172,12 +177,19 @@ public static class StoreBenchmark
                 await using var command = dataSource.CreateCommand(Sql);
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"writer-{w}" });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = i });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "PaymentCaptured" });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Payload });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Meta });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "SignalReceived" });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Row.Data });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Row.Metadata });
                 await command.ExecuteNonQueryAsync(ct);
             }
         }, ct)));
+
+    private static (string Data, string Metadata) SampleRow()
+    {
+        var signal = Signal("op-0-0", 0);
+        var e = OperationDecider.Decide(OperationState.Initial, Policy, new ReceiveSignal(signal, "psp", DateTimeOffset.UtcNow, 1, null))[0];
+        return (EventCodec.Serialize(e), new EventMetadata("psp", signal.SignalId, null, null, null).ToJson(1));
+    }
 
     private static async Task<(double Store, double Baseline)> PairAsync(NpgsqlDataSource dataSource, Func<Task> store, Func<Task> baseline, CancellationToken ct)
     {
@@ -192,7 +204,7 @@ public static class StoreBenchmark
 
     private static async Task<double> Measure(NpgsqlDataSource dataSource, Func<Task> run, CancellationToken ct)
     {
-        await using (var reset = dataSource.CreateCommand("TRUNCATE events, streams, baseline_events RESTART IDENTITY; CHECKPOINT"))
+        await using (var reset = dataSource.CreateCommand("TRUNCATE events, streams, signal_receipts, operations, conflicts, baseline_events RESTART IDENTITY; CHECKPOINT"))
         {
             await reset.ExecuteNonQueryAsync(ct);
         }

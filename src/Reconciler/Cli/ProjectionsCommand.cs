@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Reconciler.Projections;
+using Reconciler.Store.Projections;
 using Reconciler.Store;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Reconciler.Store;
 
 namespace Reconciler.Conflicts;
 
@@ -9,10 +10,12 @@ public sealed record ConflictFilter(
     DateTimeOffset? From, DateTimeOffset? To);
 
 /// <summary>
-/// Reads the <c>conflicts</c> projection: each record is its stored ConflictView JSON plus <c>evidence</c>,
+/// Reads the <c>conflicts</c> projection: each record is its stored <c>ConflictDocument</c> JSON plus <c>evidence</c>,
 /// the positions of the events that opened and closed it (looked up through its stream versions).
-/// Pages run newest first by <c>seq</c>, which a record keeps for life, so paging under concurrent
-/// inserts and updates neither repeats nor skips a record that existed when the walk began.
+/// Pages run newest first by (inserting transaction, seq), which a record keeps for life, and show only
+/// records of transactions older than every running one (the feed's safe point): a record whose seq was
+/// taken early and committed late appears below no page a walk has already passed, so a walk never skips
+/// one; updates never move a record. A record shows once its transaction and every older one are done.
 /// </summary>
 public static class ConflictQuery
 {
@@ -24,20 +27,21 @@ public static class ConflictQuery
         """;
 
     private const string ListSql = $"""
-        SELECT c.seq, {RecordColumn}
+        SELECT c.created_tx, c.seq, {RecordColumn}
         FROM conflicts c
         WHERE ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
           AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
           AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
           AND ($7::text IS NULL OR c.operation_id = $7)
           AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
-          AND ($10::bigint IS NULL OR c.seq < $10)
-        ORDER BY c.seq DESC
-        LIMIT $11
+          AND c.created_tx < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($10::xid8 IS NULL OR (c.created_tx, c.seq) < ($10::xid8, $11::bigint))
+        ORDER BY c.created_tx DESC, c.seq DESC
+        LIMIT $12
         """;
 
-    /// <summary>A command over the matching records (seq, record JSON), newest first; <paramref name="limit"/> null = all.</summary>
-    public static NpgsqlCommand ListCommand(NpgsqlDataSource dataSource, ConflictFilter filter, long? beforeSeq, int? limit)
+    /// <summary>A command over the matching records (created_tx, seq, record JSON), newest first, below <paramref name="before"/>; <paramref name="limit"/> null = all.</summary>
+    public static NpgsqlCommand ListCommand(NpgsqlDataSource dataSource, ConflictFilter filter, FeedCursor? before, int? limit)
     {
         var command = dataSource.CreateCommand(ListSql);
         command.Parameters.Add(Text(filter.Kind));
@@ -49,7 +53,8 @@ public static class ConflictQuery
         command.Parameters.Add(Text(filter.OperationId));
         command.Parameters.Add(Time(filter.From));
         command.Parameters.Add(Time(filter.To));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)beforeSeq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)limit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         return command;
     }

@@ -1,41 +1,30 @@
-using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Deadlines;
-using Reconciler.Operations;
-using Reconciler.Policies;
+using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;
 
 /// <summary>
-/// An operator's resolution, through the same write path as ingest: lock and load the operation, pass
-/// any deadline that is due, decide <see cref="ResolveConflict"/> under the newest policy version, append
-/// and project — in one transaction. Refusals surface as <see cref="CommandRejectedException"/>.
+/// An operator's resolution, on the one write path: the operation locked and loaded, any deadline due by now
+/// passed, <see cref="ResolveConflict"/> decided under the newest policy version, appended and projected in
+/// one commit. Refusals surface as <see cref="CommandRejectedException"/>.
 /// </summary>
-public sealed class ConflictResolver(
-    WriteTransactions transactions, OperationRows rows, PolicyRepository policies, DeadlineAlarm alarm, TimeProvider clock)
+public sealed class ConflictResolver(OperationWriter writer, DeadlineAlarm alarm)
 {
     public async Task ResolveAsync(
         string operationId, string operationType, string conflictId, string resolution, string reason, string resolvedBy,
         FacetOverride? facetOverride, CancellationToken ct)
     {
-        await transactions.RunAsync(async (connection, transaction, token) =>
+        await writer.WriteAsync(new WriteScope([operationId], [operationType]), batch =>
         {
-            var now = clock.GetUtcNow();
-            var loaded = await rows.LockAndLoadAsync(connection, transaction, [operationId], [operationType], null, [], token);
-            var before = loaded.Get(operationId).State;
-            if (before.Version == 0 || !loaded.LatestPolicyVersions.TryGetValue(operationType, out var policyVersion))
+            var state = batch.StateOf(operationId);
+            if (state.Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
             {
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
-            var policy = (await policies.GetAsync(operationType, policyVersion, token))!.Policy;
-            var events = DueDeadlines.Pass(before, policy, now, policyVersion).ToList();
-            var state = events.Aggregate(before, OperationDecider.Evolve);
-            var resolved = OperationDecider.Decide(state, policy, new ResolveConflict(conflictId, resolution, reason, resolvedBy, facetOverride, now, policyVersion));
-            events.AddRange(resolved);
-            state = resolved.Aggregate(state, OperationDecider.Evolve);
-            var metadata = events.Select(_ => new EventMetadata(null, null, null, null, resolvedBy)).ToList();
-            await rows.SaveAsync(connection, transaction, [new OperationChange(operationId, operationType, before, state, events, metadata, [])], token);
-            return true;
+            var command = new ResolveConflict(conflictId, resolution, reason, resolvedBy, facetOverride, batch.Now, policyVersion);
+            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
+            return batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, resolvedBy));
         }, ct);
         alarm.Ring();
     }

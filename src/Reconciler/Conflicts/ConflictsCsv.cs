@@ -37,7 +37,7 @@ public static class ConflictsCsv
         var rows = 0;
         while (await reader.ReadAsync(ct))
         {
-            using var record = JsonDocument.Parse(reader.GetString(1));
+            using var record = JsonDocument.Parse(reader.GetString(2));
             foreach (var column in Columns)
             {
                 csv.WriteField(record.RootElement.TryGetProperty(column, out var value) ? Text(value) : "");

@@ -1,16 +1,15 @@
 using Npgsql;
-using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Operations;
-using Reconciler.Policies;
+using Reconciler.Store.Writing;
 
 namespace Reconciler.Deadlines;
 
 /// <summary>
-/// Lets due deadlines pass: for each due operation, under its lock, decide a <see cref="Tick"/> at the
-/// server's clock and append what it decides (DeadlinePassed and the conflicts it opens) like any write.
+/// Lets due deadlines pass on the one write path: the due operations locked and loaded together, a
+/// <see cref="Tick"/> at the server's clock decided for each, and what it decides (DeadlinePassed and the
+/// conflicts it opens) appended and projected in one commit.
 /// </summary>
-public sealed class DeadlineTicker(NpgsqlDataSource dataSource, WriteTransactions transactions, OperationRows rows, PolicyRepository policies, TimeProvider clock)
+public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter writer, TimeProvider clock)
 {
     private const string DueSql = """
         SELECT operation_id, operation_type FROM operations
@@ -21,11 +20,10 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, WriteTransaction
     /// <summary>Ticks up to <paramref name="batchSize"/> due operations; returns how many were due.</summary>
     public async Task<int> TickDueAsync(int batchSize, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
         var due = new List<(string Id, string Type)>();
         await using (var command = dataSource.CreateCommand(DueSql))
         {
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = clock.GetUtcNow().UtcDateTime });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -37,27 +35,19 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, WriteTransaction
         {
             return 0;
         }
-        await transactions.RunAsync(async (connection, transaction, token) =>
+        await writer.WriteAsync(new WriteScope(due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList()), batch =>
         {
-            var tickAt = clock.GetUtcNow();
-            var loaded = await rows.LockAndLoadAsync(connection, transaction, due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList(), null, [], token);
-            var changes = new List<OperationChange>();
             foreach (var (id, type) in due)
             {
-                var state = loaded.Get(id).State;
-                if (!loaded.LatestPolicyVersions.TryGetValue(type, out var version))
+                if (batch.LatestPolicyVersion(type) is not { } version)
                 {
                     continue;
                 }
-                var policy = (await policies.GetAsync(type, version, token))!.Policy;
                 // Nothing when another server (or a signal) let it pass since we looked.
-                var events = DueDeadlines.Pass(state, policy, tickAt, version);
-                var after = events.Aggregate(state, OperationDecider.Evolve);
-                changes.Add(new OperationChange(id, type, state, after, events,
-                    events.Select(_ => new EventMetadata(null, null, null, null, null)).ToList(), []));
+                var (events, after) = OperationDecider.Handle(batch.StateOf(id), batch.Policy(type, version), new Tick(batch.Now, version));
+                batch.Append(id, type, events, after, EventMetadata.None);
             }
-            await rows.SaveAsync(connection, transaction, changes, token);
-            return changes.Count;
+            return due.Count;
         }, ct);
         Telemetry.ReconcilerTelemetry.DeadlinesTicked.Add(due.Count);
         return due.Count;

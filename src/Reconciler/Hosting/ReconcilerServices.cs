@@ -1,12 +1,12 @@
 using Npgsql;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
-using Reconciler.Feed;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
-using Reconciler.Operations;
-using Reconciler.Policies;
 using Reconciler.Store;
+using Reconciler.Store.Feed;
+using Reconciler.Store.Policies;
+using Reconciler.Store.Writing;
 
 namespace Reconciler.Hosting;
 
@@ -19,9 +19,8 @@ public static class ReconcilerServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventStore>();
         services.AddSingleton<KeyStore>();
-        services.AddSingleton<PolicyRepository>();
-        services.AddSingleton<WriteTransactions>();
-        services.AddSingleton<OperationRows>();
+        services.AddSingleton<PolicyStore>();
+        services.AddSingleton<OperationWriter>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<DeadlineAlarm>();
         services.AddSingleton<DeadlineTicker>();

@@ -15,6 +15,9 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
     public List<OperationEvent> History { get; } = [];
     public OperationState State { get; private set; } = OperationState.Initial;
 
+    /// <summary>The receipts of the history so far: what the server's signal_receipts table would hold.</summary>
+    public SignalReceipts Receipts { get; private set; } = SignalReceipts.Empty;
+
     public static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
 
     public Scenario Given(params Command[] commands)
@@ -29,10 +32,17 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
 
     public IReadOnlyList<OperationEvent> When(Command command)
     {
+        // Like the server, which looks the signal id up in its receipts when the signal arrives.
+        if (command is ReceiveSignal signal)
+        {
+            command = signal with { KnownContentHash = Receipts.Find(signal.Source, signal.Signal.SignalId) };
+        }
+
         var events = OperationDecider.Decide(State, Policy, command);
         foreach (var e in events)
         {
             State = OperationDecider.Evolve(State, e);
+            Receipts = Receipts.With(e);
         }
 
         History.AddRange(events);
@@ -42,7 +52,7 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
     public ReceiveSignal Signal(string source, string facet, string state, string signalId, double seconds,
         long? sequence = null, string? effectKey = null, string? attributes = null, DateTimeOffset? observedAt = null) =>
         new(new Signal(OperationId, Policy.OperationType, signalId, facet, state, observedAt, sequence, effectKey, attributes, null, null),
-            source, At(seconds), 1);
+            source, At(seconds), 1, null);
 
     public static Tick TickAt(double seconds) => new(At(seconds), 1);
 

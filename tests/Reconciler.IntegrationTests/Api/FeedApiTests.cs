@@ -104,13 +104,12 @@ public sealed class FeedApiTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Given_a_position_taken_early_when_it_commits_late_then_the_reader_gets_it_first_and_misses_nothing()
     {
         var end = await EndCursorAsync();
-        var store = new EventStore(_db.DataSource);
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var early = await store.AppendAsync(connection, transaction, "feed-late-early", "order", ExpectedVersion.NoStream,
-            [new EventToAppend("OutcomeDeclared", """{ "at": "2026-11-21T10:00:00Z", "policyVersion": 1 }""")]);
+        var early = (await Store.RawEvents.InsertAsync(connection, transaction, "feed-late-early", 1, "OutcomeDeclared",
+            """{ "at": "2026-11-21T10:00:00Z", "policyVersion": 1 }"""))[0];
         var late = (await ApiCalls.SendAsync(_gateway, ApiCalls.Signal("feed-late-later", "pgw-late-1", "payment", "authorized")))[0].GetProperty("position").GetInt64();
-        Assert.True(early.FirstPosition < late);
+        Assert.True(early < late);
 
         // The later position is committed, but reading it now would let the reader pass the early one.
         var held = await FeedAsync($"?after={end}");
@@ -122,7 +121,7 @@ public sealed class FeedApiTests(PostgresFixture postgres) : IAsyncLifetime
         var committedAt = clock.Elapsed;
         await transaction.CommitAsync();
         // As every server does after its commits (FeedNotifier.Committed): tell the other servers.
-        await using (var notify = _db.DataSource.CreateCommand($"SELECT pg_notify('{Reconciler.Feed.FeedNotifier.Channel}', 'reconciler')"))
+        await using (var notify = _db.DataSource.CreateCommand($"SELECT pg_notify('{Reconciler.Store.Feed.FeedNotifier.Channel}', 'reconciler')"))
         {
             await notify.ExecuteNonQueryAsync();
         }
@@ -130,7 +129,7 @@ public sealed class FeedApiTests(PostgresFixture postgres) : IAsyncLifetime
         var page = await (await poll).Content.ReadFromJsonAsync<JsonElement>();
         var answeredAfter = clock.Elapsed - committedAt;
         var positions = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("position").GetInt64()).ToList();
-        Assert.Equal(early.FirstPosition, positions[0]);
+        Assert.Equal(early, positions[0]);
         Assert.Contains(late, positions);
         Assert.True(answeredAfter < TimeSpan.FromSeconds(2), $"answered {answeredAfter.TotalMilliseconds} ms after the commit");
     }

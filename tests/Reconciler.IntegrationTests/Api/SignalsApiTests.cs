@@ -183,4 +183,19 @@ public sealed class SignalsApiTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Equal("rejected", result.GetProperty("status").GetString());
         Assert.EndsWith("/signal-id-reused", result.GetProperty("problem").GetProperty("type").GetString());
     }
+
+    [Fact]
+    public async Task Given_one_signal_id_for_two_operations_in_one_batch_when_posted_then_the_second_is_rejected_and_a_resend_is_a_duplicate()
+    {
+        var body = await PostAsync($$"""{ "signals": [ {{Signal("order-tw1", "twin-1")}}, {{Signal("order-tw2", "twin-1")}} ] }""");
+
+        var results = body.GetProperty("results");
+        Assert.Equal("accepted", results[0].GetProperty("status").GetString());
+        Assert.Equal("rejected", results[1].GetProperty("status").GetString());
+        Assert.EndsWith("/signal-id-reused", results[1].GetProperty("problem").GetProperty("type").GetString());
+        Assert.Equal(0, await StreamLengthAsync("order-tw2"));
+        var again = (await PostAsync(Signal("order-tw1", "twin-1"))).GetProperty("results")[0];
+        Assert.Equal("recorded", again.GetProperty("status").GetString());
+        Assert.Equal("duplicate", again.GetProperty("conflictsOpened")[0].GetProperty("kind").GetString());
+    }
 }

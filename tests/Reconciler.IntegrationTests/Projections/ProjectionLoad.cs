@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Reconciler.IntegrationTests.Api;
-using Reconciler.Projections;
+using Reconciler.Store.Projections;
 
 namespace Reconciler.IntegrationTests.Projections;
 

@@ -1,5 +1,5 @@
 using Reconciler.IntegrationTests.Api;
-using Reconciler.Projections;
+using Reconciler.Store.Projections;
 
 namespace Reconciler.IntegrationTests.Projections;
 

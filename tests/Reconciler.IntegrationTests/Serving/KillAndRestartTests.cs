@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Reconciler.Benchmarks;
+using Reconciler.IntegrationTests.Api;
 
 namespace Reconciler.IntegrationTests.Serving;
 
@@ -34,8 +35,11 @@ public sealed class KillAndRestartTests : IDisposable
                 sourceKey = key.GetProperty("key").GetString()!;
             }
             using var stop = new CancellationTokenSource();
+            var started = acknowledged.Count;
             var clients = Enumerable.Range(0, 4).Select(c => SendUntilStoppedAsync(server, sourceKey, round, c, acknowledged, stop.Token)).ToList();
-            await Task.Delay(TimeSpan.FromMilliseconds(1500));
+            // Kill mid-load: once the load is flowing (a busy machine may take a while to warm up), then a little later.
+            await ApiCalls.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= started + 40, TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
             var before = acknowledged.Count;
             await server.KillAsync();
             await stop.CancelAsync();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Npgsql;
 
-namespace Reconciler.Projections;
+namespace Reconciler.Store.Projections;
 
 /// <summary>How far a rebuild got: events and streams folded so far, out of the events the streams held at the start.</summary>
 public readonly record struct RebuildProgress(long EventsFolded, long TotalEvents, long StreamsFolded, TimeSpan Elapsed)

@@ -1,22 +1,27 @@
 using Npgsql;
 
-namespace Reconciler.Projections;
+namespace Reconciler.Store.Projections;
 
 /// <summary>A live projection row that is not what the events fold to: which row, and which columns differ.</summary>
 public sealed record ProjectionDifference(string Table, string Id, string Problem, IReadOnlyList<string> Columns);
 
 /// <summary>
-/// Compares the rebuilt rows with the live projections by a hash of every row's pure columns (those that are a
-/// function of the events alone: not seq, created_at, updated_at), then names the columns of each differing row.
+/// Compares the rebuilt rows with the live projections by a hash of every row's written columns (those the live
+/// writer upserts, all a function of the events alone), then names the columns of each differing row; and the
+/// writers' snapshots with the folded ones (a snapshot of another format, or none yet, is not a difference).
 /// </summary>
 public static class ProjectionDiff
 {
-    private static readonly string[] OperationColumns =
-        ["operation_type", "version", "policy_version", "outcome", "health", "next_deadline", "snapshot"];
+    private static readonly string[] OperationColumns = OperationsProjection.Table.Columns.Select(c => c.Name).Where(n => n != "operation_id").ToArray();
 
-    private static readonly string[] ConflictColumns =
-        ["operation_id", "operation_type", "kind", "severity", "facet", "sources", "status", "opened_at", "resolved_at",
-         "resolution", "resolved_by", "reason", "occurrences", "evidence_versions", "record"];
+    private static readonly string[] ConflictColumns = ConflictsProjection.Table.Columns.Select(c => c.Name).Where(n => n != "conflict_id").ToArray();
+
+    private const string SnapshotsSql = """
+        SELECT r.operation_id, 'the writer''s snapshot differs from the fold', ARRAY['snapshot']
+        FROM pg_temp.rebuilt_operations r JOIN streams s ON s.stream_id = r.operation_id
+        WHERE s.snapshot IS NOT NULL AND get_byte(s.snapshot, 0) = get_byte(r.snapshot, 0) AND s.snapshot <> r.snapshot
+        ORDER BY 1
+        """;
 
     private static string CompareSql(string live, string rebuilt, string key, string[] columns) => $"""
         SELECT coalesce(r.{key}, l.{key}),
@@ -37,7 +42,7 @@ public static class ProjectionDiff
     public static async Task<IReadOnlyList<ProjectionDifference>> CompareAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         var differences = new List<ProjectionDifference>();
-        foreach (var (table, sql) in new[] { ("operations", OperationsSql), ("conflicts", ConflictsSql) })
+        foreach (var (table, sql) in new[] { ("operations", OperationsSql), ("conflicts", ConflictsSql), ("streams", SnapshotsSql) })
         {
             await using var command = new NpgsqlCommand(sql, connection, transaction);
             await using var reader = await command.ExecuteReaderAsync(ct);

@@ -1,9 +1,14 @@
 using System.Collections.Concurrent;
+using Npgsql;
 using Reconciler.Store;
 
-namespace Reconciler.IntegrationTests;
+namespace Reconciler.IntegrationTests.Store;
 
-/// <summary>ReadAllAsync: every committed event exactly once, in commit-safe order, even when commits come out of position order.</summary>
+/// <summary>
+/// ReadAllAsync: every committed event exactly once, in commit-safe order, even when commits come out of
+/// position order. Events are written by plain SQL here, so that a test can hold a transaction open between
+/// taking positions and committing (the write path commits at once).
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
 {
@@ -24,9 +29,9 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
         var start = await _store.GetEndCursorAsync();
         await using var slow = await _db.DataSource.OpenConnectionAsync();
         await using var slowTx = await slow.BeginTransactionAsync();
-        var early = await _store.AppendAsync(slow, slowTx, "op-slow", "order", ExpectedVersion.NoStream, AppendTests.Events(1));
-        var late = await _store.AppendAsync("op-fast", "order", ExpectedVersion.NoStream, AppendTests.Events(1));
-        Assert.True(early.FirstPosition < late.FirstPosition);
+        var early = (await RawEvents.InsertAsync(slow, slowTx, "op-slow", 1))[0];
+        var late = (await RawEvents.InsertAsync(_db.DataSource, "op-fast", 1))[0];
+        Assert.True(early < late);
 
         var whileOpen = await _store.ReadAllAsync(start, 100);
         var health = await _store.GetFeedHealthAsync();
@@ -35,17 +40,17 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
 
         Assert.Empty(whileOpen.Events);
         Assert.NotNull(health.OldestTransactionAge);
-        Assert.Equal([early.FirstPosition, late.FirstPosition], afterCommit.Events.Select(e => e.Position));
+        Assert.Equal([early, late], afterCommit.Events.Select(e => e.Position));
         Assert.Empty((await _store.ReadAllAsync(afterCommit.Next, 100)).Events);
     }
 
     [Fact]
     public async Task Given_the_end_cursor_when_reading_then_only_newer_events_come_and_types_filter()
     {
-        await _store.AppendAsync("op-old", "order", ExpectedVersion.Any, AppendTests.Events(3));
+        await RawEvents.InsertAsync(_db.DataSource, "op-old", 3);
         var end = await _store.GetEndCursorAsync();
-        await _store.AppendAsync("op-new", "order", ExpectedVersion.Any, AppendTests.Events(2, "OutcomeDeclared"));
-        await _store.AppendAsync("op-new", "order", ExpectedVersion.Any, AppendTests.Events(2, "SignalReceived"));
+        await RawEvents.InsertAsync(_db.DataSource, "op-new", 2, "OutcomeDeclared");
+        await RawEvents.InsertAsync(_db.DataSource, "op-new", 2, "SignalReceived");
 
         var all = await _store.ReadAllAsync(end, 100);
         var outcomes = await _store.ReadAllAsync(end, 100, ["OutcomeDeclared", "ConflictOpened"]);
@@ -88,12 +93,11 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
         {
             var random = new Random(w);
             var stream = $"op-feed-{w}";
-            var version = 0L;
             for (var t = 0; t < TransactionsPerWriter; t++)
             {
                 await using var connection = await _db.DataSource.OpenConnectionAsync();
                 await using var transaction = await connection.BeginTransactionAsync();
-                var result = await _store.AppendAsync(connection, transaction, stream, "order", ExpectedVersion.Exactly(version), AppendTests.Events(random.Next(1, 4)));
+                var positions = await RawEvents.InsertAsync(connection, transaction, stream, random.Next(1, 4));
                 // Half the writers hold their positions open for a while before committing.
                 if (w % 2 == 0)
                 {
@@ -102,15 +106,14 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
                 if (t % 10 == 9)
                 {
                     await transaction.RollbackAsync();
-                    foreach (var p in result.Positions)
+                    foreach (var p in positions)
                     {
                         rolledBack.Add(p);
                     }
                     continue;
                 }
                 await transaction.CommitAsync();
-                version = result.NextVersion;
-                foreach (var p in result.Positions)
+                foreach (var p in positions)
                 {
                     committed.Add(p);
                 }
@@ -153,5 +156,42 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(committed.Order(), positions.Order());
         Assert.Empty(positions.Intersect(rolledBack));
         Assert.True(outOfPositionOrder > 0, "the test should exercise commits out of position order");
+    }
+}
+
+/// <summary>Events written by plain SQL (type and a small body), next versions of a stream, in the caller's transaction when given.</summary>
+public static class RawEvents
+{
+    public static async Task<IReadOnlyList<long>> InsertAsync(NpgsqlDataSource dataSource, string stream, int count, string type = "SignalReceived")
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await InsertAsync(connection, null, stream, count, type);
+    }
+
+    public static async Task<IReadOnlyList<long>> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string stream, int count, string type = "SignalReceived", string? data = null)
+    {
+        const string Sql = """
+            WITH head AS (
+                INSERT INTO streams (stream_id, operation_type, version) VALUES ($1, 'order', $2)
+                ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + $2
+                RETURNING version - $2 AS base)
+            INSERT INTO events (stream_id, version, type, data)
+            SELECT $1, head.base + n, $3, coalesce($4::jsonb, jsonb_build_object('n', n)) FROM head, generate_series(1, $2) AS n
+            RETURNING position
+            """;
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)data ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var positions = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            positions.Add(reader.GetInt64(0));
+        }
+        positions.Sort();
+        return positions;
     }
 }

@@ -1,6 +1,6 @@
-using Reconciler.Store;
+using Microsoft.Extensions.Hosting;
 
-namespace Reconciler.Feed;
+namespace Reconciler.Store.Feed;
 
 /// <summary>
 /// Reads the feed after a cursor, waiting up to a time for new events: woken by <see cref="FeedNotifier"/>

@@ -1,7 +1,8 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using Reconciler.Store;
 
-namespace Reconciler.Feed;
+namespace Reconciler.Store.Feed;
 
 /// <summary>
 /// The server's one LISTEN connection on <c>reconciler_events</c>, fanned out to every waiting feed

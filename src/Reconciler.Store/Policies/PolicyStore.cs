@@ -4,7 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Policies;
 
-namespace Reconciler.Policies;
+namespace Reconciler.Store.Policies;
 
 /// <summary>A stored policy version: the parsed policy and the JSON it was stored as.</summary>
 public sealed record PolicyVersion(string OperationType, int Version, TruthPolicy Policy, string Body, DateTimeOffset CreatedAt);
@@ -13,7 +13,7 @@ public sealed record PolicyVersion(string OperationType, int Version, TruthPolic
 /// Versioned truth policies. A version never changes once written, so parsed versions are cached forever;
 /// which version is newest is asked of the database by the caller that needs it (ingest does so in its transaction).
 /// </summary>
-public sealed class PolicyRepository(NpgsqlDataSource dataSource)
+public sealed class PolicyStore(NpgsqlDataSource dataSource)
 {
     private readonly ConcurrentDictionary<(string, int), PolicyVersion> _versions = new();
 
@@ -68,6 +68,10 @@ public sealed class PolicyRepository(NpgsqlDataSource dataSource)
         }
         return Remember(operationType, reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
     }
+
+    /// <summary>A version read before (every version is, before a write uses it), or null.</summary>
+    public TruthPolicy? Cached(string operationType, int version) =>
+        _versions.TryGetValue((operationType, version), out var cached) ? cached.Policy : null;
 
     private PolicyVersion Remember(string operationType, int version, string body, DateTimeOffset createdAt) =>
         _versions.GetOrAdd((operationType, version), _ =>

@@ -1,0 +1,359 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace Reconciler.Core.Views;
+
+/// <summary>
+/// The compact, versioned binary form of an <see cref="OperationState"/> that a writer keeps beside the
+/// stream, so the next write starts from it instead of re-folding every event. The first byte is the
+/// format; a reader that does not know it returns null and the caller folds the events instead, so an
+/// older or newer snapshot is never misread. Strings repeat (sources, facets, states): each is written
+/// once and then referred to by number. Dictionaries are written in ordinal key order, so the same state
+/// gives the same bytes in every process.
+/// </summary>
+public static class OperationSnapshot
+{
+    /// <summary>The format this code writes. Change it with every change of what is written.</summary>
+    public const byte Format = 1;
+
+    public static byte[] Write(OperationState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var buffer = new MemoryStream(512);
+        using (var w = new SnapshotWriter(buffer))
+        {
+            w.Byte(Format);
+            w.Text(state.OperationId);
+            w.Text(state.OperationType);
+            w.Long(state.Version);
+            w.Int(state.PolicyVersion);
+            w.Text(state.Outcome);
+            w.OptionalInt(state.OutcomeRuleIndex);
+            w.Int(state.OpenConflictCount);
+            w.OptionalTime(state.NextDeadline);
+            w.OptionalTime(state.UpdatedAt);
+
+            var facets = state.FacetSlots;
+            w.Int(facets.Count);
+            for (var i = 0; i < facets.Count; i++)
+            {
+                var (name, truth) = facets[i];
+                w.Text(name);
+                w.Text(truth.State);
+                w.Text(truth.Source);
+                w.Text(truth.Basis);
+                w.OptionalTime(truth.Since);
+                w.Int(truth.Claims.Count);
+                foreach (var c in truth.Claims)
+                {
+                    w.Text(c.Source);
+                    w.Text(c.State);
+                    w.Time(c.At);
+                    w.Time(c.ObservedAt);
+                    w.OptionalLong(c.SourceSequence);
+                    w.Text(c.SignalId);
+                    w.Text(c.EffectKey);
+                }
+            }
+
+            w.Int(state.Conflicts.Count);
+            foreach (var key in state.Conflicts.Keys.Order(StringComparer.Ordinal))
+            {
+                var c = state.Conflicts[key];
+                w.Text(c.ConflictId);
+                w.Text(c.Kind);
+                w.Text(c.Severity);
+                w.Text(c.Facet);
+                w.Texts(c.Sources);
+                w.Time(c.OpenedAt);
+                w.Text(c.Status);
+                w.OptionalTime(c.ResolvedAt);
+                w.Text(c.Resolution);
+                w.Text(c.ResolvedBy);
+                w.Text(c.Reason);
+                w.Int(c.Occurrences);
+                w.Int(c.EvidenceVersions.Count);
+                foreach (var v in c.EvidenceVersions)
+                {
+                    w.Long(v);
+                }
+                w.Texts(c.States);
+                w.Time(c.FirstOpenedAt);
+                w.Text(c.Detail);
+                w.OptionalInt(c.ExpectationIndex);
+            }
+
+            // Only distinct reports: a repeated one answers no question the first does not.
+            var reports = state.Reports.All().Distinct().ToList();
+            w.Int(reports.Count);
+            foreach (var r in reports)
+            {
+                w.Text(r.Source);
+                w.Text(r.Facet);
+                w.Text(r.State);
+                w.Text(r.EffectKey);
+                w.OptionalLong(r.SourceSequence);
+            }
+
+            w.Int(state.EffectKeys.Count);
+            foreach (var key in state.EffectKeys.Keys.Order(StringComparer.Ordinal))
+            {
+                w.Text(key);
+                w.Text(state.EffectKeys[key]);
+            }
+
+            w.Int(state.Divergences.Count);
+            foreach (var key in state.Divergences.Keys.Order(StringComparer.Ordinal))
+            {
+                var d = state.Divergences[key];
+                w.Text(d.ConflictId);
+                w.Text(d.Kind);
+                w.Text(d.Facet);
+                w.Texts(d.Sources);
+                w.Texts(d.States);
+                w.Time(d.Since);
+                w.Time(d.Due);
+            }
+
+            w.Int(state.Expectations.Count);
+            foreach (var x in state.Expectations)
+            {
+                w.Int(x.Index);
+                w.Time(x.ArmedAt);
+                w.Time(x.Due);
+                w.Text(x.TriggerSource);
+                w.Text(x.ConflictId);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The state a snapshot holds, or null when it is in another format (fold the events instead).</summary>
+    public static OperationState? Read(ReadOnlySpan<byte> snapshot)
+    {
+        if (snapshot.Length == 0 || snapshot[0] != Format)
+        {
+            return null;
+        }
+
+        var r = new SnapshotReader(snapshot[1..]);
+        var state = new OperationState
+        {
+            OperationId = r.Text(),
+            OperationType = r.Text(),
+            Version = r.Long(),
+            PolicyVersion = r.Int(),
+            Outcome = r.Text()!,
+            OutcomeRuleIndex = r.OptionalInt(),
+            OpenConflictCount = r.Int(),
+            NextDeadline = r.OptionalTime(),
+            UpdatedAt = r.OptionalTime(),
+        };
+
+        var facets = FacetSlots.Empty;
+        for (var i = r.Int(); i > 0; i--)
+        {
+            var name = r.Text()!;
+            var (truthState, source, basis, since) = (r.Text(), r.Text(), r.Text()!, r.OptionalTime());
+            var claims = ImmutableList.CreateBuilder<SourceClaim>();
+            for (var c = r.Int(); c > 0; c--)
+            {
+                claims.Add(new SourceClaim(r.Text()!, r.Text()!, r.Time(), r.Time(), r.OptionalLong(), r.Text()!, r.Text()));
+            }
+            facets = facets.With(name, new FacetTruth(truthState, source, basis, since, claims.ToImmutable()));
+        }
+
+        var conflicts = ImmutableDictionary.CreateBuilder<string, ConflictRecord>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            var (id, kind, severity, facet, sources, openedAt) = (r.Text()!, r.Text()!, r.Text()!, r.Text(), r.Texts(), r.Time());
+            var (status, resolvedAt, resolution, resolvedBy, reason, occurrences) = (r.Text()!, r.OptionalTime(), r.Text(), r.Text(), r.Text(), r.Int());
+            var evidence = ImmutableList.CreateBuilder<long>();
+            for (var v = r.Int(); v > 0; v--)
+            {
+                evidence.Add(r.Long());
+            }
+            conflicts.Add(id, new ConflictRecord(id, kind, severity, facet, sources, openedAt, status, resolvedAt, resolution, resolvedBy, reason,
+                occurrences, evidence.ToImmutable(), r.Texts(), r.Time(), r.Text()!, r.OptionalInt()));
+        }
+
+        var reports = new List<Report>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            reports.Add(new Report(r.Text()!, r.Text()!, r.Text()!, r.Text(), r.OptionalLong()));
+        }
+
+        var effectKeys = ImmutableDictionary.CreateBuilder<string, string>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            effectKeys.Add(r.Text()!, r.Text()!);
+        }
+
+        var divergences = ImmutableDictionary.CreateBuilder<string, Divergence>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            var d = new Divergence(r.Text()!, r.Text()!, r.Text()!, r.Texts(), r.Texts(), r.Time(), r.Time());
+            divergences.Add(d.ConflictId, d);
+        }
+
+        var expectations = ImmutableList.CreateBuilder<ArmedExpectation>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            expectations.Add(new ArmedExpectation(r.Int(), r.Time(), r.Time(), r.Text(), r.Text()));
+        }
+
+        return state with
+        {
+            FacetSlots = facets,
+            Conflicts = conflicts.ToImmutable(),
+            Reports = ReportBook.Of(reports),
+            EffectKeys = effectKeys.ToImmutable(),
+            Divergences = divergences.ToImmutable(),
+            Expectations = expectations.ToImmutable(),
+        };
+    }
+
+    /// <summary>Numbers as 7-bit varints; strings once, then by number; times as ticks and offset minutes.</summary>
+    private sealed class SnapshotWriter(Stream stream) : IDisposable
+    {
+        private readonly BinaryWriter writer = new(stream, Encoding.UTF8, leaveOpen: true);
+        private readonly Dictionary<string, int> strings = new(StringComparer.Ordinal);
+
+        public void Byte(byte value) => writer.Write(value);
+
+        public void Int(int value) => writer.Write7BitEncodedInt(value);
+
+        public void Long(long value) => writer.Write7BitEncodedInt64(value);
+
+        public void OptionalInt(int? value) => OptionalLong(value);
+
+        public void OptionalLong(long? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                Long(v);
+            }
+        }
+
+        public void Time(DateTimeOffset value)
+        {
+            writer.Write(value.Ticks);
+            writer.Write((short)value.Offset.TotalMinutes);
+        }
+
+        public void OptionalTime(DateTimeOffset? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                Time(v);
+            }
+        }
+
+        /// <summary>0 for null; 1 and the text for a first occurrence; 2 + its number for a repeat.</summary>
+        public void Text(string? value)
+        {
+            if (value is null)
+            {
+                Int(0);
+            }
+            else if (strings.TryGetValue(value, out var number))
+            {
+                Int(number + 2);
+            }
+            else
+            {
+                Int(1);
+                writer.Write(value);
+                strings.Add(value, strings.Count);
+            }
+        }
+
+        public void Texts(ImmutableList<string> values)
+        {
+            Int(values.Count);
+            foreach (var value in values)
+            {
+                Text(value);
+            }
+        }
+
+        public void Dispose() => writer.Dispose();
+    }
+
+    private ref struct SnapshotReader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> bytes = bytes;
+        private readonly List<string> strings = [];
+        private int at;
+
+        public long Long()
+        {
+            long result = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var b = bytes[at++];
+                result |= (long)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return result;
+                }
+            }
+        }
+
+        public int Int() => (int)Long();
+
+        public int? OptionalInt() => bytes[at++] != 0 ? Int() : null;
+
+        public long? OptionalLong() => bytes[at++] != 0 ? Long() : null;
+
+        public DateTimeOffset Time()
+        {
+            var ticks = BitConverter.ToInt64(bytes.Slice(at, 8));
+            var offset = BitConverter.ToInt16(bytes.Slice(at + 8, 2));
+            at += 10;
+            return new DateTimeOffset(ticks, TimeSpan.FromMinutes(offset));
+        }
+
+        public DateTimeOffset? OptionalTime() => bytes[at++] != 0 ? Time() : null;
+
+        public string? Text()
+        {
+            var tag = Int();
+            if (tag == 0)
+            {
+                return null;
+            }
+
+            if (tag >= 2)
+            {
+                return strings[tag - 2];
+            }
+
+            var length = Int();
+            var text = Encoding.UTF8.GetString(bytes.Slice(at, length));
+            at += length;
+            strings.Add(text);
+            return text;
+        }
+
+        public ImmutableList<string> Texts()
+        {
+            var count = Int();
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var list = ImmutableList.CreateBuilder<string>();
+            for (var i = 0; i < count; i++)
+            {
+                list.Add(Text()!);
+            }
+
+            return list.ToImmutable();
+        }
+    }
+}

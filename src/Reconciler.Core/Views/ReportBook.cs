@@ -1,0 +1,143 @@
+namespace Reconciler.Core.Views;
+
+/// <summary>
+/// An insert-only, persistent record of the reports each source made: (source, facet, state, effect key)
+/// with the source sequences it came under. Adding is O(1) (a node on a shared chain), so folding history
+/// stays cheap; the lookup index is built lazily, on the first question, and then extended incrementally
+/// along the chain — rebuilt only when a question comes from another branch (time travel, a what-if).
+/// Immutable to its users: an older book never sees newer entries.
+/// </summary>
+public sealed class ReportBook
+{
+    public static ReportBook Empty { get; } = new(null, null, new Index());
+
+    // Each book is the newest link of its chain (one object per report); the empty book ends every chain.
+    private readonly Report? report;
+    private readonly ReportBook? previous;
+    private readonly Index index;
+
+    private ReportBook(Report? report, ReportBook? previous, Index index)
+    {
+        this.report = report;
+        this.previous = previous;
+        this.index = index;
+        Count = previous is null ? 0 : previous.Count + 1;
+    }
+
+    /// <summary>Reports recorded.</summary>
+    public int Count { get; }
+
+    public ReportBook With(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+
+        // The empty book never lends its index, so that no operation's entries stay reachable from it.
+        return new ReportBook(report, this, Count == 0 ? new Index() : index);
+    }
+
+    /// <summary>
+    /// True when <paramref name="source"/> already reported this facet, state and effect key (absent equals absent)
+    /// as the same report: under the same source sequence, or with the sequence absent on either side.
+    /// </summary>
+    public bool HasReported(string source, string facet, string state, string? effectKey, long? sequence)
+    {
+        if (Count == 0)
+        {
+            return false;
+        }
+
+        lock (index)
+        {
+            index.Cover(this);
+            return index.Reports.TryGetValue(new(source, facet, state, effectKey), out var seen)
+                && (sequence is null || seen.Unsequenced || seen.Sequences.Contains(sequence.Value));
+        }
+    }
+
+    /// <summary>The reports recorded, oldest first.</summary>
+    public IReadOnlyList<Report> All()
+    {
+        var reports = new Report[Count];
+        for (var book = this; book.report is not null; book = book.previous!)
+        {
+            reports[book.Count - 1] = book.report;
+        }
+
+        return reports;
+    }
+
+    /// <summary>A book holding <paramref name="reports"/>, oldest first.</summary>
+    public static ReportBook Of(IEnumerable<Report> reports) => reports.Aggregate(Empty, (book, r) => book.With(r));
+
+    private readonly record struct ReportKey(string Source, string Facet, string State, string? EffectKey);
+
+    private sealed class ReportSeen
+    {
+        public bool Unsequenced { get; set; }
+        public HashSet<long> Sequences { get; } = [];
+    }
+
+    /// <summary>The lookup table for one chain; private and rebuilt per branch, so it may change in place.</summary>
+    private sealed class Index
+    {
+        private readonly Stack<ReportBook> missing = new();
+        private ReportBook? covered;
+
+        public Dictionary<ReportKey, ReportSeen> Reports { get; private set; } = [];
+
+        /// <summary>Makes the index answer for the chain ending at <paramref name="head"/>.</summary>
+        public void Cover(ReportBook head)
+        {
+            if (ReferenceEquals(head, covered))
+            {
+                return;
+            }
+
+            var book = head;
+            while (book.report is not null && book.Count > (covered?.Count ?? 0))
+            {
+                missing.Push(book);
+                book = book.previous!;
+            }
+
+            if (book.report is not null && !ReferenceEquals(book, covered))
+            {
+                // Another branch: start over from the oldest entry of this chain.
+                Reports = [];
+                for (; book.report is not null; book = book.previous!)
+                {
+                    missing.Push(book);
+                }
+            }
+
+            while (missing.TryPop(out var next))
+            {
+                Add(next.report!);
+            }
+
+            covered = head;
+        }
+
+        private void Add(Report r)
+        {
+            var key = new ReportKey(r.Source, r.Facet, r.State, r.EffectKey);
+            if (!Reports.TryGetValue(key, out var seen))
+            {
+                seen = new ReportSeen();
+                Reports.Add(key, seen);
+            }
+
+            if (r.SourceSequence is { } sequence)
+            {
+                seen.Sequences.Add(sequence);
+            }
+            else
+            {
+                seen.Unsequenced = true;
+            }
+        }
+    }
+}
+
+/// <summary>One report a source made: this facet is in this state (with this effect key), under this source sequence.</summary>
+public sealed record Report(string Source, string Facet, string State, string? EffectKey, long? SourceSequence);

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Store.Projections;
+
+/// <summary>
+/// A conflict record as the <c>conflicts</c> projection stores it (its <c>record</c> column) and the API returns
+/// it; <c>EvidenceVersions</c> are stream versions of the operation (the API adds their positions as <c>evidence</c>).
+/// </summary>
+public sealed record ConflictDocument(
+    string ConflictId,
+    string OperationId,
+    string OperationType,
+    string Kind,
+    string Severity,
+    string? Facet,
+    IReadOnlyList<string> Sources,
+    IReadOnlyList<string> States,
+    string Detail,
+    DateTimeOffset OpenedAt,
+    DateTimeOffset FirstOpenedAt,
+    string Status,
+    DateTimeOffset? ResolvedAt,
+    string? Resolution,
+    string? ResolvedBy,
+    string? Reason,
+    int Occurrences,
+    int? ExpectationIndex,
+    IReadOnlyList<long> EvidenceVersions)
+{
+    public static ConflictDocument From(ConflictRecord c, string operationId, string operationType) => new(
+        c.ConflictId, operationId, operationType, c.Kind, c.Severity, c.Facet, c.Sources, c.States, c.Detail,
+        c.OpenedAt, c.FirstOpenedAt, c.Status, c.ResolvedAt, c.Resolution, c.ResolvedBy, c.Reason, c.Occurrences,
+        c.ExpectationIndex, c.EvidenceVersions);
+
+    public string ToJson() => JsonSerializer.Serialize(this, ConflictDocumentJson.Default.ConflictDocument);
+}
+
+/// <summary>camelCase, nulls left out: the API's conventions, written by generated code.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ConflictDocument))]
+internal sealed partial class ConflictDocumentJson : JsonSerializerContext;

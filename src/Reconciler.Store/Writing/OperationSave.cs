@@ -1,0 +1,130 @@
+using Npgsql;
+using NpgsqlTypes;
+using Reconciler.Core.Events;
+using Reconciler.Core.Views;
+using Reconciler.Store.Projections;
+
+namespace Reconciler.Store.Writing;
+
+/// <summary>
+/// The second round trip of a unit of work, one batch: the events and their receipts (one statement, so a
+/// receipt takes its event's position without a lookup), the stream heads with their snapshots, and the
+/// rows of the projections that changed.
+/// </summary>
+internal static class OperationSave
+{
+    private const string EventsSql = """
+        WITH e AS (
+            INSERT INTO events (stream_id, version, type, data, metadata)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[])
+            RETURNING stream_id, version, position
+        ), r AS (
+            INSERT INTO signal_receipts (source, signal_id, operation_id, position, content_hash)
+            SELECT u.source, u.signal_id, u.operation_id, e.position, u.content_hash
+            FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[]) AS u(source, signal_id, operation_id, version, content_hash)
+            JOIN e ON e.stream_id = u.operation_id AND e.version = u.version
+        )
+        SELECT stream_id, version, position FROM e
+        """;
+
+    // A head moves only from the version the writer loaded; fewer rows than heads means someone else moved one.
+    private const string MoveHeadsSql = """
+        UPDATE streams AS s SET version = u.version, snapshot = u.snapshot, updated_at = now()
+        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) AS u(id, expected, version, snapshot)
+        WHERE s.stream_id = u.id AND s.version = u.expected
+        """;
+    private const string CreateHeadsSql = """
+        INSERT INTO streams (stream_id, operation_type, version, snapshot)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
+        """;
+
+    public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<StagedOperation> staged, CancellationToken ct)
+    {
+        var written = staged.Where(s => s.Events.Count > 0).ToList();
+        var eventCount = written.Sum(s => s.Events.Count);
+        var (ids, versions, types, data, metadata) = (new string[eventCount], new long[eventCount], new string[eventCount], new string[eventCount], new string[eventCount]);
+        var receipts = new List<(string Source, string SignalId, string OperationId, long Version, string Hash)>();
+        var i = 0;
+        foreach (var s in written)
+        {
+            for (var k = 0; k < s.Events.Count; k++, i++)
+            {
+                var (e, meta) = s.Events[k];
+                (ids[i], versions[i], types[i], data[i], metadata[i]) = (s.OperationId, s.Before.Version + k + 1, EventCodec.TypeName(e), EventCodec.Serialize(e), meta.ToJson(e.PolicyVersion));
+                if (e is SignalReceived r)
+                {
+                    receipts.Add((r.Source, r.SignalId, s.OperationId, versions[i], r.ContentHash));
+                }
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command(EventsSql,
+            Array(ids, NpgsqlDbType.Text), Array(versions, NpgsqlDbType.Bigint), Array(types, NpgsqlDbType.Text),
+            Array(data, NpgsqlDbType.Jsonb), Array(metadata, NpgsqlDbType.Jsonb),
+            Array(receipts.Select(r => r.Source).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.SignalId).ToArray(), NpgsqlDbType.Text),
+            Array(receipts.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.Version).ToArray(), NpgsqlDbType.Bigint),
+            Array(receipts.Select(r => r.Hash).ToArray(), NpgsqlDbType.Text)));
+        var moved = written.Where(s => s.Before.Version > 0).ToList();
+        var created = written.Where(s => s.Before.Version == 0).ToList();
+        NpgsqlBatchCommand? move = null;
+        if (moved.Count > 0)
+        {
+            move = Command(MoveHeadsSql, Array(moved.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
+                Array(moved.Select(s => s.Before.Version).ToArray(), NpgsqlDbType.Bigint), Array(moved.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
+                Array(moved.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea));
+            batch.BatchCommands.Add(move);
+        }
+        if (created.Count > 0)
+        {
+            batch.BatchCommands.Add(Command(CreateHeadsSql, Array(created.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
+                Array(created.Select(s => s.OperationType).ToArray(), NpgsqlDbType.Text), Array(created.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
+                Array(created.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea)));
+        }
+        var operations = written.Where(s => OperationRow.Changes(s.Before, s.After)).Select(s => OperationRow.Of(s.OperationId, s.OperationType, s.After)).ToList();
+        if (operations.Count > 0)
+        {
+            batch.BatchCommands.Add(OperationsProjection.Table.Upsert(operations));
+        }
+        var conflicts = written.SelectMany(s => ConflictRow.Changed(s.OperationId, s.OperationType, s.Before, s.After)).ToList();
+        if (conflicts.Count > 0)
+        {
+            batch.BatchCommands.Add(ConflictsProjection.Table.Upsert(conflicts));
+        }
+
+        var positions = new Dictionary<(string, long), long>(eventCount);
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                positions[(reader.GetString(0), reader.GetInt64(1))] = reader.GetInt64(2);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey")
+        {
+            var refused = written.FirstOrDefault(s => e.Detail?.Contains(s.OperationId, StringComparison.Ordinal) == true) ?? written[0];
+            throw new WrongExpectedVersionException(refused.OperationId, Expected(refused), null, e);
+        }
+        if (move is not null && move.RecordsAffected != moved.Count)
+        {
+            throw new WrongExpectedVersionException(moved[0].OperationId, Expected(moved[0]), null);
+        }
+        foreach (var s in written)
+        {
+            s.Positions = Enumerable.Range(1, s.Events.Count).Select(k => positions[(s.OperationId, s.Before.Version + k)]).ToArray();
+        }
+    }
+
+    private static ExpectedVersion Expected(StagedOperation s) => s.Before.Version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(s.Before.Version);
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType element) =>
+        new NpgsqlParameter<T[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | element };
+}

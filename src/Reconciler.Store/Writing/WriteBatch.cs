@@ -1,0 +1,123 @@
+using Reconciler.Core.Events;
+using Reconciler.Core.Policies;
+using Reconciler.Core.Views;
+
+namespace Reconciler.Store.Writing;
+
+/// <summary>A signal id a source has used: for which operation, and the content hash of its first signal.</summary>
+public readonly record struct Receipt(string OperationId, string ContentHash);
+
+/// <summary>
+/// What one unit of work sees and decides: the locked operations' states, the newest policy versions, the
+/// receipts of the request's signal ids — and the events decided so far, which the writer saves together.
+/// Each <see cref="Append"/> moves an operation's state on, so a later decision in the same unit judges
+/// against it; receipts of the events appended here count as well.
+/// </summary>
+public sealed class WriteBatch
+{
+    private readonly Dictionary<string, OperationState> _states;
+    private readonly IReadOnlyDictionary<string, int> _policyVersions;
+    private readonly Func<string, int, TruthPolicy> _policy;
+    private readonly Dictionary<(string Source, string SignalId), Receipt> _receipts;
+    private readonly Dictionary<string, StagedOperation> _staged = new(StringComparer.Ordinal);
+
+    internal WriteBatch(
+        DateTimeOffset now, Dictionary<string, OperationState> states, IReadOnlyDictionary<string, int> policyVersions,
+        Func<string, int, TruthPolicy> policy, Dictionary<(string, string), Receipt> receipts)
+    {
+        Now = now;
+        _states = states;
+        _policyVersions = policyVersions;
+        _policy = policy;
+        _receipts = receipts;
+    }
+
+    /// <summary>The engine's time for this unit of work, read after the operations were locked.</summary>
+    public DateTimeOffset Now { get; }
+
+    /// <summary>The operation's state with what this unit already decided; the initial state for a new operation.</summary>
+    public OperationState StateOf(string operationId) => _states.GetValueOrDefault(operationId) ?? OperationState.Initial;
+
+    /// <summary>The newest policy version of an operation type, or null when it has no policy.</summary>
+    public int? LatestPolicyVersion(string operationType) => _policyVersions.TryGetValue(operationType, out var v) ? v : null;
+
+    public TruthPolicy Policy(string operationType, int version) => _policy(operationType, version);
+
+    /// <summary>The receipt of (<paramref name="source"/>, <paramref name="signalId"/>): stored, or appended in this unit; null when the id is new.</summary>
+    public Receipt? ReceiptOf(string source, string signalId) =>
+        _receipts.TryGetValue((source, signalId), out var receipt) ? receipt : null;
+
+    /// <summary>
+    /// Stages events decided for an operation, and <paramref name="after"/>, the state they fold to. Every
+    /// <see cref="SignalReceived"/> among them is a first reception: its receipt is recorded with it.
+    /// Returns where they will be: their versions now, their positions once the unit is saved.
+    /// </summary>
+    public StagedEvents Append(string operationId, string operationType, IReadOnlyList<OperationEvent> events, OperationState after, EventMetadata metadata)
+    {
+        if (events.Count == 0)
+        {
+            return new StagedEvents(operationId, StateOf(operationId).Version + 1, 0, null);
+        }
+        var before = StateOf(operationId);
+        if (after.Version != before.Version + events.Count)
+        {
+            throw new ArgumentException($"The state after {events.Count} event(s) on version {before.Version} of '{operationId}' must be version {before.Version + events.Count}, not {after.Version}.", nameof(after));
+        }
+        if (!_staged.TryGetValue(operationId, out var staged))
+        {
+            staged = new StagedOperation(operationId, operationType, before);
+            _staged.Add(operationId, staged);
+        }
+        var appended = new StagedEvents(operationId, before.Version + 1, events.Count, staged);
+        foreach (var e in events)
+        {
+            staged.Events.Add((e, metadata));
+            if (e is SignalReceived received)
+            {
+                _receipts[(received.Source, received.SignalId)] = new Receipt(operationId, received.ContentHash);
+            }
+        }
+        staged.After = after;
+        _states[operationId] = after;
+        return appended;
+    }
+
+    internal IReadOnlyCollection<StagedOperation> Staged => _staged.Values;
+}
+
+/// <summary>The events staged for one operation in a unit of work, from its loaded state to <see cref="After"/>.</summary>
+internal sealed class StagedOperation(string operationId, string operationType, OperationState before)
+{
+    public string OperationId { get; } = operationId;
+    public string OperationType { get; } = operationType;
+    public OperationState Before { get; } = before;
+    public OperationState After { get; set; } = before;
+    public List<(OperationEvent Event, EventMetadata Metadata)> Events { get; } = [];
+
+    /// <summary>The global positions of <see cref="Events"/>, set when the unit is saved.</summary>
+    public long[] Positions { get; set; } = [];
+}
+
+/// <summary>Events appended by one call: versions <see cref="FirstVersion"/>.. of the stream; positions after the save.</summary>
+public sealed class StagedEvents
+{
+    private readonly StagedOperation? _operation;
+
+    internal StagedEvents(string operationId, long firstVersion, int count, StagedOperation? operation)
+    {
+        OperationId = operationId;
+        FirstVersion = firstVersion;
+        Count = count;
+        _operation = operation;
+    }
+
+    public string OperationId { get; }
+    public long FirstVersion { get; }
+    public int Count { get; }
+
+    /// <summary>The global position of the event at <paramref name="offset"/> among these (0 = the first); known once the unit is committed.</summary>
+    public long PositionOf(int offset) =>
+        _operation is { Positions.Length: > 0 } operation
+            ? operation.Positions[(int)(FirstVersion - operation.Before.Version - 1) + offset]
+            : throw new InvalidOperationException("Positions are known once the unit of work is committed.");
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Reconciler.IntegrationTests.Api;
+
+/// <summary>
+/// Walking GET /v1/conflicts and GET /v1/operations page by page never skips a row inside the range walked,
+/// even when a row's transaction started before newer rows and commits after the walk: the walk is then a
+/// tail of the final listing (the late row sits above where the walk began, never in a gap behind it).
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ListingWalkTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>, IAsyncLifetime
+{
+    private readonly ApiServer _server = api.Server;
+    private HttpClient _erp = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _server.PutPolicyAsync(TestPolicies.Order(type: "walk"));
+        _erp = await _server.ClientWithRoleAsync("source", source: "erp");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Theory]
+    [InlineData("/v1/conflicts?operationType=walk", "conflictId")]
+    [InlineData("/v1/operations?operationType=walk", "operationId")]
+    public async Task Given_a_row_whose_transaction_commits_late_when_walking_then_the_walk_has_no_gap(string list, string id)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await ApiCalls.SendOneAsync(_erp, $"walk-{tag}-a", $"{tag}-a", "shipping", "sent", "walk");
+        await using var late = await api.Database.DataSource.OpenConnectionAsync();
+        await using var transaction = await late.BeginTransactionAsync();
+        await InsertLateRowAsync(late, transaction, $"walk-{tag}-late");
+        foreach (var name in new[] { "b", "c", "d" })
+        {
+            await ApiCalls.SendOneAsync(_erp, $"walk-{tag}-{name}", $"{tag}-{name}", "shipping", "sent", "walk");
+        }
+
+        var walk = await WalkAsync(list, id, stopAfterFirstPage: false);
+        await transaction.CommitAsync();
+        var final = await ApiCalls.EventuallyAsync(() => WalkAsync(list, id, stopAfterFirstPage: false), all => all.Count == walk.Count + 4);
+
+        Assert.Equal(final.Skip(final.Count - walk.Count), walk);
+        Assert.Contains(final, row => row.Contains("late", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every row of the list, newest first, one per page.</summary>
+    private async Task<List<string>> WalkAsync(string list, string id, bool stopAfterFirstPage)
+    {
+        var rows = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await ApiCalls.GetJsonAsync(_server.Admin, $"{list}&limit=1{(cursor is null ? "" : "&cursor=" + cursor)}");
+            rows.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty(id).GetString()!));
+            cursor = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && !stopAfterFirstPage);
+        return rows;
+    }
+
+    /// <summary>An operation with one open conflict, written by a transaction that stays open (as a slow writer's would).</summary>
+    private static async Task InsertLateRowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string operationId)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new("INSERT INTO streams (stream_id, operation_type, version) VALUES ($1, 'walk', 1)") { Parameters = { new() { Value = operationId } } },
+                new("INSERT INTO operations (operation_id, operation_type, policy_version, outcome, health) VALUES ($1, 'walk', 1, 'pending', 'conflicted')")
+                {
+                    Parameters = { new() { Value = operationId } },
+                },
+                new("""
+                    INSERT INTO conflicts (conflict_id, operation_id, operation_type, kind, severity, facet, sources, status, opened_at, occurrences, evidence_versions, record)
+                    VALUES ($1 || '-late', $1, 'walk', 'unmodeled', 'medium', 'shipping', ARRAY['erp'], 'open', now(), 1, ARRAY[1::bigint],
+                            jsonb_build_object('conflictId', $1 || '-late', 'operationId', $1))
+                    """)
+                {
+                    Parameters = { new() { Value = operationId } },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync();
+    }
+}
