@@ -17,6 +17,11 @@ public static class StoreDataSource
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
+        // Returning a connection to the pool would otherwise run seven reset statements before its next use
+        // (RESET ALL, pg_advisory_unlock_all(), UNLISTEN *, …), several times per request. Nothing here leaves
+        // session state behind, except the two long-lived sessions (the feed's LISTEN and the deadline worker's
+        // session lock), which undo their own before they close.
+        builder.NoResetOnClose = true;
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

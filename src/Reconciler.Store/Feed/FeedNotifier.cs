@@ -86,6 +86,7 @@ public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<Fe
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                await using var unlisten = new UnlistenOnClose(connection);
                 connection.Notification += (_, e) =>
                 {
                     if (e.Payload.Length == 0 || e.Payload == _schema)
@@ -127,6 +128,26 @@ public sealed partial class FeedNotifier(NpgsqlDataSource dataSource, ILogger<Fe
         }
         IsListening = false;
         Wake();
+    }
+
+    /// <summary>Ends the LISTEN before the connection goes back to the pool (which does not reset sessions).</summary>
+    private sealed class UnlistenOnClose(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (connection.State == System.Data.ConnectionState.Open)
+                {
+                    await using var command = new NpgsqlCommand("UNLISTEN *", connection);
+                    await command.ExecuteNonQueryAsync(CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or System.IO.IOException)
+            {
+                // A broken connection is not returned to the pool: nothing to undo.
+            }
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

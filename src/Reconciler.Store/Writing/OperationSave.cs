@@ -16,7 +16,7 @@ internal static class OperationSave
     private const string EventsSql = """
         WITH e AS (
             INSERT INTO events (stream_id, version, type, data, metadata)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[])
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[], $5::json[])
             RETURNING stream_id, version, position
         ), r AS (
             INSERT INTO signal_receipts (source, signal_id, operation_id, position, content_hash)
@@ -61,7 +61,7 @@ internal static class OperationSave
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(EventsSql,
             Array(ids, NpgsqlDbType.Text), Array(versions, NpgsqlDbType.Bigint), Array(types, NpgsqlDbType.Text),
-            Array(data, NpgsqlDbType.Jsonb), Array(metadata, NpgsqlDbType.Jsonb),
+            Array(data, NpgsqlDbType.Json), Array(metadata, NpgsqlDbType.Json),
             Array(receipts.Select(r => r.Source).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.SignalId).ToArray(), NpgsqlDbType.Text),
             Array(receipts.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.Version).ToArray(), NpgsqlDbType.Bigint),
             Array(receipts.Select(r => r.Hash).ToArray(), NpgsqlDbType.Text)));

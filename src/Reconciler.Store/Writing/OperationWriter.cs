@@ -37,6 +37,9 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
         })
         .Build();
 
+    /// <summary>Raised after a commit that set or moved an operation's next deadline (the deadline worker may need to wake sooner).</summary>
+    public event Action? DeadlineSet;
+
     public async Task<T> WriteAsync<T>(WriteScope scope, Func<WriteBatch, T> decide, CancellationToken ct)
     {
         try
@@ -55,6 +58,10 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                 if (batch.Staged.Count > 0)
                 {
                     feed.Committed();
+                    if (batch.Staged.Any(s => s.After.NextDeadline is { } due && due != s.Before.NextDeadline))
+                    {
+                        DeadlineSet?.Invoke();
+                    }
                 }
                 return result;
             }, ct);

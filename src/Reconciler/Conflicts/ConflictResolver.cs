@@ -1,5 +1,4 @@
 using Reconciler.Core.Judging;
-using Reconciler.Deadlines;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;
@@ -9,7 +8,7 @@ namespace Reconciler.Conflicts;
 /// passed, <see cref="ResolveConflict"/> decided under the newest policy version, appended and projected in
 /// one commit. Refusals surface as <see cref="CommandRejectedException"/>.
 /// </summary>
-public sealed class ConflictResolver(OperationWriter writer, DeadlineAlarm alarm)
+public sealed class ConflictResolver(OperationWriter writer)
 {
     public async Task ResolveAsync(
         string operationId, string operationType, string conflictId, string resolution, string reason, string resolvedBy,
@@ -26,6 +25,5 @@ public sealed class ConflictResolver(OperationWriter writer, DeadlineAlarm alarm
             var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
             return batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, resolvedBy));
         }, ct);
-        alarm.Ring();
     }
 }

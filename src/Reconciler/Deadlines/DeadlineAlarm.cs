@@ -1,9 +1,13 @@
+using Reconciler.Store.Writing;
+
 namespace Reconciler.Deadlines;
 
-/// <summary>Wakes the deadline worker early when a write may have set an earlier deadline than it sleeps towards.</summary>
+/// <summary>Wakes the deadline worker early when a write set or moved a deadline, which may be earlier than the one it sleeps towards.</summary>
 public sealed class DeadlineAlarm
 {
     private readonly SemaphoreSlim _ring = new(0, 1);
+
+    public DeadlineAlarm(OperationWriter writer) => writer.DeadlineSet += Ring;
 
     public void Ring()
     {

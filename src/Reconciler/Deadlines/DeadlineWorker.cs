@@ -29,7 +29,15 @@ public sealed partial class DeadlineWorker(
                     continue;
                 }
                 LogLeading(logger);
-                await LeadAsync(leader, stoppingToken);
+                try
+                {
+                    await LeadAsync(leader, stoppingToken);
+                }
+                finally
+                {
+                    // The pool does not reset sessions: give the lock back before the connection goes back.
+                    await ReleaseAsync(leader);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -60,6 +68,20 @@ public sealed partial class DeadlineWorker(
             // Proves the leader connection, and with it the lock, is still alive.
             await using var ping = new NpgsqlCommand("SELECT 1", leader);
             await ping.ExecuteScalarAsync(ct);
+        }
+    }
+
+    private static async Task ReleaseAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaderLockKey });
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+        {
+            // A broken connection is not returned to the pool, and its session's lock died with it.
         }
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Reconciler.Api;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Deadlines;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
 
@@ -13,7 +12,7 @@ namespace Reconciler.Ingest;
 /// loaded, each signal decided by the core in request order (its operation's due deadlines first), all
 /// appended and projected in one commit — and only then answered.
 /// </summary>
-public sealed class IngestPipeline(OperationWriter writer, DeadlineAlarm alarm)
+public sealed class IngestPipeline(OperationWriter writer)
 {
     public async Task<IReadOnlyList<SignalResult>> IngestAsync(string source, IReadOnlyList<Signal> signals, CancellationToken ct)
     {
@@ -31,7 +30,6 @@ public sealed class IngestPipeline(OperationWriter writer, DeadlineAlarm alarm)
             ReconcilerTelemetry.SignalsJudged.Add(1, new KeyValuePair<string, object?>("status", result.Status));
         }
         ReconcilerTelemetry.IngestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        alarm.Ring();
         return results;
     }
 
