@@ -108,6 +108,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource)
         {
             await ScratchTables.SwapAsync(writer, transaction, ct);
             await transaction.CommitAsync(ct);
+            await ScratchTables.RefreshSnapshotsAsync(writer, ct);
         }
         progress?.Invoke(new RebuildProgress(events, Math.Max(total, events), streams, watch.Elapsed));
         return new RebuildResult(streams, events, changed.Count, watch.Elapsed, lockWatch.Elapsed, !verify, differences)

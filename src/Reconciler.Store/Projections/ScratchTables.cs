@@ -92,8 +92,7 @@ public static class ScratchTables
     }
 
     // Replaces the live rows with the rebuilt ones, each with its place in the listing as ingest gave it (the
-    // transaction and order of the event that created it), and refreshes the writers' snapshots that differ
-    // from the fold. Every index and constraint of the migrations stays as it is.
+    // transaction and order of the event that created it). Every index and constraint of the migrations stays.
     private const string SwapSql = """
         DELETE FROM conflicts;
         DELETE FROM operations;
@@ -108,14 +107,23 @@ public static class ScratchTables
         SELECT row_number() OVER (ORDER BY open_position, conflict_id), conflict_id, operation_id, operation_type, kind, severity, facet, sources,
                status, opened_at, resolved_at, resolution, resolved_by, reason, occurrences, evidence_versions, record, created_tx
         FROM pg_temp.rebuilt_conflicts;
-        UPDATE streams s SET snapshot = r.snapshot FROM pg_temp.rebuilt_operations r
-        WHERE s.stream_id = r.operation_id AND s.snapshot IS DISTINCT FROM r.snapshot;
+
         SELECT setval(pg_get_serial_sequence('operations', 'seq'), coalesce((SELECT max(seq) FROM operations), 0) + 1, false);
         SELECT setval(pg_get_serial_sequence('conflicts', 'seq'), coalesce((SELECT max(seq) FROM conflicts), 0) + 1, false);
         """;
 
     public static Task SwapAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
         ExecuteAsync(connection, transaction, SwapSql, ct);
+
+    // After the swap, outside its lock: the writers' snapshots that differ from the fold are replaced where the
+    // stream has not moved since (a writer's newer snapshot stays). Writers serialize on advisory locks, not on
+    // these rows, so this statement only ever waits for a writer's commit, never deadlocks with it.
+    private const string RefreshSnapshotsSql = """
+        UPDATE streams s SET snapshot = r.snapshot FROM pg_temp.rebuilt_operations r
+        WHERE s.stream_id = r.operation_id AND s.version = r.version AND s.snapshot IS DISTINCT FROM r.snapshot
+        """;
+
+    public static Task RefreshSnapshotsAsync(NpgsqlConnection connection, CancellationToken ct) => ExecuteAsync(connection, null, RefreshSnapshotsSql, ct);
 
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
     {

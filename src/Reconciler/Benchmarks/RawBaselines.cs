@@ -35,8 +35,8 @@ public static class RawBaselines
                     await importer.WriteAsync(stream, NpgsqlDbType.Text, ct);
                     await importer.WriteAsync((long)i + 1, NpgsqlDbType.Bigint, ct);
                     await importer.WriteAsync("SignalReceived", NpgsqlDbType.Text, ct);
-                    await importer.WriteAsync(data, NpgsqlDbType.Jsonb, ct);
-                    await importer.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
+                    await importer.WriteAsync(data, NpgsqlDbType.Json, ct);
+                    await importer.WriteAsync(metadata, NpgsqlDbType.Json, ct);
                 }
                 await importer.CompleteAsync(ct);
             }
@@ -53,7 +53,7 @@ public static class RawBaselines
             var mine = new List<double>();
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var insert = new NpgsqlCommand(
-                $"INSERT INTO {Table} (stream_id, version, type, data, metadata) VALUES ($1, 1, 'SignalReceived', $2::jsonb, $3::jsonb)", connection);
+                $"INSERT INTO {Table} (stream_id, version, type, data, metadata) VALUES ($1, 1, 'SignalReceived', $2::json, $3::json)", connection);
             insert.Parameters.Add(new NpgsqlParameter<string>());
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data });
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metadata });

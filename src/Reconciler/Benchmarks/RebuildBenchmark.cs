@@ -276,8 +276,8 @@ public static class RebuildBenchmark
                     await events.WriteAsync(o.OperationId, NpgsqlDbType.Text, ct);
                     await events.WriteAsync(v + 1L, NpgsqlDbType.Bigint, ct);
                     await events.WriteAsync(type, NpgsqlDbType.Text, ct);
-                    await events.WriteAsync(data, NpgsqlDbType.Jsonb, ct);
-                    await events.WriteAsync(metadata, NpgsqlDbType.Jsonb, ct);
+                    await events.WriteAsync(data, NpgsqlDbType.Json, ct);
+                    await events.WriteAsync(metadata, NpgsqlDbType.Json, ct);
                 }
             }
             await events.CompleteAsync(ct);

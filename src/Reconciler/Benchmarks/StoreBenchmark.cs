@@ -147,8 +147,8 @@ public static class StoreBenchmark
                         await copy.WriteAsync(stream, NpgsqlDbType.Text, ct);
                         await copy.WriteAsync((long)v, NpgsqlDbType.Bigint, ct);
                         await copy.WriteAsync("SignalReceived", NpgsqlDbType.Text, ct);
-                        await copy.WriteAsync(Row.Data, NpgsqlDbType.Jsonb, ct);
-                        await copy.WriteAsync(Row.Metadata, NpgsqlDbType.Jsonb, ct);
+                        await copy.WriteAsync(Row.Data, NpgsqlDbType.Json, ct);
+                        await copy.WriteAsync(Row.Metadata, NpgsqlDbType.Json, ct);
                     }
                 }
                 await copy.CompleteAsync(ct);
@@ -171,7 +171,7 @@ public static class StoreBenchmark
     private static Task InsertSinglesAsync(NpgsqlDataSource dataSource, int appends, CancellationToken ct) =>
         Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
-            const string Sql = "INSERT INTO baseline_events (stream_id, version, type, data, metadata) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)";
+            const string Sql = "INSERT INTO baseline_events (stream_id, version, type, data, metadata) VALUES ($1, $2, $3, $4::json, $5::json)";
             for (var i = 1; i <= appends; i++)
             {
                 await using var command = dataSource.CreateCommand(Sql);

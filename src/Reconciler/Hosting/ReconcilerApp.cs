@@ -11,7 +11,9 @@ public static class ReconcilerApp
 {
     public static WebApplication Build(NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No configuration files are read, so none is watched: a watcher on the content root follows every
+        // folder under it (with a build tree, thousands of inotify watches and a busy thread).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls([.. urls]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
