@@ -60,7 +60,7 @@ public static class EventCodec
         Types.TryGetValue(typeName, out var type) ? type : throw new ArgumentException($"Unknown event type '{typeName}'.", nameof(typeName));
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(OrdinalKeyOrder)])]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SignalReceived))]
 [JsonSerializable(typeof(SignalDuplicated))]
 [JsonSerializable(typeof(ConflictOpened))]

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Reconciler.Core.Events;
 
@@ -128,7 +129,7 @@ public sealed record OutcomeDeclared(
     string Outcome,
     string PreviousOutcome,
     int? RuleIndex,
-    ImmutableDictionary<string, string> FacetStates) : OperationEvent;
+    [property: JsonConverter(typeof(OrdinalKeyOrder))] ImmutableDictionary<string, string> FacetStates) : OperationEvent;
 
 /// <summary>An operator resolved a conflict; an override becomes the facet's agreed truth (basis override).</summary>
 public sealed record OperatorResolved(

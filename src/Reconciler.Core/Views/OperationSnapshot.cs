@@ -19,8 +19,7 @@ public static class OperationSnapshot
     public static byte[] Write(OperationState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var buffer = new MemoryStream(512);
-        using (var w = new SnapshotWriter(buffer))
+        var w = SnapshotWriter.Rent();
         {
             w.Byte(Format);
             w.Text(state.OperationId);
@@ -57,7 +56,7 @@ public static class OperationSnapshot
             }
 
             w.Int(state.Conflicts.Count);
-            foreach (var key in state.Conflicts.Keys.Order(StringComparer.Ordinal))
+            foreach (var key in OrdinalKeys(state.Conflicts))
             {
                 var c = state.Conflicts[key];
                 w.Text(c.ConflictId);
@@ -84,7 +83,7 @@ public static class OperationSnapshot
             }
 
             // Only distinct reports: a repeated one answers no question the first does not.
-            var reports = state.Reports.All().Distinct().ToList();
+            var reports = Distinct(state.Reports.All());
             w.Int(reports.Count);
             foreach (var r in reports)
             {
@@ -96,14 +95,14 @@ public static class OperationSnapshot
             }
 
             w.Int(state.EffectKeys.Count);
-            foreach (var key in state.EffectKeys.Keys.Order(StringComparer.Ordinal))
+            foreach (var key in OrdinalKeys(state.EffectKeys))
             {
                 w.Text(key);
                 w.Text(state.EffectKeys[key]);
             }
 
             w.Int(state.Divergences.Count);
-            foreach (var key in state.Divergences.Keys.Order(StringComparer.Ordinal))
+            foreach (var key in OrdinalKeys(state.Divergences))
             {
                 var d = state.Divergences[key];
                 w.Text(d.ConflictId);
@@ -126,7 +125,55 @@ public static class OperationSnapshot
             }
         }
 
-        return buffer.ToArray();
+        return w.ToArrayAndReturn();
+    }
+
+    // A record's own hashing is costly next to the rest of a snapshot: few reports compare pairwise instead.
+    private static IReadOnlyList<Report> Distinct(IReadOnlyList<Report> all)
+    {
+        if (all.Count > 32)
+        {
+            return all.Distinct().ToList();
+        }
+
+        var kept = new List<Report>(all.Count);
+        foreach (var r in all)
+        {
+            var seen = false;
+            foreach (var k in kept)
+            {
+                if (k.SourceSequence == r.SourceSequence && k.State == r.State && k.Facet == r.Facet && k.Source == r.Source && k.EffectKey == r.EffectKey)
+                {
+                    seen = true;
+                    break;
+                }
+            }
+
+            if (!seen)
+            {
+                kept.Add(r);
+            }
+        }
+
+        return kept;
+    }
+
+    private static string[] OrdinalKeys<T>(ImmutableDictionary<string, T> dictionary)
+    {
+        if (dictionary.IsEmpty)
+        {
+            return [];
+        }
+
+        var keys = new string[dictionary.Count];
+        var i = 0;
+        foreach (var (key, _) in dictionary)
+        {
+            keys[i++] = key;
+        }
+
+        Array.Sort(keys, StringComparer.Ordinal);
+        return keys;
     }
 
     /// <summary>The state a snapshot holds, or null when it is in another format (fold the events instead).</summary>
@@ -214,23 +261,75 @@ public static class OperationSnapshot
         };
     }
 
-    /// <summary>Numbers as 7-bit varints; strings once, then by number; times as ticks and offset minutes.</summary>
-    private sealed class SnapshotWriter(Stream stream) : IDisposable
+    /// <summary>
+    /// Numbers as 7-bit varints; strings once, then by number; times as ticks and offset minutes. One writer
+    /// (buffer and string table) per thread, reused: a snapshot is written on every write of every operation.
+    /// </summary>
+    private sealed class SnapshotWriter
     {
-        private readonly BinaryWriter writer = new(stream, Encoding.UTF8, leaveOpen: true);
+        [ThreadStatic]
+        private static SnapshotWriter? current;
+
         private readonly Dictionary<string, int> strings = new(StringComparer.Ordinal);
+        private byte[] buffer = new byte[1024];
+        private int at;
 
-        public void Byte(byte value) => writer.Write(value);
+        public static SnapshotWriter Rent()
+        {
+            var writer = current ?? new SnapshotWriter();
+            current = null;
+            writer.at = 0;
+            writer.strings.Clear();
+            return writer;
+        }
 
-        public void Int(int value) => writer.Write7BitEncodedInt(value);
+        /// <summary>The bytes written, as a new array; the writer goes back to this thread's slot.</summary>
+        public byte[] ToArrayAndReturn()
+        {
+            var bytes = buffer.AsSpan(0, at).ToArray();
+            if (buffer.Length <= 64 * 1024)
+            {
+                current = this;
+            }
+            return bytes;
+        }
 
-        public void Long(long value) => writer.Write7BitEncodedInt64(value);
+        private Span<byte> Room(int size)
+        {
+            if (at + size > buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, at + size));
+            }
+            return buffer.AsSpan(at, size);
+        }
+
+        public void Byte(byte value)
+        {
+            Room(1)[0] = value;
+            at++;
+        }
+
+        public void Int(int value) => Long((uint)value);
+
+        public void Long(long value)
+        {
+            var room = Room(10);
+            var n = 0;
+            var v = (ulong)value;
+            while (v >= 0x80)
+            {
+                room[n++] = (byte)(v | 0x80);
+                v >>= 7;
+            }
+            room[n++] = (byte)v;
+            at += n;
+        }
 
         public void OptionalInt(int? value) => OptionalLong(value);
 
         public void OptionalLong(long? value)
         {
-            writer.Write(value.HasValue);
+            Byte(value.HasValue ? (byte)1 : (byte)0);
             if (value is { } v)
             {
                 Long(v);
@@ -239,20 +338,22 @@ public static class OperationSnapshot
 
         public void Time(DateTimeOffset value)
         {
-            writer.Write(value.Ticks);
-            writer.Write((short)value.Offset.TotalMinutes);
+            var room = Room(10);
+            BitConverter.TryWriteBytes(room, value.Ticks);
+            BitConverter.TryWriteBytes(room[8..], (short)value.Offset.TotalMinutes);
+            at += 10;
         }
 
         public void OptionalTime(DateTimeOffset? value)
         {
-            writer.Write(value.HasValue);
+            Byte(value.HasValue ? (byte)1 : (byte)0);
             if (value is { } v)
             {
                 Time(v);
             }
         }
 
-        /// <summary>0 for null; 1 and the text for a first occurrence; 2 + its number for a repeat.</summary>
+        /// <summary>0 for null; 1, the UTF-8 length and bytes for a first occurrence; 2 + its number for a repeat.</summary>
         public void Text(string? value)
         {
             if (value is null)
@@ -266,7 +367,10 @@ public static class OperationSnapshot
             else
             {
                 Int(1);
-                writer.Write(value);
+                var length = Encoding.UTF8.GetByteCount(value);
+                Int(length);
+                Encoding.UTF8.GetBytes(value, Room(length));
+                at += length;
                 strings.Add(value, strings.Count);
             }
         }
@@ -279,8 +383,6 @@ public static class OperationSnapshot
                 Text(value);
             }
         }
-
-        public void Dispose() => writer.Dispose();
     }
 
     private ref struct SnapshotReader(ReadOnlySpan<byte> bytes)

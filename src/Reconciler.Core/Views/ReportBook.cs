@@ -46,12 +46,35 @@ public sealed class ReportBook
             return false;
         }
 
+        if (Count <= ScanLimit)
+        {
+            return Scan(source, facet, state, effectKey, sequence);
+        }
+
         lock (index)
         {
             index.Cover(this);
             return index.Reports.TryGetValue(new(source, facet, state, effectKey), out var seen)
                 && (sequence is null || seen.Unsequenced || seen.Sequences.Contains(sequence.Value));
         }
+    }
+
+    // A small book (most operations hear a few dozen reports) answers by walking its chain: no index to build,
+    // which matters because every write starts from a book just read from a snapshot.
+    private const int ScanLimit = 32;
+
+    private bool Scan(string source, string facet, string state, string? effectKey, long? sequence)
+    {
+        for (var book = this; book.report is { } r; book = book.previous!)
+        {
+            if (r.Source == source && r.Facet == facet && r.State == state && r.EffectKey == effectKey
+                && (sequence is null || r.SourceSequence is null || r.SourceSequence == sequence))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The reports recorded, oldest first.</summary>
