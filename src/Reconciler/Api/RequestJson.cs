@@ -20,25 +20,41 @@ public static class RequestJson
         }
         using (document)
         {
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? new(document.RootElement.Clone(), null)
+            var root = document.Document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                ? new(root.Clone(), null)
                 : new(default, Problems.BadRequest("malformed-json", "The body must be a JSON object."));
         }
     }
 
     /// <summary>The body parsed under the input rules (the caller disposes it), or a 400 problem, or <paramref name="tooLarge"/> (413).</summary>
-    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadDocumentAsync(
+    public static async Task<(JsonBody? Document, IResult? Problem)> ReadDocumentAsync(
         HttpRequest request, int maxBytes, CancellationToken ct, IResult? tooLarge = null)
     {
-        var bytes = await BoundedBody.ReadAsync(request, maxBytes, ct);
-        if (bytes is null)
+        var body = await BoundedBody.ReadAsync(request, maxBytes, ct);
+        if (body is null)
         {
             return (null, tooLarge ?? Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The body is too large", $"The body may be at most {maxBytes} bytes."));
         }
-        var (document, problem) = StrictJson.Parse(bytes);
-        return problem is null
-            ? (document, null)
-            : (null, Problems.BadRequest(problem.Slug, problem.Message, new Dictionary<string, object?> { ["field"] = problem.Field }));
+        var (document, problem) = StrictJson.Parse(body.Memory);
+        if (problem is null)
+        {
+            return (new JsonBody(document!, body), null);
+        }
+        body.Dispose();
+        return (null, Problems.BadRequest(problem.Slug, problem.Message, new Dictionary<string, object?> { ["field"] = problem.Field }));
+    }
+
+    /// <summary>A parsed body and the pooled buffer it reads from: disposing returns both.</summary>
+    public sealed class JsonBody(JsonDocument document, BoundedBody body) : IDisposable
+    {
+        public JsonDocument Document { get; } = document;
+
+        public void Dispose()
+        {
+            Document.Dispose();
+            body.Dispose();
+        }
     }
 
     /// <summary>A string property, or null when absent or JSON null. A value of another type is treated as absent.</summary>

@@ -26,12 +26,12 @@ public static class SignalsApi
         }
         using (document)
         {
-            var count = SignalBatchParser.CountItems(document.RootElement);
+            var count = SignalBatchParser.CountItems(document.Document.RootElement);
             if (count > SignalBatchParser.MaxSignals)
             {
                 return TooLarge($"A request may carry at most {SignalBatchParser.MaxSignals} signals; this one has {count}.");
             }
-            var (batch, errors) = SignalBatchParser.Parse(document.RootElement);
+            var (batch, errors) = SignalBatchParser.Parse(document.Document.RootElement);
             if (batch is null)
             {
                 return Problems.BadRequest(
