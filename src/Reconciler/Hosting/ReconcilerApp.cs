@@ -42,6 +42,7 @@ public static class ReconcilerApp
         app.MapConflictsApi();
         app.MapReportsApi();
         app.MapFeedApi();
+        app.MapSubscriptionsApi();
         return app;
     }
 }

@@ -7,6 +7,7 @@ using Reconciler.Ingest;
 using Reconciler.Operations;
 using Reconciler.Policies;
 using Reconciler.Store;
+using Reconciler.Webhooks;
 
 namespace Reconciler.Hosting;
 
@@ -29,6 +30,7 @@ public static class ReconcilerServices
         services.AddSingleton<FeedNotifier>();
         services.AddHostedService(provider => provider.GetRequiredService<FeedNotifier>());
         services.AddSingleton<FeedReader>();
+        services.AddWebhooks();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();
