@@ -136,9 +136,11 @@ public sealed partial class SubscriptionRunner
             WebhookMetrics.Parked(_definition.Name);
             LogParked(logger, _definition.Name, item.EventId, attempts, result.Error ?? "");
         }
-        else if (next < _nextRescan)
+        // The operation's next waiting item is due at once after a park; this one when its back-off ends.
+        var due = next ?? now;
+        if (stillHeld && due < _nextRescan)
         {
-            _nextRescan = next.Value;
+            _nextRescan = due;
         }
         if (status != "active")
         {
