@@ -80,7 +80,7 @@ public sealed class ParkedDeliveries(NpgsqlDataSource dataSource, WebhookAlarm a
             await touch.ExecuteNonQueryAsync(ct);
         }
         await transaction.CommitAsync(ct);
-        alarm.Ring();
+        alarm.Changed();
         return count;
     }
 

@@ -17,7 +17,7 @@ namespace Reconciler.Webhooks;
 /// </list>
 /// </summary>
 public sealed partial class SubscriptionRunner(
-    int subscriptionId, SubscriptionLease lease, FeedSource feed, DeliveryWrites writes, WebhookSender sender, TimeProvider clock, ILogger logger)
+    int subscriptionId, SubscriptionLease lease, FeedSource feed, DeliveryWrites writes, WebhookSender sender, WebhookAlarm alarm, TimeProvider clock, ILogger logger)
 {
     private const int PageSize = 200;
     private const int MaxWindow = 2_000;
@@ -41,7 +41,7 @@ public sealed partial class SubscriptionRunner(
     private SubscriptionDefinition _definition = null!;
     private volatile IReadOnlyList<string>? _readTypes;
     private FeedCursor _checkpoint, _readCursor, _flushed;
-    private long _unflushedDelivered;
+    private long _unflushedDelivered, _changesSeen;
     private DateTimeOffset? _lastDeliveredAt;
     private DateTimeOffset _lastFlush, _nextRescan, _nextLag;
     private bool _readerOwed, _stop;
@@ -82,6 +82,11 @@ public sealed partial class SubscriptionRunner(
             await RescanAsync(ct);
             while (!_stop)
             {
+                if (alarm.Changes != _changesSeen)
+                {
+                    await ReloadAsync(ct);
+                    continue;
+                }
                 Dispatch(stop.Token);
                 await FlushAsync(force: false, ct);
                 await MeasureLagAsync(ct);
@@ -117,6 +122,7 @@ public sealed partial class SubscriptionRunner(
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
+        _changesSeen = alarm.Changes;
         SubscriptionDefinition? definition;
         try
         {

@@ -39,7 +39,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, SecretBox sec
         command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
         var created = await command.ExecuteNonQueryAsync(ct) == 1;
-        alarm.Ring();
+        alarm.Changed();
         return created;
     }
 
@@ -80,7 +80,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, SecretBox sec
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (now + RotationOverlap).ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.ToUniversalTime() });
         var updated = await command.ExecuteNonQueryAsync(ct) == 1;
-        alarm.Ring();
+        alarm.Changed();
         return updated;
     }
 
@@ -89,7 +89,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, SecretBox sec
         await using var command = dataSource.CreateCommand("DELETE FROM webhook_subscriptions WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
-        alarm.Ring();
+        alarm.Changed();
         return deleted;
     }
 

@@ -94,7 +94,7 @@ public sealed partial class WebhookWorker(
             {
                 continue; // another server delivers it
             }
-            var runner = new SubscriptionRunner(row.Id, lease, feed, writes, sender, clock, logger);
+            var runner = new SubscriptionRunner(row.Id, lease, feed, writes, sender, alarm, clock, logger);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var task = Task.Run(async () =>
             {

@@ -70,4 +70,112 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture) : IClassFixture
             await fixture.DeleteAsync("story");
         }
     }
+
+    private static string SignalIdOf(WebhookReceiver.Request request) => request.Item.GetProperty("data").GetProperty("signalId").GetString()!;
+
+    [Fact]
+    public async Task Given_history_when_a_subscription_starts_from_start_then_it_gets_the_history_and_one_from_end_only_new_items()
+    {
+        const string type = "wh-history";
+        await fixture.Server.PutPolicyAsync(TestPolicies.Order(type: type));
+        for (var i = 0; i < 3; i++)
+        {
+            await fixture.SendAsync(type, $"wh-history-{i}", $"history-{i}", "payment", "authorized");
+        }
+        await using var past = await WebhookReceiver.StartAsync();
+        await using var future = await WebhookReceiver.StartAsync();
+        var filter = new { types = new[] { "SignalReceived" }, operationTypes = new[] { type } };
+        await fixture.CreateAsync(new { name = "history-start", url = past.Url, filter.types, filter.operationTypes, from = "start" });
+        await fixture.CreateAsync(new { name = "history-end", url = future.Url, filter.types, filter.operationTypes });
+        try
+        {
+            await fixture.SendAsync(type, "wh-history-3", "history-3", "payment", "authorized");
+
+            var all = await past.WaitForAsync(r => r.Count == 4, "the history and the new item");
+            var only = await future.WaitForAsync(r => r.Count == 1, "the new item");
+
+            Assert.Equal(["history-0", "history-1", "history-2", "history-3"], all.Select(SignalIdOf).Order(StringComparer.Ordinal));
+            Assert.Equal(["history-3"], only.Select(SignalIdOf));
+        }
+        finally
+        {
+            await fixture.DeleteAsync("history-start");
+            await fixture.DeleteAsync("history-end");
+        }
+    }
+
+    [Fact]
+    public async Task Given_type_and_operation_type_filters_when_events_of_both_kinds_happen_then_only_matching_items_are_sent()
+    {
+        const string wanted = "wh-filter-a";
+        const string other = "wh-filter-b";
+        await fixture.Server.PutPolicyAsync(TestPolicies.Order(type: wanted));
+        await fixture.Server.PutPolicyAsync(TestPolicies.Order(type: other));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await fixture.CreateAsync(new { name = "filtered", url = receiver.Url, types = new[] { "OutcomeDeclared" }, operationTypes = new[] { wanted } });
+        try
+        {
+            foreach (var type in new[] { other, wanted })
+            {
+                foreach (var (facet, state) in new[] { ("payment", "captured"), ("inventory", "reserved"), ("ledger", "recorded") })
+                {
+                    await fixture.SendAsync(type, $"{type}-1", $"{type}-{facet}", facet, state);
+                }
+            }
+
+            var received = await receiver.WaitForAsync(r => r.Count >= 1, "the outcome");
+            var view = await fixture.WaitForAsync("filtered", v => v.GetProperty("lag").GetProperty("events").GetInt64() == 0 && v.GetProperty("delivered").GetInt64() == 1, "the checkpoint past everything");
+            await Task.Delay(300);
+
+            var item = Assert.Single(receiver.Requests).Item;
+            Assert.Equal(("OutcomeDeclared", wanted), (item.GetProperty("type").GetString(), item.GetProperty("operationType").GetString()));
+            Assert.Equal(["OutcomeDeclared"], view.GetProperty("types").EnumerateArray().Select(t => t.GetString()));
+            Assert.Equal([wanted], view.GetProperty("operationTypes").EnumerateArray().Select(t => t.GetString()));
+        }
+        finally
+        {
+            await fixture.DeleteAsync("filtered");
+        }
+    }
+
+    [Fact]
+    public async Task Given_a_new_secret_when_delivering_within_24_hours_then_both_secrets_sign_and_no_answer_shows_either()
+    {
+        const string type = "wh-rotate";
+        await fixture.Server.PutPolicyAsync(TestPolicies.Order(type: type));
+        var first = "whsec_" + Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var second = "whsec_" + Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var created = await fixture.CreateAsync(new { name = "rotating", url = receiver.Url, secret = first, types = new[] { "SignalReceived" }, operationTypes = new[] { type } });
+        try
+        {
+            Assert.False(created.TryGetProperty("secret", out _), "a given secret is not echoed");
+            await fixture.SendAsync(type, "wh-rotate-1", "rotate-0", "payment", "authorized");
+            var before = (await receiver.WaitForAsync(r => r.Count == 1, "a delivery before the rotation")).Single();
+            Assert.Single(before.Signature.Split(' '));
+            Signatures.AssertValid(before, first);
+
+            var (status, changed) = await fixture.SendJsonAsync(HttpMethod.Patch, "/v1/subscriptions/rotating", $$"""{ "secret": "{{second}}" }""");
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.True(changed.GetProperty("previousSecretUntil").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(23));
+            await fixture.SendAsync(type, "wh-rotate-1", "rotate-1", "payment", "captured");
+            var after = (await receiver.WaitForAsync(r => r.Count == 2, "a delivery after the rotation"))[1];
+
+            Assert.Equal(2, after.Signature.Split(' ').Length);
+            Assert.Equal(2, after.BodySignature.Split(' ').Length);
+            Signatures.AssertValid(after, second);
+            Signatures.AssertValid(after, first);
+            Assert.Equal(Signatures.BodySignature(after.Body, second), after.BodySignature.Split(' ')[0]);
+            foreach (var text in new[] { changed.GetRawText(), (await fixture.GetAsync("rotating")).GetRawText(), (await ApiCalls.GetJsonAsync(fixture.Admin, "/v1/subscriptions")).GetRawText() })
+            {
+                Assert.DoesNotContain("\"secret\"", text);
+                Assert.DoesNotContain(first["whsec_".Length..], text);
+                Assert.DoesNotContain(second["whsec_".Length..], text);
+            }
+        }
+        finally
+        {
+            await fixture.DeleteAsync("rotating");
+        }
+    }
 }
