@@ -94,6 +94,11 @@ public sealed partial class SubscriptionRunner
             {
                 // Stopping: the item is past no stored checkpoint, so it is attempted again.
             }
+            catch (Exception e)
+            {
+                // Never leave an operation in flight for good: whatever went wrong is a failed attempt.
+                _inbox.Writer.TryWrite(new Attempted(attempt, new AttemptResult(false, null, $"the attempt failed: {e.Message}", null)));
+            }
         }, CancellationToken.None));
     }
 
