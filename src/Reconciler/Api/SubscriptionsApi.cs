@@ -85,14 +85,14 @@ public static class SubscriptionsApi
     private static async Task<IResult> DeleteAsync(string name, SubscriptionStore store, CancellationToken ct) =>
         await store.DeleteAsync(name, ct) ? TypedResults.NoContent() : Unknown(name);
 
-    private static async Task<IResult> ParkedAsync(string name, string? after, int? limit, ParkedDeliveries parked, CancellationToken ct)
+    private static async Task<IResult> ParkedAsync(string name, string? cursor, int? limit, ParkedDeliveries parked, CancellationToken ct)
     {
         long afterPosition = 0;
-        if (after is not null)
+        if (cursor is not null)
         {
-            if (FeedSource.PositionOf(after) is not { } position)
+            if (FeedSource.PositionOf(cursor) is not { } position)
             {
-                return Problems.BadRequest("invalid-cursor", "after must be the 'next' value of an earlier page (an eventId such as evt-42).");
+                return Problems.BadRequest("invalid-cursor", "cursor must be the 'next' value of an earlier page.");
             }
             afterPosition = position;
         }

@@ -132,12 +132,12 @@ public static class SubscriptionsCommand
     {
         var items = new List<JsonElement>();
         var path = $"/v1/subscriptions/{Uri.EscapeDataString(name)}/parked?limit=1000";
-        for (string? after = null; ;)
+        for (string? cursor = null; ;)
         {
-            var page = await client.GetJsonAsync(path + (after is null ? "" : $"&after={after}"), ct);
+            var page = await client.GetJsonAsync(path + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"), ct);
             items.AddRange(page.GetProperty("items").EnumerateArray());
-            after = ServerClient.Text(page, "next");
-            if (after.Length == 0)
+            cursor = ServerClient.Text(page, "next");
+            if (cursor.Length == 0)
             {
                 break;
             }

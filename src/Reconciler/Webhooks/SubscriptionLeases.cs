@@ -143,7 +143,8 @@ public sealed class SubscriptionLeases(NpgsqlDataSource dataSource) : IAsyncDisp
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
         {
-            // A broken connection is not reused, and its session (with the locks) is gone.
+            // The session may still be alive, locks and all: make the pool close it instead of keeping it idle.
+            NpgsqlConnection.ClearPool(_connection);
         }
         await _connection.DisposeAsync();
         _connection = null;

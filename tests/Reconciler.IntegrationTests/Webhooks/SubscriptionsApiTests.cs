@@ -122,6 +122,34 @@ public sealed class SubscriptionsApiTests(WebhookFixture fixture) : IClassFixtur
         Assert.Empty(parked.GetProperty("items").EnumerateArray());
         await fixture.DeleteAsync("api-change");
     }
+
+    [Fact]
+    public async Task Given_each_role_when_calling_subscription_endpoints_then_only_admin_passes()
+    {
+        var clients = new Dictionary<string, HttpClient>
+        {
+            ["source"] = await fixture.Server.ClientWithRoleAsync("source", source: "erp"),
+            ["auditor"] = await fixture.Server.ClientWithRoleAsync("auditor", name: "ann"),
+            ["resolver"] = await fixture.Server.ClientWithRoleAsync("resolver", name: "rob"),
+        };
+        foreach (var (method, path) in new[]
+        {
+            ("POST", "/v1/subscriptions"), ("GET", "/v1/subscriptions"), ("GET", "/v1/subscriptions/x"), ("PATCH", "/v1/subscriptions/x"),
+            ("DELETE", "/v1/subscriptions/x"), ("GET", "/v1/subscriptions/x/parked"), ("POST", "/v1/subscriptions/x/parked/redeliver"),
+        })
+        {
+            foreach (var (role, client) in clients)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "POST" or "PATCH" ? ApiServer.Json("{}") : null };
+                Assert.True((await client.SendAsync(request)).StatusCode == HttpStatusCode.Forbidden, $"{role} {method} {path}");
+            }
+            using var anonymous = new HttpRequestMessage(new HttpMethod(method), path);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Server.Anonymous.SendAsync(anonymous)).StatusCode);
+            using var admin = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "POST" or "PATCH" ? ApiServer.Json("{}") : null };
+            Assert.True((await fixture.Admin.SendAsync(admin)).StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden), $"admin {method} {path}");
+        }
+    }
+
 }
 
 /// <summary>Without --allow-private-webhooks, loopback, private and link-local targets are refused, naming the rule.</summary>
