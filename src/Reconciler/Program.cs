@@ -12,5 +12,6 @@ var root = new RootCommand("Reconciler: an event-sourced reconciliation engine â
     PoliciesCommand.Create(),
     DemoCommand.Create(),
     ProjectionsCommand.Create(),
+    SubscriptionsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -40,6 +40,6 @@ public static class BenchCommand
         };
         replay.SetAction((result, ct) => RebuildBenchmark.RunReplayAsync(result.GetValue(CommonOptions.Connection), Console.Out, ct));
 
-        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay };
+        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, WebhookBenchmark.Command() };
     }
 }

@@ -16,13 +16,13 @@ public static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var command = new Command("serve", "Run the HTTP API and the deadline worker (uses the database: --connection, else embedded PostgreSQL)")
         {
-            urls, CommonOptions.Connection, CommonOptions.DataDir,
+            urls, CommonOptions.Connection, CommonOptions.DataDir, Webhooks.WebhookServe.AllowPrivate,
         };
-        command.SetAction((result, ct) => RunAsync(result.GetValue(urls)!, result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, ct));
+        command.SetAction((result, ct) => RunAsync(result.GetValue(urls)!, result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, result.GetValue(Webhooks.WebhookServe.AllowPrivate), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, string? connection, string dataDir, CancellationToken ct)
+    private static async Task<int> RunAsync(string urls, string? connection, string dataDir, bool allowPrivateWebhooks, CancellationToken ct)
     {
         var database = await DatabaseStartup.TryStartAsync(connection, dataDir, "serve", ct);
         if (database is null)
@@ -32,6 +32,7 @@ public static class ServeCommand
         await using (database)
         {
             var app = ReconcilerApp.Build(database.DataSource, urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Webhooks.WebhookServe.Configure(app.Services, allowPrivateWebhooks, connection, dataDir);
             var bootstrapKey = Environment.GetEnvironmentVariable(BootstrapAdminKeyVariable);
             if (!string.IsNullOrEmpty(bootstrapKey))
             {

@@ -44,6 +44,7 @@ public static class ReconcilerApp
         app.MapConflictsApi();
         app.MapReportsApi();
         app.MapFeedApi();
+        app.MapSubscriptionsApi();
         return app;
     }
 }

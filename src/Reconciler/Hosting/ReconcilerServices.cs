@@ -7,6 +7,7 @@ using Reconciler.Store;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Writing;
+using Reconciler.Webhooks;
 
 namespace Reconciler.Hosting;
 
@@ -28,6 +29,7 @@ public static class ReconcilerServices
         services.AddSingleton<FeedNotifier>();
         services.AddHostedService(provider => provider.GetRequiredService<FeedNotifier>());
         services.AddSingleton<FeedReader>();
+        services.AddWebhooks();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();

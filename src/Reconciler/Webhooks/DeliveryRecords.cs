@@ -1,0 +1,36 @@
+using Reconciler.Store;
+
+namespace Reconciler.Webhooks;
+
+/// <summary>What the delivering server needs of a subscription: where, which items, how to sign and retry, and from where.</summary>
+public sealed record SubscriptionDefinition(
+    int Id, string Name, Uri Url, IReadOnlyList<string>? Types, IReadOnlyList<string>? OperationTypes, string Status, RetryPolicy Retry,
+    byte[] Key, byte[]? PreviousKey, DateTimeOffset? PreviousKeyUntil, FeedCursor Checkpoint, int Revision)
+{
+    /// <summary>The keys to sign with now: the current one, and the previous one during the 24 hours after a rotation.</summary>
+    public IReadOnlyList<byte[]> KeysAt(DateTimeOffset now) =>
+        PreviousKey is not null && PreviousKeyUntil > now ? [Key, PreviousKey] : [Key];
+
+    /// <summary>The filters, applied before sending: an item that does not match only moves the checkpoint.</summary>
+    public bool Matches(RecordedEvent e) =>
+        (Types is null || Types.Contains(e.Type, StringComparer.Ordinal))
+        && (OperationTypes is null || OperationTypes.Contains(e.OperationType, StringComparer.Ordinal));
+}
+
+/// <summary>One feed item to deliver: its place (position, operation, version) and the exact body every attempt sends.</summary>
+public sealed record DeliveryItem(long Position, string OperationId, long Version, string Type, string Body)
+{
+    public string EventId => FeedSource.EventId(Position);
+}
+
+/// <summary>The first waiting delivery of an operation (the only one of it that may be attempted).</summary>
+public sealed record PendingHead(DeliveryItem Item, int Attempts, DateTimeOffset? FirstAttemptAt, DateTimeOffset NextAttemptAt);
+
+/// <summary>A failed attempt as stored: retried at <paramref name="NextAttemptAt"/>, or parked when that is null.</summary>
+public sealed record FailedAttempt(DeliveryItem Item, int Attempts, DateTimeOffset FirstAttemptAt, DateTimeOffset? NextAttemptAt, int? Status, string Error);
+
+/// <summary>How one attempt ended. <paramref name="Status"/> is null when no answer came (timeout, refused).</summary>
+public sealed record AttemptResult(bool Succeeded, int? Status, string? Error, TimeSpan? RetryAfter)
+{
+    public bool Gone => Status == 410;
+}

@@ -1,0 +1,163 @@
+using Npgsql;
+
+namespace Reconciler.Webhooks;
+
+/// <summary>
+/// Runs webhook delivery on this server: every second (at once when an admin changes a subscription here) it
+/// lists the subscriptions, takes the lease of each active one that no server delivers yet, runs a
+/// <see cref="SubscriptionRunner"/> for it, and stops the runners of subscriptions that were paused, disabled,
+/// deleted or whose lease was lost. A subscription that cannot start (its secret does not open here) is tried again later.
+/// </summary>
+public sealed partial class WebhookWorker(
+    NpgsqlDataSource dataSource, SubscriptionLeases leases, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
+    TimeProvider clock, ILogger<WebhookWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RestartPause = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan UnreadablePause = TimeSpan.FromMinutes(1);
+
+    private sealed record Row(int Id, string Name, string Status, int Revision);
+
+    private sealed class Running(SubscriptionRunner runner, CancellationTokenSource stop, Task task, int revision)
+    {
+        public SubscriptionRunner Runner { get; } = runner;
+        public CancellationTokenSource Stop { get; } = stop;
+        public Task Task { get; } = task;
+        public int Revision { get; set; } = revision;
+    }
+
+    private readonly Dictionary<int, Running> _running = [];
+    private readonly Dictionary<int, DateTimeOffset> _pausedUntil = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await SuperviseAsync(stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogFailed(logger, e);
+                }
+                await alarm.WaitAsync(PollInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var id in _running.Keys.ToList())
+            {
+                await StopAsync(id);
+            }
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken ct)
+    {
+        var rows = (await ListAsync(ct)).ToDictionary(r => r.Id);
+        foreach (var (id, running) in _running.ToList())
+        {
+            var row = rows.GetValueOrDefault(id);
+            if (running.Task.IsCompleted || row is not { Status: "active" })
+            {
+                await StopAsync(id);
+            }
+            else if (row.Revision != running.Revision)
+            {
+                running.Revision = row.Revision;
+                running.Runner.RequestReload();
+            }
+        }
+        if (_running.Count > 0 && !await leases.IsAliveAsync(ct))
+        {
+            LogLeasesLost(logger);
+            foreach (var id in _running.Keys.ToList())
+            {
+                await StopAsync(id);
+            }
+        }
+        var now = clock.GetUtcNow();
+        foreach (var row in rows.Values.Where(r => r.Status == "active" && !_running.ContainsKey(r.Id)))
+        {
+            if (_pausedUntil.TryGetValue(row.Id, out var until) && until > now)
+            {
+                continue;
+            }
+            var lease = await leases.TryAcquireAsync(row.Id, ct);
+            if (lease is null)
+            {
+                continue; // another server delivers it
+            }
+            var runner = new SubscriptionRunner(row.Id, lease, feed, writes, sender, alarm, clock, logger);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    await runner.RunAsync(stop.Token);
+                }
+                finally
+                {
+                    alarm.Ring(); // let the worker release the lease now
+                }
+            }, CancellationToken.None);
+            _running[row.Id] = new Running(runner, stop, task, row.Revision);
+        }
+    }
+
+    private async Task StopAsync(int id)
+    {
+        var running = _running[id];
+        _running.Remove(id);
+        await running.Stop.CancelAsync();
+        try
+        {
+            await running.Task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (LeaseLostException e)
+        {
+            LogStopped(logger, running.Runner.Name, e.Message);
+        }
+        catch (SecretUnreadableException)
+        {
+            _pausedUntil[id] = clock.GetUtcNow() + UnreadablePause; // said in its lastError; an operator must fix the key
+        }
+        catch (Exception e)
+        {
+            LogStopped(logger, running.Runner.Name, e.Message);
+            _pausedUntil[id] = clock.GetUtcNow() + RestartPause;
+        }
+        running.Stop.Dispose();
+        await leases.ReleaseAsync(running.Runner.Lease);
+    }
+
+    private async Task<List<Row>> ListAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT subscription_id, name, status, revision FROM webhook_subscriptions");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<Row>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new Row(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
+        }
+        return rows;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook worker failed; it tries again shortly")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook lease connection died: this server stops delivering until it holds the leases again")]
+    private static partial void LogLeasesLost(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {Name} stopped: {Reason}")]
+    private static partial void LogStopped(ILogger logger, string name, string reason);
+}
