@@ -22,10 +22,6 @@ public static class StoreDataSource
         // session state behind, except the two long-lived sessions (the feed's LISTEN and the deadline worker's
         // session lock), which undo their own before they close.
         builder.NoResetOnClose = true;
-        // Plan every execution for its parameters. The write path looks rows up by arrays of keys (= ANY($1),
-        // joins on unnest): a generic plan made while a table is still small is a sequential scan that it then
-        // keeps as the table grows (seen: 40% of PostgreSQL's time in a benchmark). Planning costs far less.
-        builder.Options = string.Join(' ', new[] { builder.Options, "-c plan_cache_mode=force_custom_plan" }.Where(o => !string.IsNullOrWhiteSpace(o)));
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

@@ -27,15 +27,13 @@ internal static class OperationSave
         SELECT stream_id, version, position FROM e
         """;
 
-    // A head moves only from the version the writer loaded; fewer rows than heads means someone else moved one.
-    private const string MoveHeadsSql = """
-        UPDATE streams AS s SET version = u.version, snapshot = u.snapshot, updated_at = now()
-        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) AS u(id, expected, version, snapshot)
-        WHERE s.stream_id = u.id AND s.version = u.expected
-        """;
-    private const string CreateHeadsSql = """
+    // Created or moved in one statement. ON CONFLICT finds each head by its primary key, whatever the planner
+    // thinks of the table (an UPDATE … FROM unnest planned while the table was empty scanned it whole later).
+    // The version needs no check here: the events' unique (stream_id, version) refuses a head that moved.
+    private const string HeadsSql = """
         INSERT INTO streams (stream_id, operation_type, version, snapshot)
         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = now()
         """;
 
     public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<StagedOperation> staged, CancellationToken ct)
@@ -65,22 +63,9 @@ internal static class OperationSave
             Array(receipts.Select(r => r.Source).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.SignalId).ToArray(), NpgsqlDbType.Text),
             Array(receipts.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.Version).ToArray(), NpgsqlDbType.Bigint),
             Array(receipts.Select(r => r.Hash).ToArray(), NpgsqlDbType.Text)));
-        var moved = written.Where(s => s.Before.Version > 0).ToList();
-        var created = written.Where(s => s.Before.Version == 0).ToList();
-        NpgsqlBatchCommand? move = null;
-        if (moved.Count > 0)
-        {
-            move = Command(MoveHeadsSql, Array(moved.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
-                Array(moved.Select(s => s.Before.Version).ToArray(), NpgsqlDbType.Bigint), Array(moved.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
-                Array(moved.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea));
-            batch.BatchCommands.Add(move);
-        }
-        if (created.Count > 0)
-        {
-            batch.BatchCommands.Add(Command(CreateHeadsSql, Array(created.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
-                Array(created.Select(s => s.OperationType).ToArray(), NpgsqlDbType.Text), Array(created.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
-                Array(created.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea)));
-        }
+        batch.BatchCommands.Add(Command(HeadsSql, Array(written.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
+            Array(written.Select(s => s.OperationType).ToArray(), NpgsqlDbType.Text), Array(written.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
+            Array(written.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea)));
         var operations = written.Where(s => OperationRow.Changes(s.Before, s.After)).Select(s => OperationRow.Of(s.OperationId, s.OperationType, s.After)).ToList();
         if (operations.Count > 0)
         {
@@ -101,14 +86,11 @@ internal static class OperationSave
                 positions[(reader.GetString(0), reader.GetInt64(1))] = reader.GetInt64(2);
             }
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey")
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_stream_id_version_key")
         {
+            // Another writer appended to a stream since it was loaded (it did not take the lock).
             var refused = written.FirstOrDefault(s => e.Detail?.Contains(s.OperationId, StringComparison.Ordinal) == true) ?? written[0];
             throw new WrongExpectedVersionException(refused.OperationId, Expected(refused), null, e);
-        }
-        if (move is not null && move.RecordsAffected != moved.Count)
-        {
-            throw new WrongExpectedVersionException(moved[0].OperationId, Expected(moved[0]), null);
         }
         foreach (var s in written)
         {
