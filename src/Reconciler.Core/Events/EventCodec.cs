@@ -50,6 +50,9 @@ public static class EventCodec
 
     public static string Serialize(OperationEvent e) => JsonSerializer.Serialize(e, Types[TypeName(e)]);
 
+    /// <summary>The same JSON as UTF-8 bytes, as the store writes it (no UTF-16 string on the way).</summary>
+    public static byte[] SerializeToUtf8Bytes(OperationEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, Types[TypeName(e)]);
+
     public static OperationEvent Deserialize(string typeName, string json) =>
         (OperationEvent?)JsonSerializer.Deserialize(json, TypeInfo(typeName)) ?? throw new JsonException($"Event data of '{typeName}' is null.");
 

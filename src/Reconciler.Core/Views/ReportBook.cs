@@ -3,25 +3,26 @@ namespace Reconciler.Core.Views;
 /// <summary>
 /// An insert-only, persistent record of the reports each source made: (source, facet, state, effect key)
 /// with the source sequences it came under. Adding is O(1) (a node on a shared chain), so folding history
-/// stays cheap; the lookup index is built lazily, on the first question, and then extended incrementally
+/// stays cheap; a book read from a snapshot is one node holding all its reports. Small books answer by
+/// walking the chain; a large one builds a lookup index lazily, on the first question, and then extends it
 /// along the chain — rebuilt only when a question comes from another branch (time travel, a what-if).
 /// Immutable to its users: an older book never sees newer entries.
 /// </summary>
 public sealed class ReportBook
 {
-    public static ReportBook Empty { get; } = new(null, null, new Index());
+    public static ReportBook Empty { get; } = new([], null, new Index());
 
-    // Each book is the newest link of its chain (one object per report); the empty book ends every chain.
-    private readonly Report? report;
+    // Each book is the newest link of its chain (its reports, oldest first); the empty book ends every chain.
+    private readonly Report[] reports;
     private readonly ReportBook? previous;
     private readonly Index index;
 
-    private ReportBook(Report? report, ReportBook? previous, Index index)
+    private ReportBook(Report[] reports, ReportBook? previous, Index index)
     {
-        this.report = report;
+        this.reports = reports;
         this.previous = previous;
         this.index = index;
-        Count = previous is null ? 0 : previous.Count + 1;
+        Count = (previous?.Count ?? 0) + reports.Length;
     }
 
     /// <summary>Reports recorded.</summary>
@@ -32,7 +33,7 @@ public sealed class ReportBook
         ArgumentNullException.ThrowIfNull(report);
 
         // The empty book never lends its index, so that no operation's entries stay reachable from it.
-        return new ReportBook(report, this, Count == 0 ? new Index() : index);
+        return new ReportBook([report], this, Count == 0 ? new Index() : index);
     }
 
     /// <summary>
@@ -65,12 +66,15 @@ public sealed class ReportBook
 
     private bool Scan(string source, string facet, string state, string? effectKey, long? sequence)
     {
-        for (var book = this; book.report is { } r; book = book.previous!)
+        for (var book = this; book.previous is not null; book = book.previous)
         {
-            if (r.Source == source && r.Facet == facet && r.State == state && r.EffectKey == effectKey
-                && (sequence is null || r.SourceSequence is null || r.SourceSequence == sequence))
+            foreach (var r in book.reports)
             {
-                return true;
+                if (r.Source == source && r.Facet == facet && r.State == state && r.EffectKey == effectKey
+                    && (sequence is null || r.SourceSequence is null || r.SourceSequence == sequence))
+                {
+                    return true;
+                }
             }
         }
 
@@ -80,17 +84,21 @@ public sealed class ReportBook
     /// <summary>The reports recorded, oldest first.</summary>
     public IReadOnlyList<Report> All()
     {
-        var reports = new Report[Count];
-        for (var book = this; book.report is not null; book = book.previous!)
+        var all = new Report[Count];
+        for (var book = this; book.previous is not null; book = book.previous)
         {
-            reports[book.Count - 1] = book.report;
+            book.reports.CopyTo(all, book.Count - book.reports.Length);
         }
 
-        return reports;
+        return all;
     }
 
-    /// <summary>A book holding <paramref name="reports"/>, oldest first.</summary>
-    public static ReportBook Of(IEnumerable<Report> reports) => reports.Aggregate(Empty, (book, r) => book.With(r));
+    /// <summary>A book holding <paramref name="reports"/>, oldest first: one node, however many.</summary>
+    public static ReportBook Of(IEnumerable<Report> reports)
+    {
+        var all = reports.ToArray();
+        return all.Length == 0 ? Empty : new ReportBook(all, Empty, new Index());
+    }
 
     private readonly record struct ReportKey(string Source, string Facet, string State, string? EffectKey);
 
@@ -117,17 +125,17 @@ public sealed class ReportBook
             }
 
             var book = head;
-            while (book.report is not null && book.Count > (covered?.Count ?? 0))
+            while (book.previous is not null && book.Count > (covered?.Count ?? 0))
             {
                 missing.Push(book);
-                book = book.previous!;
+                book = book.previous;
             }
 
-            if (book.report is not null && !ReferenceEquals(book, covered))
+            if (book.previous is not null && !ReferenceEquals(book, covered))
             {
                 // Another branch: start over from the oldest entry of this chain.
                 Reports = [];
-                for (; book.report is not null; book = book.previous!)
+                for (; book.previous is not null; book = book.previous)
                 {
                     missing.Push(book);
                 }
@@ -135,7 +143,10 @@ public sealed class ReportBook
 
             while (missing.TryPop(out var next))
             {
-                Add(next.report!);
+                foreach (var r in next.reports)
+                {
+                    Add(r);
+                }
             }
 
             covered = head;

@@ -8,14 +8,18 @@ public sealed record ConflictRow(ConflictRecord Conflict, string OperationId, st
 {
     public string RecordJson { get; } = ConflictDocument.From(Conflict, OperationId, OperationType).ToJson();
 
-    /// <summary>The records a write changed: new ones and those the evolver replaced (records are immutable).</summary>
-    public static IEnumerable<ConflictRow> Changed(string operationId, string operationType, OperationState before, OperationState after)
+    /// <summary>Adds the records a write changed: new ones and those the evolver replaced (records are immutable).</summary>
+    public static void AddChanged(List<ConflictRow> rows, string operationId, string operationType, OperationState before, OperationState after)
     {
+        if (ReferenceEquals(before.Conflicts, after.Conflicts))
+        {
+            return;
+        }
         foreach (var (id, record) in after.Conflicts)
         {
             if (!before.Conflicts.TryGetValue(id, out var was) || !ReferenceEquals(was, record))
             {
-                yield return new ConflictRow(record, operationId, operationType);
+                rows.Add(new ConflictRow(record, operationId, operationType));
             }
         }
     }

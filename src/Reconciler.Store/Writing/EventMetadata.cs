@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -8,22 +9,28 @@ public sealed record EventMetadata(string? Source, string? SignalId, string? Cor
 {
     public static EventMetadata None { get; } = new(null, null, null, null, null);
 
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? writer;
+
     /// <summary>The metadata column: the event's policy version and the members that are set, as camelCase JSON.</summary>
-    public string ToJson(int policyVersion)
+    public string ToJson(int policyVersion) => Encoding.UTF8.GetString(ToUtf8Json(policyVersion));
+
+    /// <summary>The same as UTF-8 bytes, written through one reused writer per thread (one per event of every write).</summary>
+    public byte[] ToUtf8Json(int policyVersion)
     {
-        using var buffer = new MemoryStream(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("policyVersion", policyVersion);
-            Write(json, "source", Source);
-            Write(json, "signalId", SignalId);
-            Write(json, "correlationId", CorrelationId);
-            Write(json, "causationId", CausationId);
-            Write(json, "operator", Operator);
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var (buffer, json) = writer ??= (new ArrayBufferWriter<byte>(256), new Utf8JsonWriter(Stream.Null));
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber("policyVersion", policyVersion);
+        Write(json, "source", Source);
+        Write(json, "signalId", SignalId);
+        Write(json, "correlationId", CorrelationId);
+        Write(json, "causationId", CausationId);
+        Write(json, "operator", Operator);
+        json.WriteEndObject();
+        json.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void Write(Utf8JsonWriter json, string name, string? value)

@@ -40,7 +40,7 @@ internal static class OperationSave
     {
         var written = staged.Where(s => s.Events.Count > 0).ToList();
         var eventCount = written.Sum(s => s.Events.Count);
-        var (ids, versions, types, data, metadata) = (new string[eventCount], new long[eventCount], new string[eventCount], new string[eventCount], new string[eventCount]);
+        var (ids, versions, types, data, metadata) = (new string[eventCount], new long[eventCount], new string[eventCount], new byte[eventCount][], new byte[eventCount][]);
         var receipts = new List<(string Source, string SignalId, string OperationId, long Version, string Hash)>();
         var i = 0;
         foreach (var s in written)
@@ -48,7 +48,7 @@ internal static class OperationSave
             for (var k = 0; k < s.Events.Count; k++, i++)
             {
                 var (e, meta) = s.Events[k];
-                (ids[i], versions[i], types[i], data[i], metadata[i]) = (s.OperationId, s.Before.Version + k + 1, EventCodec.TypeName(e), EventCodec.Serialize(e), meta.ToJson(e.PolicyVersion));
+                (ids[i], versions[i], types[i], data[i], metadata[i]) = (s.OperationId, s.Before.Version + k + 1, EventCodec.TypeName(e), EventCodec.SerializeToUtf8Bytes(e), meta.ToUtf8Json(e.PolicyVersion));
                 if (e is SignalReceived r)
                 {
                     receipts.Add((r.Source, r.SignalId, s.OperationId, versions[i], r.ContentHash));
@@ -71,7 +71,11 @@ internal static class OperationSave
         {
             batch.BatchCommands.Add(OperationsProjection.Table.Upsert(operations));
         }
-        var conflicts = written.SelectMany(s => ConflictRow.Changed(s.OperationId, s.OperationType, s.Before, s.After)).ToList();
+        var conflicts = new List<ConflictRow>();
+        foreach (var s in written)
+        {
+            ConflictRow.AddChanged(conflicts, s.OperationId, s.OperationType, s.Before, s.After);
+        }
         if (conflicts.Count > 0)
         {
             batch.BatchCommands.Add(ConflictsProjection.Table.Upsert(conflicts));

@@ -104,12 +104,24 @@ public static class StrictJson
             : (text, null);
     }
 
-    /// <summary>The JSON path of the value being read (<c>signals[3].attributes.amount</c>), kept cheaply until a problem needs it.</summary>
+    /// <summary>
+    /// The JSON path of the value being read (<c>signals[3].attributes.amount</c>), kept cheaply until a problem
+    /// needs it, and the property names of each open object (one reused list per depth: bodies hold thousands of small objects).
+    /// </summary>
     private sealed class JsonPathTracker
     {
-        private readonly List<(bool IsArray, int Index, string? Property, HashSet<string>? Names)> frames = [];
+        private readonly List<(bool IsArray, int Index, string? Property)> frames = [];
+        private readonly List<List<string>> names = [];
 
-        public void Enter(bool isArray) => frames.Add((isArray, -1, null, isArray ? null : new HashSet<string>(StringComparer.Ordinal)));
+        public void Enter(bool isArray)
+        {
+            frames.Add((isArray, -1, null));
+            if (names.Count < frames.Count)
+            {
+                names.Add([]);
+            }
+            names[frames.Count - 1].Clear();
+        }
 
         public void Leave() => frames.RemoveAt(frames.Count - 1);
 
@@ -117,7 +129,25 @@ public static class StrictJson
         public bool Property(string name)
         {
             frames[^1] = frames[^1] with { Property = name };
-            return frames[^1].Names!.Add(name);
+            var seen = names[frames.Count - 1];
+            if (seen.Count < 16 ? seen.Contains(name, StringComparer.Ordinal) : seen.BinarySearch(name, StringComparer.Ordinal) >= 0)
+            {
+                return false;
+            }
+            if (seen.Count < 16)
+            {
+                seen.Add(name);
+                if (seen.Count == 16)
+                {
+                    seen.Sort(StringComparer.Ordinal);
+                }
+            }
+            else
+            {
+                var at = ~seen.BinarySearch(name, StringComparer.Ordinal);
+                seen.Insert(at, name);
+            }
+            return true;
         }
 
         /// <summary>A value starts: inside an array it is the next element.</summary>
@@ -132,7 +162,7 @@ public static class StrictJson
         public string Describe()
         {
             var text = new StringBuilder();
-            foreach (var (isArray, index, property, _) in frames)
+            foreach (var (isArray, index, property) in frames)
             {
                 if (isArray)
                 {
