@@ -186,6 +186,34 @@ public sealed class WritePathTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_unit_of_many_events_when_written_then_they_are_copied_in_with_positions_receipts_and_heads()
+    {
+        var ops = Enumerable.Range(0, 3).Select(_ => NewOperation()).ToArray();
+        var signals = Enumerable.Range(0, 120).Select(n => WritePath.Signal(ops[n % 3], $"{ops[n % 3]}-{n}", n % 8, n)).ToList();
+        signals.Add(signals[5]);
+        Assert.True(signals.Count >= 64, "enough events to take the COPY path");
+
+        var staged = await _path.SendAsync(signals);
+
+        foreach (var op in ops)
+        {
+            var events = await _path.Store.ReadStreamAsync(op);
+            Assert.Equal(Enumerable.Range(1, events.Count).Select(v => (long)v), events.Select(e => e.Version));
+            Assert.Equal(events.Select(e => e.Position).Order(), events.Select(e => e.Position));
+            Assert.Equal(events.Count, (await _path.Store.ReadStateAsync(op))!.Version);
+        }
+        var all = (await Task.WhenAll(ops.Select(op => _path.Store.ReadStreamAsync(op)))).SelectMany(e => e).ToDictionary(e => e.Position);
+        for (var n = 0; n < signals.Count; n++)
+        {
+            var own = all[staged[n].PositionOf(0)];
+            Assert.Equal(signals[n].OperationId, own.StreamId);
+            Assert.Equal(n == signals.Count - 1 ? "SignalDuplicated" : "SignalReceived", own.Type);
+        }
+        var receipt = await _path.ScalarAsync<long>("SELECT position FROM signal_receipts WHERE source = 'psp' AND signal_id = $1", signals[5].SignalId);
+        Assert.Equal(staged[5].PositionOf(0), receipt);
+    }
+
+    [Fact]
     public async Task Given_a_checkpoint_when_saved_twice_then_the_last_cursor_is_loaded()
     {
         Assert.Null(await _path.Store.LoadCheckpointAsync("webhook:a"));
