@@ -106,7 +106,7 @@ public static class CoreBenchmark
     private static List<OperationEvent> Judge(TruthPolicy policy, List<ReceiveSignal> commands)
     {
         var state = OperationState.Initial;
-        var receipts = SignalReceipts.Empty;
+        var receipts = new SignalReceipts();
         var events = new List<OperationEvent>(commands.Count * 2);
         foreach (var command in commands)
         {
@@ -119,7 +119,7 @@ public static class CoreBenchmark
             {
                 foreach (var e in decided)
                 {
-                    receipts = receipts.With(e);
+                    receipts.Record(e);
                 }
             }
         }
