@@ -24,11 +24,19 @@ public sealed class ServerCluster(TestDatabase database) : IAsyncDisposable
     public static async Task<ServerCluster> StartAsync(TestDatabase database, params string[] names)
     {
         var cluster = new ServerCluster(database);
-        foreach (var name in names)
+        try
         {
-            await cluster.StartNodeAsync(name);
+            foreach (var name in names)
+            {
+                await cluster.StartNodeAsync(name);
+            }
+            return cluster;
         }
-        return cluster;
+        catch
+        {
+            await cluster.DisposeAsync(); // the nodes already started must not outlive the test
+            throw;
+        }
     }
 
     public async Task<ServerProcess> StartNodeAsync(string name)
