@@ -49,7 +49,9 @@ public sealed class ClusterNodesTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.Contains("deadlines", nodes[holder].GetProperty("leases").EnumerateArray().Select(l => l.GetString()));
         foreach (var name in new[] { "alpha", "beta" })
         {
-            var health = await _cluster.HealthAsync(name);
+            // Each node counts live nodes at its heartbeat, so the node started first sees its peer within one renewal.
+            var health = await ApiCalls.EventuallyAsync(() => _cluster.HealthAsync(name),
+                h => h.GetProperty("node").GetProperty("liveNodes").GetInt32() == 2, TimeSpan.FromSeconds(3));
             Assert.Equal(name, health.GetProperty("node").GetProperty("name").GetString());
             Assert.Equal(name == holder, health.GetProperty("node").GetProperty("leases").EnumerateArray().Any(l => l.GetProperty("name").GetString() == "deadlines"));
             Assert.Equal(2, health.GetProperty("node").GetProperty("liveNodes").GetInt32());

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Reconciler.Benchmarks;
+using Reconciler.Testing;
 using Reconciler.IntegrationTests.Api;
 
 namespace Reconciler.IntegrationTests.Cluster;
@@ -49,8 +49,7 @@ public sealed class ServerCluster(TestDatabase database) : IAsyncDisposable
                 ["RECONCILER_SECRETS_KEY"] = SecretsKey,
                 ["RECONCILER_ALLOW_PRIVATE_WEBHOOKS"] = "true",
             },
-            TimeSpan.FromSeconds(90),
-            Path.Combine(AppContext.BaseDirectory, "reconciler.dll"));
+            TimeSpan.FromSeconds(90));
         _nodes[name] = node;
         return node;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>CPU time of processes from /proc (Linux): where a benchmark's time went, per party.</summary>
 public static class ProcessCpu

@@ -1,3 +1,4 @@
+using Reconciler.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -7,10 +8,10 @@ using System.Text.Json;
 using Npgsql;
 using Reconciler.Store;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench ingest`: signals through the real `reconciler serve` process over HTTP from 4
+/// `reconciler-bench ingest`: signals through the real `reconciler serve` process over HTTP from 4
 /// clients, on a private durable PostgreSQL, beside what raw PostgreSQL does with the same number of rows
 /// on the same server in the same run: binary COPY for (a) batches, single-row INSERT transactions for (b).
 /// </summary>

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using Reconciler.Benchmarks;
+using Reconciler.Cli;
 
-namespace Reconciler.Cli;
 
-/// <summary><c>reconciler bench core|store|ingest</c>: measured figures beside a baseline taken in the same run.</summary>
+namespace Reconciler.Bench;
+
+/// <summary><c>reconciler-bench core|store|ingest</c>: measured figures beside a baseline taken in the same run.</summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -52,6 +53,6 @@ public static class BenchCommand
         cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
             result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
 
-        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
     }
 }

@@ -1,11 +1,12 @@
+using Reconciler.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using Reconciler.Store;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench cluster`: the ingest load of `bench ingest` spread over 1, 2 and 3 `serve` processes on one
+/// `reconciler-bench cluster`: the ingest load of `bench ingest` spread over 1, 2 and 3 `serve` processes on one
 /// durable PostgreSQL (each client talks to one server, round robin), from scratch for each count: signals/s and
 /// latencies, the ratio to one server, and where the CPU went (servers, PostgreSQL, this load generator) per
 /// 1,000 signals. On a machine with few cores the servers share the cores with PostgreSQL and each other, so this
