@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers.Text;
 
 namespace Reconciler.Store;
 
@@ -24,7 +26,7 @@ public readonly record struct FeedCursor(ulong TransactionId, long Position) : I
         Span<byte> bytes = stackalloc byte[16];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, TransactionId);
         BinaryPrimitives.WriteInt64BigEndian(bytes[8..], Position);
-        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Base64Url.EncodeToString(bytes);
     }
 
     public static bool TryDecode(string? text, out FeedCursor cursor)
@@ -34,9 +36,9 @@ public readonly record struct FeedCursor(ulong TransactionId, long Position) : I
         {
             return false;
         }
-        var base64 = text.Replace('-', '+').Replace('_', '/') + "==";
-        Span<byte> bytes = stackalloc byte[18];
-        if (!Convert.TryFromBase64String(base64, bytes, out var written) || written != 16)
+        Span<byte> bytes = stackalloc byte[16];
+        // The OperationStatus form: TryDecodeFromChars throws on characters outside the alphabet.
+        if (Base64Url.DecodeFromChars(text, bytes, out _, out var written) != OperationStatus.Done || written != 16)
         {
             return false;
         }

@@ -1,15 +1,15 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
-using Reconciler.Store.Feed;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Reconciler.Store;
+using Reconciler.Store.Feed;
+using static Reconciler.Api.FeedApi;
 
 namespace Reconciler.Api;
 
 /// <summary>
-/// <c>GET /v1/feed/stream</c>: the feed as server-sent events. Each item is <c>id:</c> its cursor,
-/// <c>event:</c> its type, <c>data:</c> the feed item JSON; a reconnecting client sends
-/// <c>Last-Event-ID</c> and resumes right after that item. A comment line keeps idle connections alive.
+/// <c>GET /v1/feed/stream</c>: the feed as server-sent events (<see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>).
+/// Each item is <c>id:</c> its cursor, <c>event:</c> its type, <c>data:</c> the feed item JSON; a reconnecting
+/// client sends <c>Last-Event-ID</c> and resumes right after that item. A comment line keeps idle connections alive.
 /// </summary>
 public static class FeedStreamApi
 {
@@ -21,65 +21,71 @@ public static class FeedStreamApi
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         var (cursor, cursorProblem) = string.IsNullOrEmpty(lastEventId)
-            ? await FeedApi.ParseCursorAsync(after, "after", store, ct)
-            : await FeedApi.ParseCursorAsync(lastEventId, "Last-Event-ID", store, ct);
+            ? await ParseCursorAsync(after, "after", store, ct)
+            : await ParseCursorAsync(lastEventId, "Last-Event-ID", store, ct);
         if (cursorProblem is not null)
         {
             return cursorProblem;
         }
-        var (typeList, typesProblem) = FeedApi.ParseTypes(types);
+        var (typeList, typesProblem) = ParseTypes(types);
         if (typesProblem is not null)
         {
             return typesProblem;
         }
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        return TypedResults.ServerSentEvents(ItemsAsync(http.Response, cursor, typeList, reader, lifetime, ct));
+    }
 
-        var response = http.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    private static async IAsyncEnumerable<SseItem<FeedItem>> ItemsAsync(
+        HttpResponse response, FeedCursor cursor, IReadOnlyCollection<string>? types, FeedReader reader, IHostApplicationLifetime lifetime,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
         // The server's shutdown ends the stream too, instead of waiting for the client to hang up.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
         var token = stop.Token;
-        try
+        // Sent at once, so the client has the headers and the reconnection delay before the first event.
+        if (!await WriteRawAsync(response, "retry: 2000\n\n", token))
         {
-            await WriteAsync(response, "retry: 2000\n\n", token);
-            while (!token.IsCancellationRequested)
+            yield break;
+        }
+        while (!token.IsCancellationRequested)
+        {
+            FeedPage page;
+            try
             {
-                var page = await reader.ReadAsync(cursor, PageSize, typeList, KeepAlive, token);
-                if (page.Events.Count == 0)
-                {
-                    await WriteAsync(response, ": keep-alive\n\n", token);
-                }
-                else
-                {
-                    var text = new StringBuilder();
-                    foreach (var e in page.Events)
-                    {
-                        var item = FeedApi.ToItem(e);
-                        text.Append("id: ").Append(item.Cursor).Append('\n')
-                            .Append("event: ").Append(item.Type).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(item, ApiJson.Options)).Append("\n\n");
-                    }
-                    await WriteAsync(response, text.ToString(), token);
-                }
-                cursor = page.Next;
+                page = await reader.ReadAsync(cursor, PageSize, types, KeepAlive, token);
             }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                yield break;
+            }
+            // SseItem has no comment lines; between items the formatter has flushed everything, so the
+            // keep-alive comment goes straight to the body.
+            if (page.Events.Count == 0 && !await WriteRawAsync(response, ": keep-alive\n\n", token))
+            {
+                yield break;
+            }
+            foreach (var e in page.Events)
+            {
+                var item = ToItem(e);
+                yield return new SseItem<FeedItem>(item, item.Type) { EventId = item.Cursor };
+            }
+            cursor = page.Next;
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // The client went away or the server is stopping: the stream simply ends.
-        }
-        catch (IOException)
-        {
-            // The connection broke mid-write.
-        }
-        return Results.Empty;
     }
 
-    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)
+    /// <summary>False when the client left or the server is stopping: the stream simply ends.</summary>
+    private static async Task<bool> WriteRawAsync(HttpResponse response, string text, CancellationToken ct)
     {
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
-        await response.Body.FlushAsync(ct);
+        try
+        {
+            await response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
+            await response.Body.FlushAsync(ct);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return false;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,7 +15,7 @@ public static class ApiKeySecrets
     public static (string KeyId, string Key, byte[] SecretHash) Generate()
     {
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         return (keyId, $"{Prefix}{keyId}_{secret}", Hash(secret));
     }
 
@@ -39,7 +40,4 @@ public static class ApiKeySecrets
 
     public static bool Matches(string secret, byte[] storedHash) =>
         CryptographicOperations.FixedTimeEquals(Hash(secret), storedHash);
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
