@@ -40,34 +40,12 @@ public sealed record TruthPolicy(
     public TimeSpan GraceFor(string facet) =>
         TimeSpan.FromSeconds(FindFacet(facet)?.GraceSeconds ?? GraceSeconds);
 
-    /// <summary>True when some facet declares attributes or some match compares them: only then are attributes read.</summary>
-    public bool ComparesAttributes
-    {
-        get
-        {
-            if (!Matches.IsEmpty)
-            {
-                return true;
-            }
-
-            // Loops, not LINQ: asked on every signal, and a policy is a record that `with` copies, so nothing is cached.
-            foreach (var (_, facet) in Facets)
-            {
-                if (!facet.Attributes.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>True when some outcome rule holds only while its facets' attributes agree.</summary>
     public bool RequiresMatches
     {
         get
         {
+            // A loop, not LINQ: asked at the end of every decision, and a policy is a record that `with` copies, so nothing is cached.
             for (var i = 0; i < Outcomes.Count; i++)
             {
                 if (Outcomes[i].RequireMatches)

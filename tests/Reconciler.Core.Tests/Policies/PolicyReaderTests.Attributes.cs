@@ -31,7 +31,7 @@ public sealed partial class PolicyReaderTests
         Assert.Equal(["payment", "ledger"], policy.Matches[0].Facets);
         Assert.Null(policy.Matches[1].Tolerance);
         Assert.Equal((false, true), (policy.Outcomes[0].RequireMatches, policy.Outcomes[1].RequireMatches));
-        Assert.True(policy.ComparesAttributes && policy.RequiresMatches);
+        Assert.True(policy.RequiresMatches);
     }
 
     [Fact]
