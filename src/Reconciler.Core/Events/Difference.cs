@@ -40,7 +40,7 @@ public sealed record Difference(
 public sealed record DifferenceValue(string Key, string Json);
 
 /// <summary>Writes the values as one JSON object (<c>{ "erp": "129.00", … }</c>) in their order, and reads it back.</summary>
-internal sealed class DifferenceValuesJson : JsonConverter<ImmutableList<DifferenceValue>>
+public sealed class DifferenceValuesJson : JsonConverter<ImmutableList<DifferenceValue>>
 {
     public override ImmutableList<DifferenceValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
