@@ -56,15 +56,18 @@ public sealed class DeciderProperties
     [Fact]
     public void Given_histories_under_attribute_rules_when_played_then_they_reach_every_new_event_and_conflict()
     {
-        // The properties above only say something about the new events if the scripts produce them.
+        // The properties above only say something about the new events if the scripts produce them. A changed final
+        // outcome is rare (about once in a thousand random scripts), so this coverage check plays fixed pseudo-random
+        // scripts: the same every run, rather than failing now and then by chance.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, seeds =>
+        var random = new Random(2026);
+        for (var run = 0; run < 3000; run++)
         {
+            var seeds = Enumerable.Range(0, random.Next(1, 100)).Select(_ => random.Next()).ToArray();
             var scenario = Scripts.Play(SamplePolicies.Payments, seeds, tickAtDeadlines: true);
             seen.UnionWith(scenario.History.Select(EventCodec.TypeName));
             seen.UnionWith(scenario.State.Conflicts.Values.Select(c => c.Kind));
-            return true;
-        }));
+        }
 
         string[] wanted = ["OutcomeRetracted", "OutcomeFinalized", ConflictKinds.AttributeMismatch, ConflictKinds.FinalOutcomeChanged,
             ConflictKinds.Unmodeled, ConflictKinds.IdempotencyViolation];
