@@ -26,6 +26,8 @@ public static class EventCodec
         ["DeadlinePassed"] = EventJson.Default.DeadlinePassed,
         ["OutcomeDeclared"] = EventJson.Default.OutcomeDeclared,
         ["OperatorResolved"] = EventJson.Default.OperatorResolved,
+        ["OutcomeRetracted"] = EventJson.Default.OutcomeRetracted,
+        ["OutcomeFinalized"] = EventJson.Default.OutcomeFinalized,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
@@ -44,6 +46,8 @@ public static class EventCodec
         DeadlinePassed => "DeadlinePassed",
         OutcomeDeclared => "OutcomeDeclared",
         OperatorResolved => "OperatorResolved",
+        OutcomeRetracted => "OutcomeRetracted",
+        OutcomeFinalized => "OutcomeFinalized",
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"No stored type name for {e.GetType().Name}.", nameof(e)),
     };
@@ -76,6 +80,8 @@ public static class EventCodec
 [JsonSerializable(typeof(DeadlinePassed))]
 [JsonSerializable(typeof(OutcomeDeclared))]
 [JsonSerializable(typeof(OperatorResolved))]
+[JsonSerializable(typeof(OutcomeRetracted))]
+[JsonSerializable(typeof(OutcomeFinalized))]
 internal sealed partial class EventJson : JsonSerializerContext;
 
 /// <summary>

@@ -57,6 +57,7 @@ public sealed record SignalDuplicated(
 /// <summary>
 /// A conflict opened (or reopened: <c>Occurrence</c> &gt; 1). <c>States</c> are the states compared;
 /// <c>CauseSource</c>/<c>CauseSignalId</c> name the signal that led to it (none for deadline conflicts).
+/// <c>Differences</c> say exactly what differs (null in events written before they existed).
 /// </summary>
 public sealed record ConflictOpened(
     string ConflictId,
@@ -69,7 +70,10 @@ public sealed record ConflictOpened(
     string Detail,
     int? ExpectationIndex,
     string? CauseSource,
-    string? CauseSignalId) : OperationEvent;
+    string? CauseSignalId) : OperationEvent
+{
+    public ImmutableList<Difference>? Differences { get; init; }
+}
 
 /// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).</summary>
 public sealed record ConflictResolved(
@@ -82,7 +86,9 @@ public sealed record ConflictResolved(
     string? CauseSource,
     string? CauseSignalId) : OperationEvent;
 
-/// <summary>Two sources started to disagree on a facet; they may until <c>Due</c> (the grace window, engine time).</summary>
+/// <summary>Two sources started to disagree on a facet; they may until <c>Due</c> (the grace window, engine time).
+/// For an attribute-mismatch, <c>States</c> are the values compared, <c>Attribute</c> the attribute and, for a
+/// cross-facet match, <c>Facets</c> the facets it compares (<c>Facet</c> is the first of them).</summary>
 public sealed record DivergenceStarted(
     string ConflictId,
     string Kind,
@@ -91,7 +97,14 @@ public sealed record DivergenceStarted(
     ImmutableList<string> States,
     DateTimeOffset Due,
     string CauseSource,
-    string CauseSignalId) : OperationEvent;
+    string CauseSignalId) : OperationEvent
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Attribute { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableList<string>? Facets { get; init; }
+}
 
 /// <summary>A divergence ended inside its grace window: the sources agree again.</summary>
 public sealed record DivergenceEnded(string ConflictId, string Facet, string CauseSource, string CauseSignalId) : OperationEvent;
@@ -123,13 +136,28 @@ public sealed record DeadlinePassed(
     DateTimeOffset Due,
     int? ExpectationIndex) : OperationEvent;
 
-/// <summary>The outcome changed. <c>RuleIndex</c> is the matching outcome rule (null for pending);
-/// <c>FacetStates</c> the agreed facet states the rule rests on.</summary>
+/// <summary>The outcome changed. <c>RuleIndex</c> is the matching outcome rule (null for pending); <c>FacetStates</c>
+/// the agreed facet states the rule rests on. <c>Finality</c>: provisional or agreed, as the deciding command left it
+/// (null in events written before finality existed); <c>FinalAfter</c>: the policy's <c>finalAfter</c> (ISO-8601), how
+/// long the outcome must stay agreed and unchanged to become final (null: never).</summary>
 public sealed record OutcomeDeclared(
     string Outcome,
     string PreviousOutcome,
     int? RuleIndex,
-    [property: JsonConverter(typeof(OrdinalKeyOrder))] ImmutableDictionary<string, string> FacetStates) : OperationEvent;
+    [property: JsonConverter(typeof(OrdinalKeyOrder))] ImmutableDictionary<string, string> FacetStates) : OperationEvent
+{
+    public string? Finality { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FinalAfter { get; init; }
+}
+
+/// <summary>A declared outcome (with the finality it had) is taken back; the next <see cref="OutcomeDeclared"/> says
+/// what stands instead. <c>CausedBy</c>: <c>source/signalId</c>, <c>operator:identity</c> or <c>deadline</c>.</summary>
+public sealed record OutcomeRetracted(string Outcome, string Finality, string Reason, string CausedBy) : OperationEvent;
+
+/// <summary>An agreed outcome stayed agreed and unchanged until <c>Due</c>: it is final now (observed at <c>At</c>).</summary>
+public sealed record OutcomeFinalized(string Outcome, int? RuleIndex, DateTimeOffset Due) : OperationEvent;
 
 /// <summary>An operator resolved a conflict; an override becomes the facet's agreed truth (basis override).</summary>
 public sealed record OperatorResolved(

@@ -21,9 +21,11 @@ public abstract record Command;
 /// Judge one signal from <paramref name="Source"/>, received by the engine at <paramref name="ReceivedAt"/>.
 /// <paramref name="KnownContentHash"/> is the content hash of the signal this source first sent under this
 /// signal id (the receipts, which the caller keeps), or null when the id is new: a duplicate is told apart
-/// by it, so the state needs no list of every signal seen.
+/// by it, so the state needs no list of every signal seen. <paramref name="KnownSignal"/> is that first signal, when the
+/// caller has it: an idempotency violation then says which fields changed (else only that the content hash did).
 /// </summary>
-public sealed record ReceiveSignal(Signal Signal, string Source, DateTimeOffset ReceivedAt, int PolicyVersion, string? KnownContentHash) : Command;
+public sealed record ReceiveSignal(Signal Signal, string Source, DateTimeOffset ReceivedAt, int PolicyVersion, string? KnownContentHash,
+    Signal? KnownSignal = null) : Command;
 
 /// <summary>The engine observes that time is now <paramref name="Now"/>: deadlines up to it pass.</summary>
 public sealed record Tick(DateTimeOffset Now, int PolicyVersion) : Command;

@@ -46,10 +46,29 @@ internal static class Consequences
             }
         }
 
-        return true;
+        return !rule.RequireMatches || !MismatchOpenOn(rule, state);
     }
 
-    private static void DeclareOutcome(Decision d, TruthPolicy policy)
+    private static bool MismatchOpenOn(OutcomeRule rule, OperationState state)
+    {
+        if (state.OpenConflictCount == 0)
+        {
+            return false;
+        }
+
+        foreach (var (_, conflict) in state.Conflicts)
+        {
+            if (conflict.IsOpen && conflict.Kind == ConflictKinds.AttributeMismatch && rule.When.Keys.Any(conflict.Concerns))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Declares the outcome when the rules give another one than the state has (retracting the one it replaces).</summary>
+    public static void DeclareOutcome(Decision d, TruthPolicy policy)
     {
         var (outcome, index) = Evaluate(policy, d.State);
         if (outcome == d.State.Outcome)
@@ -57,10 +76,7 @@ internal static class Consequences
             return;
         }
 
-        var basis = index is { } i
-            ? policy.Outcomes[i].When.Keys.ToImmutableDictionary(f => f, f => d.State.FacetOrEmpty(f).State!)
-            : ImmutableDictionary<string, string>.Empty;
-        d.Add(new OutcomeDeclared(outcome, d.State.Outcome, index, basis) { At = d.At, PolicyVersion = d.PolicyVersion });
+        OutcomeFinality.Declare(d, policy, outcome, index, OutcomeFinality.WhyNot(policy, d.State, outcome, index));
     }
 
     private static void Arm(Decision d, TruthPolicy policy, string changedFacet, string? countedBefore)

@@ -15,6 +15,9 @@ internal static class DeadlineJudge
     public const string Grace = "grace";
     public const string ExpectationDeadline = "expectation";
 
+    // Sorts after the grace ("g:") and expectation ("e:") keys: a conflict due at the same instant comes first.
+    private const string FinalKey = "z:final";
+
     public static Decision Decide(OperationState state, TruthPolicy policy, Tick tick)
     {
         var d = new Decision(state, tick.PolicyVersion, tick.Now, null, null);
@@ -35,31 +38,55 @@ internal static class DeadlineJudge
             .Concat(state.Expectations
                 .Where(x => x.ConflictId is null && x.Due <= tick.Now && x.Index < policy.Expectations.Count)
                 .Select(x => (x.Due, Key: "e:" + x.Index.ToString("D6", CultureInfo.InvariantCulture), Divergence: (Divergence?)null, Armed: (ArmedExpectation?)x)))
+            .Concat(state.FinalDue is { } final && final <= tick.Now ? [(Due: final, Key: FinalKey, (Divergence?)null, (ArmedExpectation?)null)] : [])
             .OrderBy(x => x.Due)
             .ThenBy(x => x.Key, StringComparer.Ordinal)
             .ToList();
-        foreach (var (_, _, divergence, armed) in due)
+        foreach (var (dueAt, key, divergence, armed) in due)
         {
             if (divergence is not null)
             {
-                PassGrace(d, divergence);
+                PassGrace(d, policy, divergence);
             }
-            else
+            else if (armed is not null)
             {
-                PassExpectation(d, policy, armed!);
+                PassExpectation(d, policy, armed);
+            }
+            else if (key == FinalKey)
+            {
+                OutcomeFinality.Finalize(d, dueAt);
             }
         }
 
         return d;
     }
 
-    private static void PassGrace(Decision d, Divergence x)
+    private static void PassGrace(Decision d, TruthPolicy policy, Divergence x)
     {
         d.Add(new DeadlinePassed(Grace, x.ConflictId, x.Facet, x.Due, null) { At = d.At, PolicyVersion = d.PolicyVersion });
+        if (x.Kind == ConflictKinds.AttributeMismatch)
+        {
+            AttributeReconciler.PassGrace(d, policy, x);
+            return;
+        }
+
         var detail = x.Kind == ConflictKinds.Unowned
             ? $"Nobody owns '{x.Facet}' and {string.Join(", ", x.Sources)} still disagree past the grace window."
             : $"{string.Join(" and ", x.Sources)} still disagree on '{x.Facet}' past the grace window.";
-        d.Open(x.Kind, x.Facet, x.Sources, x.States, detail);
+        d.Open(x.Kind, x.Facet, x.Sources, x.States, detail, StatesBySource(d.State.FacetOrEmpty(x.Facet), x));
+    }
+
+    // Each source's claim as it stands when the conflict opens (the state it diverged with, should a claim be gone).
+    private static ImmutableList<Difference> StatesBySource(FacetTruth facet, Divergence x)
+    {
+        var values = ImmutableList.CreateBuilder<DifferenceValue>();
+        for (var i = 0; i < x.Sources.Count; i++)
+        {
+            var state = facet.ClaimOf(x.Sources[i])?.State ?? (x.Kind == ConflictKinds.Disagreement && i < x.States.Count ? x.States[i] : null);
+            values.Add(new DifferenceValue(x.Sources[i], Difference.Quote(state)));
+        }
+
+        return [new Difference("state", values.ToImmutable())];
     }
 
     private static void PassExpectation(Decision d, TruthPolicy policy, ArmedExpectation armed)
@@ -73,6 +100,7 @@ internal static class DeadlineJudge
         {
             d.Open(ConflictKinds.PrematureEffect, x.When.Facet, trigger, [x.When.State, d.State.Outcome],
                 $"'{x.When.Facet}' became '{x.When.State}' but the outcome was not '{x.Expect.Outcome}' within {x.WithinText}.",
+                ConflictDifferences.Of("outcome", (ConflictDifferences.Expected, x.Expect.Outcome), ("actual", d.State.Outcome)),
                 armed.Index, discriminator);
             return;
         }
@@ -84,6 +112,7 @@ internal static class DeadlineJudge
             var sources = owner is null ? trigger : Sorted(trigger.Add(owner));
             d.Open(ConflictKinds.Missing, x.Expect.Facet, sources, [x.Expect.State!],
                 $"'{x.When.Facet}' became '{x.When.State}' but nobody reported '{x.Expect.Facet}' within {x.WithinText}.",
+                [new Difference("state", [new(ConflictDifferences.Expected, Difference.Quote(x.Expect.State)), new("due", ConflictDifferences.Time(armed.Due))])],
                 armed.Index, discriminator);
             return;
         }
@@ -91,7 +120,28 @@ internal static class DeadlineJudge
         var reporters = target.Source is { } s ? [s] : target.Claims.Select(c => c.Source);
         d.Open(ConflictKinds.Disagreement, x.Expect.Facet, Sorted(trigger.AddRange(reporters)), [x.Expect.State!, target.State ?? "none"],
             $"'{x.When.Facet}' became '{x.When.State}' but '{x.Expect.Facet}' is '{target.State ?? "not agreed"}', not '{x.Expect.State}', after {x.WithinText}.",
-            armed.Index, discriminator);
+            [ExpectedAgainstClaims(x.Expect.State!, target)], armed.Index, discriminator);
+    }
+
+    // The expected state, the agreed one (an override's, by its operator) and every source's claim.
+    private static Difference ExpectedAgainstClaims(string expected, FacetTruth target)
+    {
+        var values = ImmutableList.CreateBuilder<DifferenceValue>();
+        values.Add(new(ConflictDifferences.Expected, Difference.Quote(expected)));
+        if (target.Basis == Bases.Override && target.Source is { } by)
+        {
+            values.Add(new(by, Difference.Quote(target.State)));
+        }
+
+        foreach (var claim in target.Claims)
+        {
+            if (!values.Exists(v => v.Key == claim.Source))
+            {
+                values.Add(new(claim.Source, Difference.Quote(claim.State)));
+            }
+        }
+
+        return new Difference("state", values.ToImmutable());
     }
 
     private static ImmutableList<string> Sorted(IEnumerable<string> sources) =>

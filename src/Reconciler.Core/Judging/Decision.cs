@@ -8,8 +8,12 @@ namespace Reconciler.Core.Judging;
 /// One decision in the making: the events decided so far and the state they fold to, so that each
 /// later step of the same decision judges against what the earlier steps already changed.
 /// </summary>
-internal sealed class Decision(OperationState state, int policyVersion, DateTimeOffset at, string? causeSource, string? causeSignalId)
+internal sealed class Decision(OperationState state, int policyVersion, DateTimeOffset at, string? causeSource, string? causeSignalId,
+    string? causeOperator = null)
 {
+    /// <summary>The state the decision started from.</summary>
+    public OperationState Initial { get; } = state;
+
     public OperationState State { get; private set; } = state;
     public List<OperationEvent> Events { get; } = new(4);
     public int PolicyVersion { get; } = policyVersion;
@@ -17,10 +21,29 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
     public string? CauseSource { get; } = causeSource;
     public string? CauseSignalId { get; } = causeSignalId;
 
+    /// <summary>What led to this decision, as a retraction names it: <c>source/signalId</c>, <c>operator:identity</c> or <c>deadline</c>.</summary>
+    public string CausedBy =>
+        CauseSource is not null ? $"{CauseSource}/{CauseSignalId}"
+        : causeOperator is not null ? "operator:" + causeOperator
+        : "deadline";
+
     public void Add(OperationEvent e)
     {
         Events.Add(e);
         State = OperationEvolver.Evolve(State, e);
+    }
+
+    /// <summary>Puts <paramref name="e"/> in place of the event at <paramref name="index"/> and folds the decision again.</summary>
+    public void Replace(int index, OperationEvent e)
+    {
+        Events[index] = e;
+        var state = Initial;
+        foreach (var decided in Events)
+        {
+            state = OperationEvolver.Evolve(state, decided);
+        }
+
+        State = state;
     }
 
     public string IdFor(string kind, string? facet, ImmutableList<string> sources, string? discriminator = null) =>
@@ -28,7 +51,7 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
 
     /// <summary>Opens (or reopens) the conflict unless that record is open already; returns its id.</summary>
     public string Open(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail,
-        int? expectationIndex = null, string? discriminator = null)
+        ImmutableList<Difference> differences, int? expectationIndex = null, string? discriminator = null)
     {
         var id = IdFor(kind, facet, sources, discriminator);
         var existing = State.Conflicts.GetValueOrDefault(id);
@@ -38,14 +61,15 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
         }
 
         Add(new ConflictOpened(id, kind, ConflictKinds.SeverityOf(kind), facet, sources, states, (existing?.Occurrences ?? 0) + 1,
-            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion });
+            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion, Differences = differences });
         return id;
     }
 
     /// <summary>Info-level conflicts are recorded and closed at once: an auditable fact, nothing to do.</summary>
-    public void Absorb(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail)
+    public void Absorb(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail,
+        ImmutableList<Difference> differences)
     {
-        var id = Open(kind, facet, sources, states, detail);
+        var id = Open(kind, facet, sources, states, detail, differences);
         Resolve(id, Resolutions.Absorbed, null, null);
     }
 

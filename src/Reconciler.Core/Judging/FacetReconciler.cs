@@ -75,7 +75,7 @@ internal static class FacetReconciler
         }
 
         // Any other divergence or conflict on this unowned facet is over: agreed, or superseded by the current set of sources.
-        foreach (var divergence in d.State.Divergences.Values.Where(x => x.Facet == facetName && x.ConflictId != current).ToList())
+        foreach (var divergence in d.State.Divergences.Values.Where(x => x.Facet == facetName && x.Kind == ConflictKinds.Unowned && x.ConflictId != current).ToList())
         {
             End(d, divergence.ConflictId, facetName);
         }
@@ -89,7 +89,7 @@ internal static class FacetReconciler
         }
     }
 
-    private static bool IsDiverging(Decision d, string id) => d.State.Divergences.ContainsKey(id) || d.State.IsConflictOpen(id);
+    public static bool IsDiverging(Decision d, string id) => d.State.Divergences.ContainsKey(id) || d.State.IsConflictOpen(id);
 
     private static void Start(Decision d, TruthPolicy policy, string id, string kind, string facetName,
         ImmutableList<string> sources, ImmutableList<string> states)
@@ -98,7 +98,8 @@ internal static class FacetReconciler
         { At = d.At, PolicyVersion = d.PolicyVersion });
     }
 
-    private static void End(Decision d, string id, string facetName)
+    /// <summary>The sources agree again: a divergence inside its window ends, an open conflict converges.</summary>
+    public static void End(Decision d, string id, string facetName)
     {
         if (!d.State.Divergences.IsEmpty && d.State.Divergences.ContainsKey(id))
         {

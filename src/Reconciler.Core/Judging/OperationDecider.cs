@@ -31,7 +31,7 @@ public static class OperationDecider
         };
         if (state.NextDeadline is { } due && due <= at)
         {
-            var passed = DeadlineJudge.Decide(state, policy, new Tick(at, policyVersion));
+            var passed = Run(state, policy, new Tick(at, policyVersion));
             var then = Run(passed.State, policy, command);
             return ([.. passed.Events, .. then.Events], then.State);
         }
@@ -40,12 +40,19 @@ public static class OperationDecider
         return (decision.Events, decision.State);
     }
 
-    private static Decision Run(OperationState state, TruthPolicy policy, Command command) => command switch
+    private static Decision Run(OperationState state, TruthPolicy policy, Command command)
     {
-        ReceiveSignal c => SignalJudge.Decide(state, policy, c),
-        Tick c => DeadlineJudge.Decide(state, policy, c),
-        ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
-        null => throw new ArgumentNullException(nameof(command)),
-        _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
-    };
+        var decision = command switch
+        {
+            ReceiveSignal c => SignalJudge.Decide(state, policy, c),
+            Tick c => DeadlineJudge.Decide(state, policy, c),
+            ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
+            null => throw new ArgumentNullException(nameof(command)),
+            _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
+        };
+
+        // The outcome's finality is judged once the decision is complete.
+        OutcomeFinality.Finish(decision, policy);
+        return decision;
+    }
 }

@@ -27,13 +27,15 @@ internal static class ResolutionJudge
         }
 
         ValidateOverride(policy, c);
-        var d = new Decision(state, c.PolicyVersion, c.At, null, null);
+        var d = new Decision(state, c.PolicyVersion, c.At, null, null, c.ResolvedBy);
         var before = c.Override is null ? null : state.FacetOrEmpty(c.Override.Facet).CountedState;
         d.Add(new OperatorResolved(c.ConflictId, c.Resolution, c.Reason, c.ResolvedBy, c.Override?.Facet, c.Override?.State)
         { At = c.At, PolicyVersion = c.PolicyVersion });
         d.Resolve(c.ConflictId, c.Resolution, c.ResolvedBy, c.Reason);
         if (c.Override is not null)
         {
+            // An override may make a cross-facet match apply (its facet now has a counted state).
+            AttributeReconciler.ReconcileMatches(d, policy, c.Override.Facet);
             Consequences.Follow(d, policy, c.Override.Facet, before);
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Views;
@@ -36,16 +37,18 @@ internal static class SignalJudge
         {
             d.Add(Received(d, command, hash, false, Roles.None, ConflictKinds.Unmodeled));
             var gap = facetPolicy is null ? $"facet '{s.Facet}'" : $"state '{s.State}' of facet '{s.Facet}'";
-            d.Open(ConflictKinds.Unmodeled, s.Facet, [command.Source], [s.State], $"The policy does not name {gap}.");
+            d.Open(ConflictKinds.Unmodeled, s.Facet, [command.Source], [s.State], $"The policy does not name {gap}.",
+                facetPolicy is null ? ConflictDifferences.Of("facet", (command.Source, s.Facet)) : ConflictDifferences.Of("state", (command.Source, s.State)));
             return d;
         }
 
         var role = facetPolicy.Owner is null ? Roles.Unowned : facetPolicy.Owner == command.Source ? Roles.Owner : Roles.NonOwner;
-        if (IsRetry(state, command))
+        if (IsRetry(state, command) && !CorrectsAttributes(state, facetPolicy, command))
         {
             d.Add(Received(d, command, hash, false, role, ConflictKinds.Retry));
             d.Absorb(ConflictKinds.Retry, s.Facet, [command.Source], [s.State],
-                $"'{command.Source}' already reported {s.Facet}={s.State} under another signal id.");
+                $"'{command.Source}' already reported {s.Facet}={s.State} under another signal id.",
+                ConflictDifferences.Of("signalId", (command.Source, s.SignalId)));
             return d;
         }
 
@@ -55,7 +58,7 @@ internal static class SignalJudge
         {
             d.Add(Received(d, command, hash, false, role, ConflictKinds.Stale));
             d.Absorb(ConflictKinds.Stale, s.Facet, [command.Source], [previous.State, s.State],
-                $"Older than '{command.Source}''s last applied claim '{previous.SignalId}'.");
+                $"Older than '{command.Source}''s last applied claim '{previous.SignalId}'.", StaleDifferences(s, command.ReceivedAt, previous));
             return d;
         }
 
@@ -69,15 +72,23 @@ internal static class SignalJudge
         if (judgement == ConflictKinds.DuplicateEffect)
         {
             d.Open(ConflictKinds.DuplicateEffect, s.Facet, [command.Source], [firstEffect!, s.EffectKey!],
-                $"'{s.Facet}' happens at most once, but effect '{s.EffectKey}' follows effect '{firstEffect}'.");
+                $"'{s.Facet}' happens at most once, but effect '{s.EffectKey}' follows effect '{firstEffect}'.",
+                ConflictDifferences.Of("effectKey", (ConflictDifferences.First, firstEffect), (ConflictDifferences.Second, s.EffectKey)));
         }
         else if (judgement == ConflictKinds.InvalidTransition)
         {
             d.Open(ConflictKinds.InvalidTransition, s.Facet, [command.Source], [previous!.State, s.State],
-                $"The policy does not allow {s.Facet} to move from '{previous.State}' to '{s.State}'.");
+                $"The policy does not allow {s.Facet} to move from '{previous.State}' to '{s.State}'.",
+                ConflictDifferences.Of("state", ("from", previous.State), ("to", s.State)));
+        }
+
+        if (s.AttributesJson is not null && !facetPolicy.Attributes.IsEmpty)
+        {
+            AttributeReconciler.CheckParses(d, facetPolicy, s, command.Source);
         }
 
         FacetReconciler.Reconcile(d, policy, s.Facet);
+        AttributeReconciler.Reconcile(d, policy, s.Facet);
         Consequences.Follow(d, policy, s.Facet, before);
         return d;
     }
@@ -90,19 +101,50 @@ internal static class SignalJudge
             s.EffectKey, s.AttributesJson, s.CorrelationId, s.CausationId, hash, original, same) { At = d.At, PolicyVersion = d.PolicyVersion });
         if (same)
         {
-            d.Absorb(ConflictKinds.Duplicate, s.Facet, [c.Source], [s.State], $"'{c.Source}' delivered signal '{s.SignalId}' again.");
+            d.Absorb(ConflictKinds.Duplicate, s.Facet, [c.Source], [s.State], $"'{c.Source}' delivered signal '{s.SignalId}' again.",
+                ConflictDifferences.Of("signalId", (c.Source, s.SignalId)));
         }
         else
         {
+            var changed = c.KnownSignal is { } first
+                ? ConflictDifferences.ChangedFields(first, s)
+                : ConflictDifferences.Of("contentHash", (ConflictDifferences.First, original), (ConflictDifferences.Second, hash));
             d.Open(ConflictKinds.IdempotencyViolation, s.Facet, [c.Source], [s.State],
-                $"'{c.Source}' reused signal id '{s.SignalId}' for different content.");
+                $"'{c.Source}' reused signal id '{s.SignalId}' for different content.", changed);
         }
     }
+
+    // A stale signal is older by its source sequence, else by its observation time: that is what differs.
+    private static ImmutableList<Difference> StaleDifferences(Signal s, DateTimeOffset receivedAt, SourceClaim previous) =>
+        s.SourceSequence is { } sequence && previous.SourceSequence is { } last
+            ? [new Difference("sourceSequence", [new("claim", ConflictDifferences.Number(last)), new("signal", ConflictDifferences.Number(sequence))])]
+            : [new Difference("observedAt", [new("claim", ConflictDifferences.Time(previous.ObservedAt)),
+                new("signal", ConflictDifferences.Time(s.ObservedAt ?? receivedAt))])];
 
     // A retry re-sends a report the source already made: same facet, state and effect key (absent equals absent).
     // When both reports carry a source sequence and the sequences differ, it is a new report, not a retry.
     private static bool IsRetry(OperationState state, ReceiveSignal c) =>
         state.Reports.HasReported(c.Source, c.Signal.Facet, c.Signal.State, c.Signal.EffectKey, c.Signal.SourceSequence);
+
+    // A report that changes a declared attribute of the source's current claim (same state) is a correction, not a retry.
+    private static bool CorrectsAttributes(OperationState state, FacetPolicy facetPolicy, ReceiveSignal c)
+    {
+        if (facetPolicy.Attributes.IsEmpty || state.FindFacet(c.Signal.Facet)?.ClaimOf(c.Source) is not { } claim || claim.State != c.Signal.State
+            || claim.AttributesJson == c.Signal.AttributesJson)
+        {
+            return false;
+        }
+
+        foreach (var attribute in facetPolicy.Attributes)
+        {
+            if (AttributeValues.Find(claim.AttributesJson, attribute.Name) != AttributeValues.Find(c.Signal.AttributesJson, attribute.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsOlder(Signal s, DateTimeOffset receivedAt, SourceClaim previous) =>
         s.SourceSequence is { } sequence && previous.SourceSequence is { } last

@@ -14,11 +14,13 @@ public static class ConflictKinds
     public const string Missing = "missing";
     public const string PrematureEffect = "premature-effect";
     public const string Unmodeled = "unmodeled";
+    public const string AttributeMismatch = "attribute-mismatch";
+    public const string FinalOutcomeChanged = "final-outcome-changed";
 
     public static string SeverityOf(string kind) => kind switch
     {
         Duplicate or Retry or Stale => Severities.Info,
-        IdempotencyViolation or DuplicateEffect or PrematureEffect => Severities.High,
+        IdempotencyViolation or DuplicateEffect or PrematureEffect or FinalOutcomeChanged => Severities.High,
         _ => Severities.Medium,
     };
 
@@ -73,4 +75,17 @@ public static class HealthStates
 public static class Outcomes
 {
     public const string Pending = "pending";
+}
+
+/// <summary>How sure a declared outcome is (DOMAIN: outcome finality).</summary>
+public static class Finalities
+{
+    /// <summary>A facet the outcome rests on has an open conflict (or the outcome is pending).</summary>
+    public const string Provisional = "provisional";
+
+    /// <summary>Every facet it rests on is owner-backed or overridden, with no open conflict.</summary>
+    public const string Agreed = "agreed";
+
+    /// <summary>It stayed agreed and unchanged for the policy's <c>finalAfter</c>.</summary>
+    public const string Final = "final";
 }

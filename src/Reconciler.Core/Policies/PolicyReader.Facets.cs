@@ -54,8 +54,14 @@ public static partial class PolicyReader
         var transitions = ReadTransitions(reading, properties, path, states);
         var grace = properties.TryGetValue("graceSeconds", out var g) ? reading.Seconds(g, PolicyReading.Child(path, "graceSeconds")) : null;
         var effect = ReadEffect(reading, properties, path);
+        var (attributes, attributeNames) = ReadAttributes(reading, properties, path);
         var ok = reading.Count == before;
-        return new FacetRead(states, ok ? new FacetPolicy(owner, states, transitions, grace, effect) : null);
+        return new FacetRead(states, ok ? new FacetPolicy(owner, states, transitions, grace, effect) { Attributes = attributes } : null)
+        {
+            Attributes = attributes,
+            AttributeNames = attributeNames,
+            HasOwner = owner is not null,
+        };
     }
 
     static string? ReadOwner(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)

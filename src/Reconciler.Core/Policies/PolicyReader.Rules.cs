@@ -8,7 +8,7 @@ public static partial class PolicyReader
     static readonly string[] ExpectationProperties = ["when", "expect", "within"];
     static readonly string[] ConditionProperties = ["facet", "state"];
     static readonly string[] TargetProperties = ["facet", "state", "outcome"];
-    static readonly string[] OutcomeProperties = ["outcome", "when"];
+    static readonly string[] OutcomeProperties = ["outcome", "when", "requireMatches"];
 
     static ImmutableList<Expectation> ReadExpectations(
         PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets, IReadOnlyList<string> producible)
@@ -113,25 +113,32 @@ public static partial class PolicyReader
         return true;
     }
 
-    static (TimeSpan Duration, string Text)? ReadWithin(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
+    static (TimeSpan Duration, string Text)? ReadWithin(PolicyReading reading, Dictionary<string, JsonElement> properties, string path) =>
+        ReadDuration(reading, properties, path, "within", "an ISO-8601 duration such as PT10M");
+
+    /// <summary>A required, positive ISO-8601 duration at <paramref name="path"/>.<paramref name="name"/>.</summary>
+    static (TimeSpan Duration, string Text)? ReadDuration(
+        PolicyReading reading, Dictionary<string, JsonElement> properties, string path, string name, string required)
     {
-        var at = PolicyReading.Child(path, "within");
-        var text = reading.String(properties, "within", path, "an ISO-8601 duration such as PT10M");
+        var at = PolicyReading.Child(path, name);
+        var text = reading.String(properties, name, path, required);
         if (text is null) return null;
+        var example = name == "within" ? "PT10M" : "P1D";
         if (!IsoDuration.TryParse(text, out var duration))
         {
-            reading.Add(at, $"'{text}' is not an ISO-8601 duration (e.g. PT10M)");
+            reading.Add(at, $"'{text}' is not an ISO-8601 duration (e.g. {example})");
             return null;
         }
         if (duration <= TimeSpan.Zero)
         {
-            reading.Add(at, $"'{text}' must be a positive duration (e.g. PT10M)");
+            reading.Add(at, $"'{text}' must be a positive duration (e.g. {example})");
             return null;
         }
         return (duration, text);
     }
 
-    static ImmutableList<OutcomeRule> ReadOutcomes(PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets)
+    static ImmutableList<OutcomeRule> ReadOutcomes(
+        PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets, ImmutableList<AttributeMatch> matches)
     {
         var result = ImmutableList.CreateBuilder<OutcomeRule>();
         foreach (var (item, path) in Items(reading, root, "outcomes"))
@@ -149,7 +156,11 @@ public static partial class PolicyReader
                 outcome = null;
             }
             var when = ReadRuleConditions(reading, properties, path, facets);
-            if (outcome is not null && when is not null) result.Add(new OutcomeRule(outcome, when));
+            var requireMatches = ReadFlag(reading, properties, path, "requireMatches");
+            if (requireMatches && when is not null && !ComparesAttributes(when.Keys, facets, matches))
+                reading.Add(PolicyReading.Child(path, "requireMatches"),
+                    $"no facet of this rule ({string.Join(", ", when.Keys.Order(StringComparer.Ordinal))}) declares attributes or takes part in a match: declare 'attributes', or leave requireMatches out");
+            if (outcome is not null && when is not null) result.Add(new OutcomeRule(outcome, when) { RequireMatches = requireMatches });
         }
         return result.ToImmutable();
     }
@@ -196,6 +207,18 @@ public static partial class PolicyReader
             reading.Add(at, "has no conditions: name at least one facet and its states (a rule without conditions would always match)");
         return reading.Count == before ? conditions.ToImmutable() : null;
     }
+
+    /// <summary>An optional boolean; false when absent or wrong (wrong is reported).</summary>
+    static bool ReadFlag(PolicyReading reading, Dictionary<string, JsonElement> properties, string path, string name)
+    {
+        if (!properties.TryGetValue(name, out var value)) return false;
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False) return value.GetBoolean();
+        reading.Add(PolicyReading.Child(path, name), $"must be true or false, not {PolicyReading.Kind(value)}");
+        return false;
+    }
+
+    static bool ComparesAttributes(IEnumerable<string> ruleFacets, FacetTable facets, ImmutableList<AttributeMatch> matches) =>
+        ruleFacets.Any(f => facets.Find(f) is { Attributes.IsEmpty: false } || matches.Any(m => m.Facets.Contains(f)));
 
     /// <summary>The items of an optional top-level array with their paths; a missing array is empty.</summary>
     static IEnumerable<(JsonElement Item, string Path)> Items(PolicyReading reading, Dictionary<string, JsonElement> root, string name)

@@ -16,8 +16,8 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    static readonly string[] RootProperties = ["operationType", "graceSeconds", "facets", "expectations", "outcomes"];
-    static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect"];
+    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes"];
+    static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
     static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -58,12 +58,14 @@ public static partial class PolicyReader
             reading.Add("operationType", $"'{operationType}' is not a valid operation type: {PolicyReading.NameRule}");
 
         var graceSeconds = root.TryGetValue("graceSeconds", out var grace) ? reading.Seconds(grace, "graceSeconds") : DefaultGraceSeconds;
+        var finalAfter = root.ContainsKey("finalAfter") ? ReadDuration(reading, root, "", "finalAfter", "an ISO-8601 duration such as P1D") : null;
 
         var facets = ReadFacets(reading, root);
+        var matches = ReadMatches(reading, root, facets);
         // Expectations may name outcomes that only the rules below them declare, so the rules are read
         // first; their problems are added after the expectations' to keep the document's order.
         var outcomeReading = new PolicyReading();
-        var outcomes = ReadOutcomes(outcomeReading, root, facets);
+        var outcomes = ReadOutcomes(outcomeReading, root, facets, matches);
         var producible = BuiltInOutcomes.Concat(OutcomeNames(root)).Distinct(StringComparer.Ordinal).ToList();
         var expectations = ReadExpectations(reading, root, facets, producible);
         reading.AddRange(outcomeReading.Problems);
@@ -79,6 +81,9 @@ public static partial class PolicyReader
             outcomes)
         {
             FacetOrder = [.. facets.Keys],
+            Matches = matches,
+            FinalAfter = finalAfter?.Duration,
+            FinalAfterText = finalAfter?.Text,
         };
         return new PolicyReadResult(policy, []);
     }
@@ -95,7 +100,16 @@ public static partial class PolicyReader
 
     /// <summary>A facet as read: its states are known even when other parts of it are wrong, so that
     /// later references to it are still checked; <c>Policy</c> is null when the facet itself is wrong.</summary>
-    sealed record FacetRead(ImmutableList<string> States, FacetPolicy? Policy);
+    sealed record FacetRead(ImmutableList<string> States, FacetPolicy? Policy)
+    {
+        /// <summary>The attributes as read, known even when other parts of the facet are wrong.</summary>
+        public ImmutableList<DeclaredAttribute> Attributes { get; init; } = [];
+
+        /// <summary>Every attribute name declared, including those declared wrongly (and reported).</summary>
+        public ImmutableHashSet<string> AttributeNames { get; init; } = [];
+
+        public bool HasOwner { get; init; }
+    }
 
     /// <summary>Facets in declaration order (an ordered list of pairs, since Dictionary order is not a contract).</summary>
     sealed class FacetTable

@@ -41,10 +41,25 @@ public static class PolicyWriter
         writer.WriteStartObject();
         writer.WriteString("operationType", policy.OperationType);
         writer.WriteNumber("graceSeconds", policy.GraceSeconds);
+        if (policy.FinalAfter is { } finalAfter) writer.WriteString("finalAfter", DurationText(policy.FinalAfterText, finalAfter));
 
         writer.WriteStartObject("facets");
         foreach (var name in facetOrder) WriteFacet(writer, name, policy.Facets[name]);
         writer.WriteEndObject();
+
+        if (!policy.Matches.IsEmpty)
+        {
+            writer.WriteStartArray("matches");
+            foreach (var match in policy.Matches)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("attribute", match.Attribute);
+                WriteStrings(writer, "facets", match.Facets);
+                if (match.Tolerance is { } tolerance) writer.WriteString("tolerance", tolerance.Text);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
 
         writer.WriteStartArray("expectations");
         foreach (var expectation in policy.Expectations) WriteExpectation(writer, expectation);
@@ -58,6 +73,7 @@ public static class PolicyWriter
             writer.WriteStartObject("when");
             foreach (var facet in InOrder(rule.When.Keys, facetOrder)) WriteStrings(writer, facet, rule.When[facet]);
             writer.WriteEndObject();
+            if (rule.RequireMatches) writer.WriteBoolean("requireMatches", true);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -79,6 +95,18 @@ public static class PolicyWriter
         }
         if (facet.GraceSeconds is { } grace) writer.WriteNumber("graceSeconds", grace);
         if (facet.Effect == FacetEffect.Once) writer.WriteString("effect", "once");
+        if (!facet.Attributes.IsEmpty)
+        {
+            writer.WriteStartObject("attributes");
+            foreach (var attribute in facet.Attributes)
+            {
+                writer.WriteStartObject(attribute.Name);
+                writer.WriteString("type", PolicyReader.TypeName(attribute.Type));
+                if (attribute.Tolerance is { } tolerance) writer.WriteString("tolerance", tolerance.Text);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
     }
 
@@ -100,13 +128,13 @@ public static class PolicyWriter
             writer.WriteString("state", expectation.Expect.State);
         }
         writer.WriteEndObject();
-        // Keep the author's spelling of the duration when it still says the same thing.
-        var within = IsoDuration.TryParse(expectation.WithinText, out var parsed) && parsed == expectation.Within
-            ? expectation.WithinText
-            : IsoDuration.Format(expectation.Within);
-        writer.WriteString("within", within);
+        writer.WriteString("within", DurationText(expectation.WithinText, expectation.Within));
         writer.WriteEndObject();
     }
+
+    // Keep the author's spelling of a duration when it still says the same thing.
+    static string DurationText(string? text, TimeSpan value) =>
+        IsoDuration.TryParse(text, out var parsed) && parsed == value ? text! : IsoDuration.Format(value);
 
     static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {

@@ -17,6 +17,15 @@ public sealed record TruthPolicy(
     /// no order, so the reader records it here; empty (the default) means "no declared order".</summary>
     public ImmutableList<string> FacetOrder { get; init; } = [];
 
+    /// <summary>Cross-facet attribute rules (<c>matches</c>), in declaration order.</summary>
+    public ImmutableList<AttributeMatch> Matches { get; init; } = [];
+
+    /// <summary>How long an outcome must stay agreed and unchanged to become final; null: outcomes never become final.</summary>
+    public TimeSpan? FinalAfter { get; init; }
+
+    /// <summary>The policy's spelling of <see cref="FinalAfter"/> (kept when written back).</summary>
+    public string? FinalAfterText { get; init; }
+
     /// <summary>Every facet name once: those in <see cref="FacetOrder"/> first, then any others in ordinal order.</summary>
     public IEnumerable<string> FacetNames =>
         FacetOrder.Where(Facets.ContainsKey).Distinct(StringComparer.Ordinal)
@@ -30,6 +39,24 @@ public sealed record TruthPolicy(
     /// <summary>The grace window of a facet: its own when set, else the policy's.</summary>
     public TimeSpan GraceFor(string facet) =>
         TimeSpan.FromSeconds(FindFacet(facet)?.GraceSeconds ?? GraceSeconds);
+
+    /// <summary>True when some outcome rule holds only while its facets' attributes agree.</summary>
+    public bool RequiresMatches
+    {
+        get
+        {
+            // A loop, not LINQ: asked at the end of every decision, and a policy is a record that `with` copies, so nothing is cached.
+            for (var i = 0; i < Outcomes.Count; i++)
+            {
+                if (Outcomes[i].RequireMatches)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }
 
 /// <summary>One part of reality the policy names. <c>Owner</c> null means nobody is authoritative.</summary>
@@ -41,6 +68,22 @@ public sealed record FacetPolicy(
     FacetEffect Effect)
 {
     public bool HasTransitions => !Transitions.IsEmpty;
+
+    /// <summary>The attributes this facet declares, in declaration order.</summary>
+    public ImmutableList<DeclaredAttribute> Attributes { get; init; } = [];
+
+    public DeclaredAttribute? FindAttribute(string name)
+    {
+        for (var i = 0; i < Attributes.Count; i++)
+        {
+            if (Attributes[i].Name == name)
+            {
+                return Attributes[i];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>True when the policy allows moving from <paramref name="from"/> to <paramref name="to"/>.
     /// A facet without transitions allows every move; a state without an entry has no way out.</summary>
@@ -66,5 +109,9 @@ public sealed record ExpectationTarget(string? Facet, string? State, string? Out
     public bool IsOutcome => Outcome is not null;
 }
 
-/// <summary>The outcome named when every facet listed is in one of its listed states (agreed, owner-backed or overridden).</summary>
-public sealed record OutcomeRule(string Outcome, ImmutableDictionary<string, ImmutableList<string>> When);
+/// <summary>The outcome named when every facet listed is in one of its listed states (agreed, owner-backed or overridden);
+/// with <c>RequireMatches</c>, only while no <c>attribute-mismatch</c> is open on those facets.</summary>
+public sealed record OutcomeRule(string Outcome, ImmutableDictionary<string, ImmutableList<string>> When)
+{
+    public bool RequireMatches { get; init; }
+}

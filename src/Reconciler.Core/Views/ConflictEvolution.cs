@@ -12,7 +12,7 @@ internal static class ConflictEvolution
         var wasOpen = existing?.IsOpen ?? false;
         var record = existing is null
             ? new ConflictRecord(e.ConflictId, e.Kind, e.Severity, e.Facet, e.Sources, e.At, ConflictRecord.Open, null, null, null, null,
-                1, [version], e.States, e.At, e.Detail, e.ExpectationIndex)
+                1, [version], e.States, e.At, e.Detail, e.ExpectationIndex) { Differences = e.Differences ?? [] }
             : existing with
             {
                 Status = ConflictRecord.Open,
@@ -25,6 +25,7 @@ internal static class ConflictEvolution
                 EvidenceVersions = existing.EvidenceVersions.Add(version),
                 States = e.States,
                 Detail = e.Detail,
+                Differences = e.Differences ?? [],
             };
         s = s with
         {
@@ -43,7 +44,7 @@ internal static class ConflictEvolution
             }
         }
 
-        return OperationEvolver.Deadlines(s);
+        return OperationEvolver.Deadlines(OutcomeAgreement.Update(s, e.At));
     }
 
     public static OperationState Resolved(OperationState s, ConflictResolved e, long version)
@@ -72,9 +73,10 @@ internal static class ConflictEvolution
         };
 
         // An expectation whose conflict an operator closed is settled: it does not fire again.
-        return existing.ExpectationIndex is { } index
-            ? OperationEvolver.Deadlines(s with { Expectations = WithoutExpectation(s.Expectations, index, e.ConflictId) })
-            : s;
+        s = OutcomeAgreement.Update(s, e.At);
+        return OperationEvolver.Deadlines(existing.ExpectationIndex is { } index
+            ? s with { Expectations = WithoutExpectation(s.Expectations, index, e.ConflictId) }
+            : s);
     }
 
     // A loop, not RemoveAll with a lambda: capturing the parameter e would allocate a closure on every resolution.

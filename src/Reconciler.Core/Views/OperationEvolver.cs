@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
 
 namespace Reconciler.Core.Views;
 
@@ -31,7 +32,11 @@ public static class OperationEvolver
             ConflictOpened e => ConflictEvolution.Opened(state, e, state.Version + 1),
             ConflictResolved e => ConflictEvolution.Resolved(state, e, state.Version + 1),
             DivergenceStarted e => WithDeadlines(state, e,
-                state.Divergences.SetItem(e.ConflictId, new Divergence(e.ConflictId, e.Kind, e.Facet, e.Sources, e.States, e.At, e.Due)),
+                state.Divergences.SetItem(e.ConflictId, new Divergence(e.ConflictId, e.Kind, e.Facet, e.Sources, e.States, e.At, e.Due)
+                {
+                    Attribute = e.Attribute,
+                    Facets = e.Facets,
+                }),
                 state.Expectations),
             DivergenceEnded e => WithDeadlines(state, e, state.Divergences.Remove(e.ConflictId), state.Expectations),
             ExpectationArmed e => WithDeadlines(state, e, state.Divergences,
@@ -41,14 +46,17 @@ public static class OperationEvolver
             DeadlinePassed e => WithDeadlines(state, e,
                 e.ExpectationIndex is null ? state.Divergences.Remove(e.Subject) : state.Divergences,
                 state.Expectations),
-            OutcomeDeclared e => state with
+            OutcomeDeclared e => WithAgreement(state with
             {
                 Outcome = e.Outcome,
                 OutcomeRuleIndex = e.RuleIndex,
-                Version = state.Version + 1,
-                PolicyVersion = e.PolicyVersion,
-                UpdatedAt = e.At,
-            },
+                OutcomeFacets = FacetsOf(state, e),
+                AgreedSince = null,
+                Finalized = false,
+                FinalAfter = IsoDuration.TryParse(e.FinalAfter, out var after) ? after : null,
+            }, e),
+            OutcomeRetracted e => Stamped(state, state, e),
+            OutcomeFinalized e => WithAgreement(state with { Finalized = true }, e),
             OperatorResolved e => Stamped(OnOperatorResolved(state, e), state, e),
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
         };
@@ -65,11 +73,37 @@ public static class OperationEvolver
         {
             Divergences = divergences,
             Expectations = expectations,
-            NextDeadline = NextDeadline(divergences, expectations),
+            NextDeadline = NextDeadline(s.FinalDue, divergences, expectations),
             Version = s.Version + 1,
             PolicyVersion = e.PolicyVersion,
             UpdatedAt = e.At,
         };
+
+    /// <summary>The outcome's agreement brought up to date, its deadline among the others, and the stamp.</summary>
+    internal static OperationState WithAgreement(OperationState s, OperationEvent e)
+    {
+        var agreed = OutcomeAgreement.Update(s, e.At);
+        return agreed with
+        {
+            NextDeadline = NextDeadline(agreed.FinalDue, agreed.Divergences, agreed.Expectations),
+            Version = s.Version + 1,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
+        };
+    }
+
+    // The facets a declaration rests on, in ordinal order; the same list again when they did not change.
+    private static ImmutableList<string> FacetsOf(OperationState s, OutcomeDeclared e)
+    {
+        var same = e.FacetStates.Count == s.OutcomeFacets.Count;
+        for (var i = 0; same && i < s.OutcomeFacets.Count; i++)
+        {
+            same = e.FacetStates.ContainsKey(s.OutcomeFacets[i]);
+        }
+
+        return same ? s.OutcomeFacets
+            : e.FacetStates.IsEmpty ? [] : [.. e.FacetStates.Keys.Order(StringComparer.Ordinal)];
+    }
 
     // A loop, not RemoveAll with a lambda: a lambda capturing a pattern variable makes Evolve allocate its
     // closure on every event, whichever arm runs.
@@ -89,13 +123,14 @@ public static class OperationEvolver
     /// <summary>NextDeadline: the earliest grace window or unmet, not yet passed expectation.</summary>
     internal static OperationState Deadlines(OperationState s)
     {
-        var next = NextDeadline(s.Divergences, s.Expectations);
+        var next = NextDeadline(s.FinalDue, s.Divergences, s.Expectations);
         return s.NextDeadline == next ? s : s with { NextDeadline = next };
     }
 
-    private static DateTimeOffset? NextDeadline(ImmutableDictionary<string, Divergence> divergences, ImmutableList<ArmedExpectation> expectations)
+    private static DateTimeOffset? NextDeadline(DateTimeOffset? finalDue, ImmutableDictionary<string, Divergence> divergences,
+        ImmutableList<ArmedExpectation> expectations)
     {
-        DateTimeOffset? next = null;
+        var next = finalDue;
 
         // The dictionary's own struct enumerator: .Values would allocate an iterator on every divergence event.
         foreach (var (_, d) in divergences)
@@ -132,7 +167,10 @@ public static class OperationEvolver
         }
 
         var facet = s.FacetOrEmpty(e.Facet);
-        var claim = new SourceClaim(e.Source, e.State, e.At, e.ObservedAt ?? e.At, e.SourceSequence, e.SignalId, e.EffectKey);
+        var claim = new SourceClaim(e.Source, e.State, e.At, e.ObservedAt ?? e.At, e.SourceSequence, e.SignalId, e.EffectKey)
+        {
+            AttributesJson = e.AttributesJson,
+        };
         var claims = ReplaceClaim(facet.Claims, claim);
         var truth = e.Role switch
         {

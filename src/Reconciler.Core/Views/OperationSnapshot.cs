@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using Reconciler.Core.Events;
 
 namespace Reconciler.Core.Views;
 
@@ -14,7 +15,7 @@ namespace Reconciler.Core.Views;
 public static class OperationSnapshot
 {
     /// <summary>The format this code writes. Change it with every change of what is written.</summary>
-    public const byte Format = 1;
+    public const byte Format = 2;
 
     public static byte[] Write(OperationState state)
     {
@@ -28,6 +29,10 @@ public static class OperationSnapshot
             w.Int(state.PolicyVersion);
             w.Text(state.Outcome);
             w.OptionalInt(state.OutcomeRuleIndex);
+            w.Texts(state.OutcomeFacets);
+            w.OptionalTime(state.AgreedSince);
+            w.Byte(state.Finalized ? (byte)1 : (byte)0);
+            w.OptionalLong(state.FinalAfter?.Ticks);
             w.Int(state.OpenConflictCount);
             w.OptionalTime(state.NextDeadline);
             w.OptionalTime(state.UpdatedAt);
@@ -52,6 +57,7 @@ public static class OperationSnapshot
                     w.OptionalLong(c.SourceSequence);
                     w.Text(c.SignalId);
                     w.Text(c.EffectKey);
+                    w.Text(c.AttributesJson);
                 }
             }
 
@@ -80,6 +86,19 @@ public static class OperationSnapshot
                 w.Time(c.FirstOpenedAt);
                 w.Text(c.Detail);
                 w.OptionalInt(c.ExpectationIndex);
+                w.Int(c.Differences.Count);
+                foreach (var difference in c.Differences)
+                {
+                    w.Text(difference.Field);
+                    w.Int(difference.Values.Count);
+                    foreach (var value in difference.Values)
+                    {
+                        w.Text(value.Key);
+                        w.Text(value.Json);
+                    }
+                    w.Text(difference.Tolerance);
+                    w.OptionalTexts(difference.Facets);
+                }
             }
 
             // Only distinct reports: a repeated one answers no question the first does not.
@@ -112,6 +131,8 @@ public static class OperationSnapshot
                 w.Texts(d.States);
                 w.Time(d.Since);
                 w.Time(d.Due);
+                w.Text(d.Attribute);
+                w.OptionalTexts(d.Facets);
             }
 
             w.Int(state.Expectations.Count);
@@ -193,6 +214,10 @@ public static class OperationSnapshot
             PolicyVersion = r.Int(),
             Outcome = r.Text()!,
             OutcomeRuleIndex = r.OptionalInt(),
+            OutcomeFacets = r.Texts(),
+            AgreedSince = r.OptionalTime(),
+            Finalized = r.Byte() != 0,
+            FinalAfter = r.OptionalLong() is { } ticks ? TimeSpan.FromTicks(ticks) : null,
             OpenConflictCount = r.Int(),
             NextDeadline = r.OptionalTime(),
             UpdatedAt = r.OptionalTime(),
@@ -206,7 +231,7 @@ public static class OperationSnapshot
             var claims = ImmutableList.CreateBuilder<SourceClaim>();
             for (var c = r.Int(); c > 0; c--)
             {
-                claims.Add(new SourceClaim(r.Text()!, r.Text()!, r.Time(), r.Time(), r.OptionalLong(), r.Text()!, r.Text()));
+                claims.Add(new SourceClaim(r.Text()!, r.Text()!, r.Time(), r.Time(), r.OptionalLong(), r.Text()!, r.Text()) { AttributesJson = r.Text() });
             }
             facets = facets.With(name, new FacetTruth(truthState, source, basis, since, claims.ToImmutable()));
         }
@@ -221,8 +246,20 @@ public static class OperationSnapshot
             {
                 evidence.Add(r.Long());
             }
-            conflicts.Add(id, new ConflictRecord(id, kind, severity, facet, sources, openedAt, status, resolvedAt, resolution, resolvedBy, reason,
-                occurrences, evidence.ToImmutable(), r.Texts(), r.Time(), r.Text()!, r.OptionalInt()));
+            var record = new ConflictRecord(id, kind, severity, facet, sources, openedAt, status, resolvedAt, resolution, resolvedBy, reason,
+                occurrences, evidence.ToImmutable(), r.Texts(), r.Time(), r.Text()!, r.OptionalInt());
+            var differences = ImmutableList.CreateBuilder<Difference>();
+            for (var d = r.Int(); d > 0; d--)
+            {
+                var field = r.Text()!;
+                var values = ImmutableList.CreateBuilder<DifferenceValue>();
+                for (var v = r.Int(); v > 0; v--)
+                {
+                    values.Add(new DifferenceValue(r.Text()!, r.Text()!));
+                }
+                differences.Add(new Difference(field, values.ToImmutable()) { Tolerance = r.Text(), Facets = r.OptionalTexts() });
+            }
+            conflicts.Add(id, record with { Differences = differences.ToImmutable() });
         }
 
         var reports = new List<Report>();
@@ -240,7 +277,7 @@ public static class OperationSnapshot
         var divergences = ImmutableDictionary.CreateBuilder<string, Divergence>();
         for (var i = r.Int(); i > 0; i--)
         {
-            var d = new Divergence(r.Text()!, r.Text()!, r.Text()!, r.Texts(), r.Texts(), r.Time(), r.Time());
+            var d = new Divergence(r.Text()!, r.Text()!, r.Text()!, r.Texts(), r.Texts(), r.Time(), r.Time()) { Attribute = r.Text(), Facets = r.OptionalTexts() };
             divergences.Add(d.ConflictId, d);
         }
 
@@ -383,6 +420,16 @@ public static class OperationSnapshot
                 Text(value);
             }
         }
+
+        /// <summary>0 for null, else 1 and the list.</summary>
+        public void OptionalTexts(ImmutableList<string>? values)
+        {
+            Byte(values is null ? (byte)0 : (byte)1);
+            if (values is not null)
+            {
+                Texts(values);
+            }
+        }
     }
 
     private ref struct SnapshotReader(ReadOnlySpan<byte> bytes)
@@ -406,6 +453,8 @@ public static class OperationSnapshot
         }
 
         public int Int() => (int)Long();
+
+        public byte Byte() => bytes[at++];
 
         public int? OptionalInt() => bytes[at++] != 0 ? Int() : null;
 
@@ -457,5 +506,7 @@ public static class OperationSnapshot
 
             return list.ToImmutable();
         }
+
+        public ImmutableList<string>? OptionalTexts() => bytes[at++] != 0 ? Texts() : null;
     }
 }

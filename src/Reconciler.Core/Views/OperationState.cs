@@ -25,6 +25,27 @@ public sealed record OperationState
 
     public int? OutcomeRuleIndex { get; init; }
 
+    /// <summary>The facets the outcome rests on (its rule's facets, in ordinal order); none for pending.</summary>
+    public ImmutableList<string> OutcomeFacets { get; init; } = [];
+
+    /// <summary>Since when the outcome has been agreed without a break (<see cref="Finalities.Agreed"/>); null while it is not.</summary>
+    public DateTimeOffset? AgreedSince { get; init; }
+
+    /// <summary>True once the outcome was finalized (<see cref="Events.OutcomeFinalized"/>); a new outcome starts over.</summary>
+    public bool Finalized { get; init; }
+
+    /// <summary>How long the outcome must stay agreed to become final: the policy's <c>finalAfter</c> when it was declared.</summary>
+    public TimeSpan? FinalAfter { get; init; }
+
+    /// <summary>How sure the outcome is: final, agreed or provisional (<see cref="Finalities"/>); derived like <see cref="Health"/>.</summary>
+    public string OutcomeFinality =>
+        Finalized ? Finalities.Final
+        : AgreedSince is null ? Finalities.Provisional
+        : Finalities.Agreed;
+
+    /// <summary>When the agreed outcome becomes final if it stays agreed and unchanged; null when nothing is pending.</summary>
+    public DateTimeOffset? FinalDue => Finalized || AgreedSince is not { } since || FinalAfter is not { } after ? null : since + after;
+
     /// <summary>conflicted (an open conflict), else diverging (a disagreement inside its grace window), else consistent.</summary>
     public string Health =>
         OpenConflictCount > 0 ? HealthStates.Conflicted
@@ -107,11 +128,21 @@ public sealed record FacetTruth(string? State, string? Source, string Basis, Dat
     }
 }
 
-/// <summary>A source's latest applied claim on a facet. <c>At</c> is receive time; <c>ObservedAt</c> the source's clock (or receive time).</summary>
-public sealed record SourceClaim(string Source, string State, DateTimeOffset At, DateTimeOffset ObservedAt, long? SourceSequence, string SignalId, string? EffectKey);
+/// <summary>A source's latest applied claim on a facet. <c>At</c> is receive time; <c>ObservedAt</c> the source's clock (or receive time);
+/// <c>AttributesJson</c> the signal's attributes as sent (declared ones are compared).</summary>
+public sealed record SourceClaim(string Source, string State, DateTimeOffset At, DateTimeOffset ObservedAt, long? SourceSequence, string SignalId, string? EffectKey)
+{
+    public string? AttributesJson { get; init; }
+}
 
-/// <summary>Two or more sources disagree on a facet, still inside the grace window that ends at <c>Due</c>.</summary>
-public sealed record Divergence(string ConflictId, string Kind, string Facet, ImmutableList<string> Sources, ImmutableList<string> States, DateTimeOffset Since, DateTimeOffset Due);
+/// <summary>Two or more sources disagree on a facet, still inside the grace window that ends at <c>Due</c>. For an
+/// attribute-mismatch, <c>Attribute</c> names the attribute and <c>Facets</c> (cross-facet only) the facets compared.</summary>
+public sealed record Divergence(string ConflictId, string Kind, string Facet, ImmutableList<string> Sources, ImmutableList<string> States, DateTimeOffset Since, DateTimeOffset Due)
+{
+    public string? Attribute { get; init; }
+
+    public ImmutableList<string>? Facets { get; init; }
+}
 
 /// <summary>An expectation whose trigger held at <c>ArmedAt</c>; <c>ConflictId</c> is set once its deadline passed unmet.</summary>
 public sealed record ArmedExpectation(int Index, DateTimeOffset ArmedAt, DateTimeOffset Due, string? TriggerSource, string? ConflictId);

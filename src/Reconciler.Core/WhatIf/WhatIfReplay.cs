@@ -8,7 +8,8 @@ namespace Reconciler.Core.WhatIf;
 
 public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes);
 
-/// <summary>One difference against today's truth. <c>What</c>: outcome, facet or conflict; <c>Subject</c>: the facet or conflict id.</summary>
+/// <summary>One difference against today's truth. <c>What</c>: outcome, finality, facet or conflict; <c>Subject</c>: the facet or conflict id
+/// (<c>outcome</c> for the outcome and its finality).</summary>
 public sealed record WhatIfChange(string What, string Subject, string? Before, string? After);
 
 /// <summary>
@@ -53,12 +54,11 @@ public static class WhatIfReplay
         {
             var command = e switch
             {
-                SignalReceived r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
-                    r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion,
-                    receipts.Find(r.Source, r.SignalId)),
+                SignalReceived r => new ReceiveSignal(SignalReceipts.SignalOf(r), r.Source, r.At, policyVersion,
+                    receipts.Find(r.Source, r.SignalId), receipts.FindSignal(r.Source, r.SignalId)),
                 SignalDuplicated r => new ReceiveSignal(new Signal(r.OperationId, r.OperationType, r.SignalId, r.Facet, r.State, r.ObservedAt,
                     r.SourceSequence, r.EffectKey, r.AttributesJson, r.CorrelationId, r.CausationId), r.Source, r.At, policyVersion,
-                    receipts.Find(r.Source, r.SignalId)),
+                    receipts.Find(r.Source, r.SignalId), receipts.FindSignal(r.Source, r.SignalId)),
                 OperatorResolved r => new ResolveConflict(r.ConflictId, r.Resolution, r.Reason, r.ResolvedBy,
                     r.OverrideFacet is null || r.OverrideState is null ? null : new FacetOverride(r.OverrideFacet, r.OverrideState), r.At, policyVersion),
                 _ => (Command?)null,
@@ -95,6 +95,11 @@ public static class WhatIfReplay
         if (before.Outcome != after.Outcome)
         {
             changes.Add(new WhatIfChange("outcome", "outcome", before.Outcome, after.Outcome));
+        }
+
+        if (before.OutcomeFinality != after.OutcomeFinality)
+        {
+            changes.Add(new WhatIfChange("finality", "outcome", before.OutcomeFinality, after.OutcomeFinality));
         }
 
         foreach (var facet in before.Facets.Keys.Union(after.Facets.Keys).Order(StringComparer.Ordinal))

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Reconciler.Core.Events;
 using Reconciler.Core.Views;
 
 namespace Reconciler.Store.Projections;
@@ -7,6 +8,8 @@ namespace Reconciler.Store.Projections;
 /// <summary>
 /// A conflict record as the <c>conflicts</c> projection stores it (its <c>record</c> column) and the API returns
 /// it; <c>EvidenceVersions</c> are stream versions of the operation (the API adds their positions as <c>evidence</c>).
+/// <c>Differences</c> is left out when a record has none (conflicts opened before differences existed), so that their
+/// stored JSON stays what the events fold to.
 /// </summary>
 public sealed record ConflictDocument(
     string ConflictId,
@@ -27,12 +30,13 @@ public sealed record ConflictDocument(
     string? Reason,
     int Occurrences,
     int? ExpectationIndex,
-    IReadOnlyList<long> EvidenceVersions)
+    IReadOnlyList<long> EvidenceVersions,
+    IReadOnlyList<Difference>? Differences)
 {
     public static ConflictDocument From(ConflictRecord c, string operationId, string operationType) => new(
         c.ConflictId, operationId, operationType, c.Kind, c.Severity, c.Facet, c.Sources, c.States, c.Detail,
         c.OpenedAt, c.FirstOpenedAt, c.Status, c.ResolvedAt, c.Resolution, c.ResolvedBy, c.Reason, c.Occurrences,
-        c.ExpectationIndex, c.EvidenceVersions);
+        c.ExpectationIndex, c.EvidenceVersions, c.Differences.IsEmpty ? null : c.Differences);
 
     public string ToJson() => JsonSerializer.Serialize(this, ConflictDocumentJson.Default.ConflictDocument);
 }

@@ -24,7 +24,12 @@ internal static class OperationLoad
         """;
     private const string HeadsSql = "SELECT stream_id, operation_type, version, snapshot FROM streams WHERE stream_id = ANY($1)";
     private const string PolicyVersionsSql = "SELECT operation_type, max(version) FROM policies WHERE operation_type = ANY($1) GROUP BY operation_type";
-    private const string ReceiptsSql = "SELECT signal_id, operation_id, content_hash FROM signal_receipts WHERE source = $1 AND signal_id = ANY($2)";
+    // With the first signal's event (found by its stream's index): a signal id comes back only for retries and reuses.
+    private const string ReceiptsSql = """
+        SELECT r.signal_id, r.operation_id, r.content_hash, e.type, e.data::text
+        FROM signal_receipts r LEFT JOIN events e ON e.stream_id = r.operation_id AND e.position = r.position
+        WHERE r.source = $1 AND r.signal_id = ANY($2)
+        """;
 
     public static async Task<Loaded> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteScope scope, CancellationToken ct)
     {
@@ -66,7 +71,10 @@ internal static class OperationLoad
             await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                receipts[(scope.ReceiptSource!, reader.GetString(0))] = new Receipt(reader.GetString(1), reader.GetString(2));
+                var first = !reader.IsDBNull(3) && reader.GetString(3) == "SignalReceived"
+                    ? SignalReceipts.SignalOf((SignalReceived)EventCodec.Deserialize("SignalReceived", reader.GetString(4)))
+                    : null;
+                receipts[(scope.ReceiptSource!, reader.GetString(0))] = new Receipt(reader.GetString(1), reader.GetString(2), first);
             }
         }
         return new Loaded(heads, policyVersions, receipts);

@@ -1,11 +1,13 @@
 using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Views;
 
 namespace Reconciler.Store.Writing;
 
-/// <summary>A signal id a source has used: for which operation, and the content hash of its first signal.</summary>
-public readonly record struct Receipt(string OperationId, string ContentHash);
+/// <summary>A signal id a source has used: for which operation, the content hash of its first signal, and that signal
+/// (so that a reuse with other content can say which fields changed; null if its event could not be read).</summary>
+public readonly record struct Receipt(string OperationId, string ContentHash, Signal? First);
 
 /// <summary>
 /// What one unit of work sees and decides: the locked operations' states, the newest policy versions, the
@@ -74,7 +76,7 @@ public sealed class WriteBatch
             staged.Events.Add((e, metadata));
             if (e is SignalReceived received)
             {
-                _receipts[(received.Source, received.SignalId)] = new Receipt(operationId, received.ContentHash);
+                _receipts[(received.Source, received.SignalId)] = new Receipt(operationId, received.ContentHash, SignalReceipts.SignalOf(received));
             }
         }
         staged.After = after;

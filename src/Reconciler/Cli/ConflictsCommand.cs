@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Reconciler.Conflicts;
 using Spectre.Console;
 
 namespace Reconciler.Cli;
@@ -60,7 +61,7 @@ public static class ConflictsCommand
     public static Table Table(IEnumerable<JsonElement> records, string title)
     {
         var table = new Table().Title(Markup.Escape(title))
-            .AddColumns("opened", "operation", "kind", "severity", "facet", "sources", "status", "resolution", "conflict");
+            .AddColumns("opened", "operation", "kind", "severity", "facet", "sources", "differences", "status", "resolution", "conflict");
         foreach (var r in records)
         {
             var sources = r.TryGetProperty("sources", out var s) && s.ValueKind == JsonValueKind.Array
@@ -68,7 +69,7 @@ public static class ConflictsCommand
             table.AddRow(
                 Markup.Escape(Time(ServerClient.Text(r, "openedAt"))), Markup.Escape(ServerClient.Text(r, "operationId")),
                 Markup.Escape(ServerClient.Text(r, "kind")), Markup.Escape(ServerClient.Text(r, "severity")), Markup.Escape(ServerClient.Text(r, "facet")),
-                Markup.Escape(sources), Markup.Escape(ServerClient.Text(r, "status")), Markup.Escape(ServerClient.Text(r, "resolution")),
+                Markup.Escape(sources), Markup.Escape(DifferencesText.OfRecord(r)), Markup.Escape(ServerClient.Text(r, "status")), Markup.Escape(ServerClient.Text(r, "resolution")),
                 Markup.Escape(ServerClient.Text(r, "conflictId")));
         }
         return table;

@@ -18,7 +18,7 @@ namespace Reconciler.Cli;
 public static class DemoCommand
 {
     private const string AdminKey = "demo-admin-key";
-    private const string FeedTypes = "ConflictOpened,ConflictResolved,OutcomeDeclared";
+    private const string FeedTypes = "ConflictOpened,ConflictResolved,OutcomeRetracted,OutcomeDeclared,OutcomeFinalized";
 
     public static Command Create()
     {
@@ -188,7 +188,9 @@ public static class DemoCommand
             {
                 "ConflictOpened" => $"  [yellow]conflict opened[/]   {operation}: {Markup.Escape(ServerClient.Text(data, "kind"))} on {Markup.Escape(ServerClient.Text(data, "facet"))} ({Markup.Escape(ServerClient.Text(data, "severity"))}; {Markup.Escape(Sources(data))})",
                 "ConflictResolved" => $"  [green]conflict closed[/]   {operation}: {Markup.Escape(ServerClient.Text(data, "kind"))} on {Markup.Escape(_facets.GetValueOrDefault(conflictId, "-"))} {Markup.Escape(ServerClient.Text(data, "resolution"))} after {Seconds(data, "openSeconds")} s",
-                "OutcomeDeclared" => $"  [bold]outcome[/]           {operation}: {Markup.Escape(ServerClient.Text(data, "previousOutcome"))} → [bold]{Markup.Escape(ServerClient.Text(data, "outcome"))}[/]",
+                "OutcomeDeclared" => $"  [bold]outcome[/]           {operation}: {Markup.Escape(ServerClient.Text(data, "previousOutcome"))} → [bold]{Markup.Escape(ServerClient.Text(data, "outcome"))}[/] ({Markup.Escape(ServerClient.Text(data, "finality"))})",
+                "OutcomeRetracted" => $"  [red]outcome retracted[/] {operation}: {Markup.Escape(ServerClient.Text(data, "outcome"))} ({Markup.Escape(ServerClient.Text(data, "finality"))}), {Markup.Escape(ServerClient.Text(data, "reason"))}",
+                "OutcomeFinalized" => $"  [bold]outcome final[/]     {operation}: {Markup.Escape(ServerClient.Text(data, "outcome"))}",
                 var other => $"  {Markup.Escape(other)} {operation}",
             };
             console.MarkupLine(line);

@@ -112,7 +112,10 @@ public static class ReplayCommand
         "ConflictOpened" => $"conflict opened: {ServerClient.Text(data, "kind")} on {Or(ServerClient.Text(data, "facet"), "-")} ({ServerClient.Text(data, "severity")}) {ServerClient.Text(data, "conflictId")}",
         "ConflictResolved" => $"conflict resolved: {ServerClient.Text(data, "kind")} {ServerClient.Text(data, "resolution")} {ServerClient.Text(data, "conflictId")}",
         "DeadlinePassed" => $"deadline passed: {ServerClient.Text(data, "deadlineKind")} {ServerClient.Text(data, "subject")} {ServerClient.Text(data, "facet")}".TrimEnd(),
-        "OutcomeDeclared" => $"outcome: {ServerClient.Text(data, "previousOutcome")} -> {ServerClient.Text(data, "outcome")}",
+        "OutcomeDeclared" => $"outcome: {ServerClient.Text(data, "previousOutcome")} -> {ServerClient.Text(data, "outcome")}"
+            + (ServerClient.Text(data, "finality") is { Length: > 0 } finality ? $" ({finality})" : ""),
+        "OutcomeRetracted" => $"outcome retracted: {ServerClient.Text(data, "outcome")} ({ServerClient.Text(data, "finality")}) by {ServerClient.Text(data, "causedBy")}: {ServerClient.Text(data, "reason")}",
+        "OutcomeFinalized" => $"outcome final: {ServerClient.Text(data, "outcome")}",
         "OperatorResolved" => $"operator {ServerClient.Text(data, "resolvedBy")}: {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})",
         _ => type,
     };
@@ -122,7 +125,7 @@ public static class ReplayCommand
     public static Table TruthTable(JsonElement truth, string title)
     {
         var table = new Table()
-            .Title(Markup.Escape($"{title}: {ServerClient.Text(truth, "operationId")} v{ServerClient.Text(truth, "version")} — outcome {ServerClient.Text(truth, "outcome")}, health {ServerClient.Text(truth, "health")}"))
+            .Title(Markup.Escape($"{title}: {ServerClient.Text(truth, "operationId")} v{ServerClient.Text(truth, "version")} — outcome {ServerClient.Text(truth, "outcome")} ({ServerClient.Text(truth, "finality")}), health {ServerClient.Text(truth, "health")}"))
             .AddColumns("facet", "state", "source", "basis", "claims");
         if (truth.TryGetProperty("facets", out var facets) && facets.ValueKind == JsonValueKind.Object)
         {

@@ -7,7 +7,8 @@ namespace Reconciler.Conflicts;
 /// <summary>
 /// The CSV export of conflict records, written by CsvHelper (RFC 4180: CRLF rows, quoted fields, doubled
 /// quotes). Rows stream from the reader to the response as they come; list fields (sources, states,
-/// evidence, evidenceVersions) are joined with ';'. A cell that a spreadsheet would run as a formula
+/// evidence, evidenceVersions) are joined with ';', and <c>differences</c> is flattened to one readable cell
+/// (<see cref="DifferencesText"/>). A cell that a spreadsheet would run as a formula
 /// (it starts with =, +, -, @, a tab or CR) is neutralised with a leading apostrophe, as OWASP advises;
 /// the JSON API keeps every value as it is.
 /// </summary>
@@ -17,7 +18,7 @@ public static class ConflictsCsv
     [
         "conflictId", "operationId", "operationType", "kind", "severity", "facet", "sources", "states", "status",
         "openedAt", "firstOpenedAt", "resolvedAt", "resolution", "resolvedBy", "reason", "occurrences", "expectationIndex",
-        "detail", "evidence", "evidenceVersions",
+        "detail", "evidence", "evidenceVersions", "differences",
     ];
 
     /// <summary>The product's CSV dialect (RFC 4180, formulas escaped); every CSV it writes uses it.</summary>
@@ -40,7 +41,9 @@ public static class ConflictsCsv
             using var record = JsonDocument.Parse(reader.GetString(2));
             foreach (var column in Columns)
             {
-                csv.WriteField(record.RootElement.TryGetProperty(column, out var value) ? Text(value) : "");
+                csv.WriteField(!record.RootElement.TryGetProperty(column, out var value) ? ""
+                    : column == "differences" ? DifferencesText.Of(value)
+                    : Text(value));
             }
             await csv.EndRecordAsync(ct);
             if (++rows % 500 == 0)

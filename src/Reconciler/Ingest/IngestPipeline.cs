@@ -58,7 +58,8 @@ public sealed class IngestPipeline(OperationWriter writer)
         Core.Views.OperationState after;
         try
         {
-            var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, batch.ReceiptOf(source, signal.SignalId)?.ContentHash);
+            var receipt = batch.ReceiptOf(source, signal.SignalId);
+            var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, receipt?.ContentHash, receipt?.First);
             (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
         }
         catch (CommandRejectedException e)

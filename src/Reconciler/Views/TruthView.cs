@@ -1,8 +1,10 @@
+using System.Text.Json;
 using Reconciler.Core.Views;
 
 namespace Reconciler.Views;
 
-/// <summary>The agreed truth of API.md, as the API and the CLI show it.</summary>
+/// <summary>The agreed truth of API.md, as the API and the CLI show it. <c>Finality</c>: how sure the outcome is
+/// (provisional, agreed, final); <c>FinalDue</c>: when an agreed outcome becomes final if it stays so.</summary>
 public sealed record TruthView(
     string OperationId,
     string? OperationType,
@@ -10,6 +12,8 @@ public sealed record TruthView(
     int PolicyVersion,
     string Outcome,
     int? OutcomeRuleIndex,
+    string Finality,
+    DateTimeOffset? FinalDue,
     string Health,
     IReadOnlyDictionary<string, FacetView> Facets,
     IReadOnlyList<OpenConflictView> OpenConflicts,
@@ -23,6 +27,8 @@ public sealed record TruthView(
         state.PolicyVersion,
         state.Outcome,
         state.OutcomeRuleIndex,
+        state.OutcomeFinality,
+        state.FinalDue,
         state.Health,
         state.Facets
             .OrderBy(f => f.Key, StringComparer.Ordinal)
@@ -40,10 +46,23 @@ public sealed record FacetView(string? State, string? Source, string Basis, Date
         facet.Source,
         facet.Basis,
         facet.Since,
-        facet.Claims.Select(c => new ClaimView(c.Source, c.State, c.At, c.ObservedAt, c.SourceSequence, c.SignalId)).ToList());
+        facet.Claims.Select(c => new ClaimView(c.Source, c.State, c.At, c.ObservedAt, c.SourceSequence, c.SignalId, Attributes(c.AttributesJson))).ToList());
+
+    // The claim's attributes as the source sent them: what declared attributes are compared on.
+    private static JsonElement? Attributes(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
 }
 
-public sealed record ClaimView(string Source, string State, DateTimeOffset At, DateTimeOffset ObservedAt, long? SourceSequence, string SignalId);
+public sealed record ClaimView(string Source, string State, DateTimeOffset At, DateTimeOffset ObservedAt, long? SourceSequence, string SignalId,
+    JsonElement? Attributes);
 
 public sealed record OpenConflictView(string ConflictId, string Kind, string Severity, string? Facet, IReadOnlyList<string> Sources, DateTimeOffset OpenedAt)
 {

@@ -96,4 +96,50 @@ public sealed class EventCodecTests
         Assert.Null(OperationSnapshot.Read("{\"operationId\":\"op-1\"}"u8));
         Assert.Null(OperationSnapshot.Read([]));
     }
+
+    [Fact]
+    public void Given_the_new_events_and_differences_when_serialized_then_they_round_trip_with_camel_case_fields()
+    {
+        var pay = new Scenario(SamplePolicies.Payments, "pay-codec");
+        pay.Given(pay.Signal("payment-gateway", "payment", "captured", "g1", 0, attributes: """{"amount":"100.00"}"""),
+            pay.Signal("erp", "ledger", "recorded", "e1", 1, attributes: """{"amount":"101.00"}"""), TickAt(100),
+            pay.Signal("erp", "ledger", "recorded", "e2", 200, attributes: """{"amount":"100.00"}"""), TickAt(4000),
+            pay.Signal("payment-gateway", "payment", "refunded", "g2", 5000));
+        var types = pay.History.Select(EventCodec.TypeName).ToHashSet();
+        Assert.Superset(new HashSet<string>(["OutcomeRetracted", "OutcomeFinalized"]), types);
+
+        foreach (var e in pay.History)
+        {
+            var json = EventCodec.Serialize(e);
+            Assert.Equal(json, EventCodec.Serialize(EventCodec.Deserialize(EventCodec.TypeName(e), json)));
+        }
+
+        var mismatch = EventCodec.Serialize(pay.History.OfType<ConflictOpened>().First(c => c.Kind == ConflictKinds.AttributeMismatch));
+        Assert.Contains("""
+            "differences":[{"field":"amount","values":{"payment-gateway":"100.00","erp":"101.00"},"tolerance":"0.5%","facets":["payment","ledger"]}]
+            """.Trim(), mismatch, StringComparison.Ordinal);
+        var retracted = EventCodec.Serialize(pay.History.OfType<OutcomeRetracted>().Last());
+        Assert.Contains("\"outcome\":\"succeeded\",\"finality\":\"final\"", retracted, StringComparison.Ordinal);
+        Assert.Contains("\"causedBy\":\"payment-gateway/g2\"", retracted, StringComparison.Ordinal);
+        Assert.Contains("\"finalAfter\":\"PT30M\"", EventCodec.Serialize(pay.History.OfType<OutcomeDeclared>().First()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Given_events_stored_before_finality_and_differences_when_read_then_they_fold_with_the_outcome_judged_from_the_state()
+    {
+        // As an OutcomeDeclared and a ConflictOpened were stored before finality and differences existed.
+        var history = new OperationEvent[]
+        {
+            EventCodec.Deserialize("SignalReceived", """{"operationId":"op-1","operationType":"order","source":"payment-gateway","signalId":"p1","facet":"payment","state":"declined","observedAt":null,"sourceSequence":null,"effectKey":null,"attributesJson":null,"correlationId":null,"causationId":null,"contentHash":"h","applied":true,"role":"owner","judgement":"fresh","at":"2026-11-21T10:00:00+00:00","policyVersion":1}"""),
+            EventCodec.Deserialize("OutcomeDeclared", """{"outcome":"failed","previousOutcome":"pending","ruleIndex":0,"facetStates":{"payment":"declined"},"at":"2026-11-21T10:00:00+00:00","policyVersion":1}"""),
+            EventCodec.Deserialize("ConflictOpened", """{"conflictId":"unmodeled-1","kind":"unmodeled","severity":"medium","facet":"tax","sources":["erp"],"states":["filed"],"occurrence":1,"detail":"d","expectationIndex":null,"causeSource":"erp","causeSignalId":"x","at":"2026-11-21T10:00:01+00:00","policyVersion":1}"""),
+        };
+
+        var state = OperationDecider.Fold(history);
+
+        Assert.Null(((OutcomeDeclared)history[1]).Finality);
+        Assert.Null(((ConflictOpened)history[2]).Differences);
+        Assert.Empty(state.Conflicts["unmodeled-1"].Differences);
+        Assert.Equal(("failed", Finalities.Agreed, (DateTimeOffset?)null), (state.Outcome, state.OutcomeFinality, state.FinalDue));
+    }
 }

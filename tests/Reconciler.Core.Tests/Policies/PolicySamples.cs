@@ -30,6 +30,38 @@ static class PolicySamples
         }
         """;
 
+    /// <summary>The order sample with attribute tolerances, a cross-facet match, a rule that requires it, and finalAfter.</summary>
+    public const string Amounts = """
+        {
+          "operationType": "order",
+          "graceSeconds": 60,
+          "finalAfter": "P1D",
+          "facets": {
+            "payment": { "owner": "payment-gateway", "states": ["authorized","captured","refunded"],
+                         "attributes": { "amount": { "type": "decimal", "tolerance": "0.01" },
+                                         "currency": { "type": "exact" },
+                                         "capturedAt": { "type": "time", "tolerance": "PT2S" } } },
+            "ledger":  { "owner": "erp", "states": ["recorded","reversed"],
+                         "attributes": { "amount": { "type": "decimal" }, "currency": { "type": "exact" } } },
+            "journey": { "owner": null, "states": ["browsing","purchased"] }
+          },
+          "matches": [ { "attribute": "amount", "facets": ["payment", "ledger"], "tolerance": "0.5%" },
+                       { "attribute": "currency", "facets": ["payment", "ledger"] } ],
+          "outcomes": [
+            { "outcome": "failed", "when": { "payment": ["refunded"] } },
+            { "outcome": "succeeded", "when": { "payment": ["captured"], "ledger": ["recorded"] }, "requireMatches": true }
+          ]
+        }
+        """;
+
+    /// <summary>Reads the amounts sample after <paramref name="change"/> edits it.</summary>
+    public static PolicyReadResult ReadAmountsWith(Action<JsonObject> change)
+    {
+        var root = JsonNode.Parse(Amounts)!.AsObject();
+        change(root);
+        return PolicyReader.Read(root.ToJsonString());
+    }
+
     public const string KnownPaymentStates = "(known: authorized, captured, declined, refunded)";
     public const string KnownFacets = "(known: payment, inventory, ledger, journey, notification)";
 

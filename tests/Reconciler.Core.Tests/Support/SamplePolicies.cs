@@ -45,6 +45,44 @@ public static class SamplePolicies
             Rule("active", ("billing", ["paid"]), ("entitlement", ["active"]), ("playback", ["allowed"])),
         ]);
 
+    /// <summary>
+    /// Amounts that must agree: the gateway's payment and the ERP's ledger each declare an amount (the payment's within
+    /// a cent) and a currency, the two amounts must match within 0.5%, succeeded requires that, and an agreed outcome
+    /// becomes final after 30 minutes. The unowned "channel" declares an exact reference. Grace 60 s, no expectations.
+    /// </summary>
+    public static TruthPolicy Payments { get; } = new TruthPolicy(
+        "payment",
+        60,
+        ImmutableDictionary<string, FacetPolicy>.Empty
+            .Add("payment", Facet("payment-gateway", ["authorized", "captured", "refunded"],
+                    new() { ["authorized"] = ["captured"], ["captured"] = ["refunded"] }) with
+                {
+                    Attributes =
+                    [
+                        new("amount", AttributeType.Decimal, Tolerance("0.01")),
+                        new("currency", AttributeType.Exact, null),
+                        new("capturedAt", AttributeType.Time, new("PT2S", 0, false, TimeSpan.FromSeconds(2))),
+                    ],
+                })
+            .Add("ledger", Facet("erp", ["recorded", "reversed"]) with
+                {
+                    Attributes = [new("amount", AttributeType.Decimal, null), new("currency", AttributeType.Exact, null)],
+                })
+            .Add("channel", Facet(null, ["web", "shop"]) with { Attributes = [new("ref", AttributeType.Exact, null)] }),
+        [],
+        [
+            Rule("failed", ("payment", ["refunded"])),
+            Rule("succeeded", ("payment", ["captured"]), ("ledger", ["recorded"])) with { RequireMatches = true },
+        ])
+    {
+        Matches = [new AttributeMatch("amount", ["payment", "ledger"], Tolerance("0.5%"))],
+        FinalAfter = TimeSpan.FromMinutes(30),
+        FinalAfterText = "PT30M",
+    };
+
+    public static AttributeTolerance Tolerance(string text) =>
+        new(text, decimal.Parse(text.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture), text.EndsWith('%'), TimeSpan.Zero);
+
     public static FacetPolicy Facet(string? owner, ImmutableList<string> states, Dictionary<string, ImmutableList<string>>? transitions = null) =>
         new(owner, states, (transitions ?? []).ToImmutableDictionary(), null, FacetEffect.None);
 

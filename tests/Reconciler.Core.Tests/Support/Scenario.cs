@@ -35,7 +35,11 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
         // Like the server, which looks the signal id up in its receipts when the signal arrives.
         if (command is ReceiveSignal signal)
         {
-            command = signal with { KnownContentHash = Receipts.Find(signal.Source, signal.Signal.SignalId) };
+            command = signal with
+            {
+                KnownContentHash = Receipts.Find(signal.Source, signal.Signal.SignalId),
+                KnownSignal = Receipts.FindSignal(signal.Source, signal.Signal.SignalId),
+            };
         }
 
         var events = OperationDecider.Decide(State, Policy, command);

@@ -15,12 +15,29 @@ namespace Reconciler.Core.Tests.Support;
 public static class Scripts
 {
     private static readonly string[] Sources = ["payment-gateway", "warehouse", "erp", "crm", "email", "auditor-x"];
-    private static readonly string[] FacetNames = ["payment", "inventory", "ledger", "journey", "notification", "tax"];
+    private static readonly string[] FacetNames = ["payment", "inventory", "ledger", "journey", "notification", "tax", "channel"];
+
+    // Attributes as sources send them: amounts close and far apart, other currencies, a value that does not parse, times.
+    private static readonly string?[] AttributeSets =
+    [
+        null,
+        """{"amount":"100.00","currency":"EUR","ref":"R-1"}""",
+        """{"amount":"100.40","currency":"EUR"}""",
+        """{"amount":"103","currency":"USD","ref":"R-2"}""",
+        """{"amount":"12,5"}""",
+        """{"amount":100,"capturedAt":"2026-11-21T10:00:00Z"}""",
+        """{"capturedAt":"2026-11-21T10:00:05Z","ref":"R-1"}""",
+    ];
     private static readonly string[] ResolutionNames = [Resolutions.Accepted, Resolutions.Compensated, Resolutions.Dismissed, Resolutions.Overridden];
 
     public static Arbitrary<int[]> Seeds { get; } = Gen.ArrayOf(Gen.Choose(0, int.MaxValue)).ToArbitrary();
 
     public static Config Thousand { get; } = Config.QuickThrowOnFailure.WithMaxTest(1000);
+
+    /// <summary>The sample policies the properties run under: the order, and amounts that must agree (attributes, matches, finalAfter).</summary>
+    public static TheoryData<string> PolicyNames => ["order", "payments"];
+
+    public static TruthPolicy PolicyNamed(string name) => name == "payments" ? SamplePolicies.Payments : SamplePolicies.Order;
 
     /// <summary>Decodes the seeds into commands, deciding as it goes (a resolution needs an open conflict). With
     /// <paramref name="tickAtDeadlines"/>, ticks every deadline at its due time, as a what-if replay does.</summary>
@@ -32,6 +49,12 @@ public static class Scripts
         foreach (var n in seeds)
         {
             seconds += n % 97;
+            if (n % 11 == 0 && (n / 11) % 4 == 0)
+            {
+                // Now and then a long quiet spell before a tick: outcomes last long enough to become final.
+                seconds += 1900;
+            }
+
             if (tickAtDeadlines)
             {
                 TickUntil(scenario, Scenario.At(seconds));
@@ -90,7 +113,8 @@ public static class Scripts
                 var sequence = (n / 2376) % 4 == 0 ? (long?)null : (n / 9504) % 7;
                 var effectKey = ((n / 66528) % 3) switch { 0 => null, 1 => "k1", _ => "k2" };
                 var signalId = "s" + ((n / 199584) % 10);
-                return scenario.Signal(source, facetName, state, signalId, seconds, sequence, effectKey);
+                var attributes = AttributeSets[(n / 1995840) % AttributeSets.Length];
+                return scenario.Signal(source, facetName, state, signalId, seconds, sequence, effectKey, attributes);
         }
     }
 

@@ -78,4 +78,35 @@ public sealed class WhatIfReplayTests
         Assert.Equal(HealthStates.Diverging, result.State.Health);
         Assert.Contains(result.Changes, c => c.What == "conflict" && c.Before == "disagreement resolved" && c.After is null);
     }
+
+    [Fact]
+    public void Given_a_final_outcome_when_the_policy_drops_final_after_then_what_if_reports_the_finality_change()
+    {
+        var pay = new Scenario(SamplePolicies.Payments, "pay-9");
+        pay.Given(pay.Signal("payment-gateway", "payment", "captured", "g1", 0, attributes: """{"amount":"100.00"}"""),
+            pay.Signal("erp", "ledger", "recorded", "e1", 1, attributes: """{"amount":"100.00"}"""), TickAt(3600));
+        Assert.Equal(Finalities.Final, pay.State.OutcomeFinality);
+
+        var result = WhatIfReplay.Run(pay.History, SamplePolicies.Payments with { FinalAfter = null, FinalAfterText = null }, 2, At(3600));
+
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(("finality", "outcome", Finalities.Final, Finalities.Agreed), (change.What, change.Subject, change.Before, change.After));
+    }
+
+    [Fact]
+    public void Given_amounts_that_differ_when_the_policy_widens_the_tolerance_then_what_if_keeps_the_outcome_agreed_and_the_mismatch_away()
+    {
+        var pay = new Scenario(SamplePolicies.Payments, "pay-10");
+        pay.Given(pay.Signal("payment-gateway", "payment", "captured", "g1", 0, attributes: """{"amount":"100.00"}"""),
+            pay.Signal("erp", "ledger", "recorded", "e1", 1, attributes: """{"amount":"101.00"}"""), TickAt(100));
+        Assert.Equal((Outcomes.Pending, Finalities.Provisional), (pay.State.Outcome, pay.State.OutcomeFinality));
+        var wider = SamplePolicies.Payments with { Matches = [SamplePolicies.Payments.Matches[0] with { Tolerance = SamplePolicies.Tolerance("2%") }] };
+
+        var result = WhatIfReplay.Run(pay.History, wider, 2, At(100));
+
+        Assert.Equal(
+            [("outcome", Outcomes.Pending, "succeeded"), ("finality", Finalities.Provisional, Finalities.Agreed)],
+            result.Changes.Where(c => c.What is "outcome" or "finality").Select(c => (c.What, c.Before, c.After)));
+        Assert.Contains(result.Changes, c => c.What == "conflict" && c.Before == "attribute-mismatch open" && c.After is null);
+    }
 }

@@ -49,4 +49,31 @@ public static class TestPolicies
           ]
         }
         """;
+
+    /// <summary>
+    /// Amounts that must agree (as docs/domain.md's example): the gateway's payment and the ERP's ledger each carry an
+    /// amount (the payment's within a cent) and a currency; the two amounts must match within 0.5% and the currencies
+    /// exactly; succeeded requires that; an agreed outcome becomes final after <paramref name="finalAfter"/>.
+    /// </summary>
+    public static string Payment(int graceSeconds = 300, string? finalAfter = "P1D", string type = "payment") => $$"""
+        {
+          "operationType": "{{type}}",
+          "graceSeconds": {{graceSeconds}},
+          {{(finalAfter is null ? "" : $"\"finalAfter\": \"{finalAfter}\",")}}
+          "facets": {
+            "payment": { "owner": "payment-gateway", "states": ["authorized","captured","refunded"],
+                         "attributes": { "amount": { "type": "decimal", "tolerance": "0.01" },
+                                         "currency": { "type": "exact" },
+                                         "capturedAt": { "type": "time", "tolerance": "PT2S" } } },
+            "ledger":  { "owner": "erp", "states": ["recorded","reversed"],
+                         "attributes": { "amount": { "type": "decimal" }, "currency": { "type": "exact" } } }
+          },
+          "matches": [ { "attribute": "amount", "facets": ["payment", "ledger"], "tolerance": "0.5%" },
+                       { "attribute": "currency", "facets": ["payment", "ledger"] } ],
+          "outcomes": [
+            { "outcome": "failed",    "when": { "payment": ["refunded"] } },
+            { "outcome": "succeeded", "when": { "payment": ["captured"], "ledger": ["recorded"] }, "requireMatches": true }
+          ]
+        }
+        """;
 }

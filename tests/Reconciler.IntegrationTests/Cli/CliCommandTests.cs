@@ -42,7 +42,7 @@ public sealed class CliCommandTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Contains("payment-gateway", text);
         Assert.Contains("captured", text);
         Assert.Contains("owner", text);
-        Assert.Contains("outcome pending", text);
+        Assert.Contains("outcome pending (provisional)", text);
     }
 
     [Fact]
@@ -112,6 +112,9 @@ public sealed class CliCommandTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Contains("conflictId", header);
         Assert.Single(rows);
         Assert.Contains("duplicate", rows[0]);
+        // What differs, flattened to one readable cell: the signal id the source sent twice.
+        Assert.Contains("signalId: payment-gateway=cli-conflicts-1-pay-2", rows[0]);
+        Assert.Contains("differences", table.ToString());
         Assert.Contains("cli-conflicts-1", table.ToString());
         Assert.Contains("duplicate", table.ToString());
         Assert.Contains(JsonDocument.Parse(json.ToString()).RootElement.EnumerateArray(), r => r.GetProperty("operationId").GetString() == "cli-conflicts-1");

@@ -139,6 +139,37 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Given_a_subscription_to_finalized_and_retracted_outcomes_when_an_outcome_becomes_final_and_is_taken_back_then_exactly_those_arrive()
+    {
+        const string type = "wh-final";
+        await fixture.Server.PutPolicyAsync(TestPolicies.Payment(finalAfter: "PT1S", type: type));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await fixture.CreateAsync(new { name = "final-only", url = receiver.Url, types = new[] { "OutcomeFinalized", "OutcomeRetracted" }, operationTypes = new[] { type } });
+        try
+        {
+            var gateway = await fixture.SourceAsync("payment-gateway");
+            var erp = await fixture.SourceAsync("erp");
+            string Signal(string id, string facet, string state) =>
+                $$"""{ "operationId": "wh-final-1", "operationType": "{{type}}", "signalId": "{{id}}", "facet": "{{facet}}", "state": "{{state}}", "attributes": { "amount": "20.00" } }""";
+            await ApiCalls.SendAsync(gateway, Signal("g1", "payment", "captured"));
+            await ApiCalls.SendAsync(erp, Signal("e1", "ledger", "recorded"));
+            // An integrator acting only on final outcomes: the deadline worker finalizes succeeded after 1 s.
+            await receiver.WaitForAsync(r => r.Count >= 1, "the finalized outcome");
+            await ApiCalls.SendAsync(gateway, Signal("g2", "payment", "refunded"));
+
+            var received = await receiver.WaitForAsync(r => r.Count >= 2, "the retraction");
+            await fixture.WaitForAsync("final-only", v => v.GetProperty("lag").GetProperty("events").GetInt64() == 0, "the checkpoint past everything");
+
+            Assert.Equal(["OutcomeFinalized succeeded", "OutcomeRetracted succeeded"], receiver.Requests.Select(r => $"{r.Type} {r.Item.GetProperty("data").GetProperty("outcome").GetString()}"));
+            Assert.Equal("final", receiver.Requests[1].Item.GetProperty("data").GetProperty("finality").GetString());
+        }
+        finally
+        {
+            await fixture.DeleteAsync("final-only");
+        }
+    }
+
+    [Fact]
     public async Task Given_a_new_secret_when_delivering_within_24_hours_then_both_secrets_sign_and_no_answer_shows_either()
     {
         const string type = "wh-rotate";
