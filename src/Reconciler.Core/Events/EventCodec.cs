@@ -28,6 +28,9 @@ public static class EventCodec
         ["OperatorResolved"] = EventJson.Default.OperatorResolved,
         ["OutcomeRetracted"] = EventJson.Default.OutcomeRetracted,
         ["OutcomeFinalized"] = EventJson.Default.OutcomeFinalized,
+        ["ResolutionProposed"] = EventJson.Default.ResolutionProposed,
+        ["ResolutionRejected"] = EventJson.Default.ResolutionRejected,
+        ["ResolutionLapsed"] = EventJson.Default.ResolutionLapsed,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
@@ -48,6 +51,9 @@ public static class EventCodec
         OperatorResolved => "OperatorResolved",
         OutcomeRetracted => "OutcomeRetracted",
         OutcomeFinalized => "OutcomeFinalized",
+        ResolutionProposed => "ResolutionProposed",
+        ResolutionRejected => "ResolutionRejected",
+        ResolutionLapsed => "ResolutionLapsed",
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"No stored type name for {e.GetType().Name}.", nameof(e)),
     };
@@ -82,6 +88,9 @@ public static class EventCodec
 [JsonSerializable(typeof(OperatorResolved))]
 [JsonSerializable(typeof(OutcomeRetracted))]
 [JsonSerializable(typeof(OutcomeFinalized))]
+[JsonSerializable(typeof(ResolutionProposed))]
+[JsonSerializable(typeof(ResolutionRejected))]
+[JsonSerializable(typeof(ResolutionLapsed))]
 internal sealed partial class EventJson : JsonSerializerContext;
 
 /// <summary>

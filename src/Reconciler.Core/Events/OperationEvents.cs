@@ -75,7 +75,8 @@ public sealed record ConflictOpened(
     public ImmutableList<Difference>? Differences { get; init; }
 }
 
-/// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).</summary>
+/// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).
+/// <c>ApprovedBy</c>: the second resolver of a four-eyes resolution (null otherwise).</summary>
 public sealed record ConflictResolved(
     string ConflictId,
     string Kind,
@@ -84,7 +85,11 @@ public sealed record ConflictResolved(
     string? Reason,
     double OpenSeconds,
     string? CauseSource,
-    string? CauseSignalId) : OperationEvent;
+    string? CauseSignalId) : OperationEvent
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApprovedBy { get; init; }
+}
 
 /// <summary>Two sources started to disagree on a facet; they may until <c>Due</c> (the grace window, engine time).
 /// For an attribute-mismatch, <c>States</c> are the values compared, <c>Attribute</c> the attribute and, for a
@@ -159,11 +164,36 @@ public sealed record OutcomeRetracted(string Outcome, string Finality, string Re
 /// <summary>An agreed outcome stayed agreed and unchanged until <c>Due</c>: it is final now (observed at <c>At</c>).</summary>
 public sealed record OutcomeFinalized(string Outcome, int? RuleIndex, DateTimeOffset Due) : OperationEvent;
 
-/// <summary>An operator resolved a conflict; an override becomes the facet's agreed truth (basis override).</summary>
+/// <summary>An operator resolved a conflict; an override becomes the facet's agreed truth (basis override). Under four-eyes
+/// approval <c>ResolvedBy</c> proposed it and <c>ApprovedBy</c> approved it, with <c>ApprovalReason</c> (both null otherwise).</summary>
 public sealed record OperatorResolved(
     string ConflictId,
     string Resolution,
     string Reason,
     string ResolvedBy,
     string? OverrideFacet,
-    string? OverrideState) : OperationEvent;
+    string? OverrideState) : OperationEvent
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApprovedBy { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApprovalReason { get; init; }
+}
+
+/// <summary>An operator proposed a resolution that the policy's <c>approvals</c> says needs a second resolver; it waits as the
+/// conflict's pending resolution until another resolver approves or someone rejects it (or the conflict closes by itself).</summary>
+public sealed record ResolutionProposed(
+    string ConflictId,
+    string Resolution,
+    string Reason,
+    string ProposedBy,
+    string? OverrideFacet,
+    string? OverrideState,
+    int Approvals) : OperationEvent;
+
+/// <summary>A pending resolution was turned down (by another resolver, or withdrawn by its proposer); the conflict stays open.</summary>
+public sealed record ResolutionRejected(string ConflictId, string Resolution, string ProposedBy, string RejectedBy, string Reason) : OperationEvent;
+
+/// <summary>A pending resolution no longer applies: the conflict closed without it (converged, absorbed). <c>Reason</c> says how it closed.</summary>
+public sealed record ResolutionLapsed(string ConflictId, string Resolution, string ProposedBy, string Reason) : OperationEvent;

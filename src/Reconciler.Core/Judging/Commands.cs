@@ -40,6 +40,12 @@ public sealed record ResolveConflict(
     DateTimeOffset At,
     int PolicyVersion) : Command;
 
+/// <summary>A second resolver approves the conflict's pending resolution (four-eyes); the proposer may not approve their own.</summary>
+public sealed record ApproveResolution(string ConflictId, string Reason, string ApprovedBy, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>A resolver turns the conflict's pending resolution down (its proposer may withdraw it this way); the conflict stays open.</summary>
+public sealed record RejectResolution(string ConflictId, string Reason, string RejectedBy, DateTimeOffset At, int PolicyVersion) : Command;
+
 /// <summary>The facet state an operator declares to be the agreed truth.</summary>
 public sealed record FacetOverride(string Facet, string State);
 

@@ -73,11 +73,17 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
         Resolve(id, Resolutions.Absorbed, null, null);
     }
 
-    public void Resolve(string conflictId, string resolution, string? resolvedBy, string? reason)
+    /// <summary>Closes the conflict; a resolution still pending on it lapses unless an operator is the one closing it (by approving it).</summary>
+    public void Resolve(string conflictId, string resolution, string? resolvedBy, string? reason, string? approvedBy = null)
     {
         var record = State.Conflicts[conflictId];
         Add(new ConflictResolved(conflictId, record.Kind, resolution, resolvedBy, reason, (At - record.OpenedAt).TotalSeconds,
-            CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion });
+            CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion, ApprovedBy = approvedBy });
+        if (record.Pending is { } pending && !Resolutions.IsOperatorResolution(resolution))
+        {
+            Add(new ResolutionLapsed(conflictId, pending.Resolution, pending.ProposedBy, $"The conflict closed as {resolution} first.")
+            { At = At, PolicyVersion = PolicyVersion });
+        }
     }
 
     public void ResolveIfOpen(string conflictId, string resolution)

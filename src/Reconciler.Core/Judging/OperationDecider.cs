@@ -27,6 +27,8 @@ public static class OperationDecider
         {
             ReceiveSignal c => (c.ReceivedAt, c.PolicyVersion),
             ResolveConflict c => (c.At, c.PolicyVersion),
+            ApproveResolution c => (c.At, c.PolicyVersion),
+            RejectResolution c => (c.At, c.PolicyVersion),
             _ => (DateTimeOffset.MinValue, 0),
         };
         if (state.NextDeadline is { } due && due <= at)
@@ -47,6 +49,8 @@ public static class OperationDecider
             ReceiveSignal c => SignalJudge.Decide(state, policy, c),
             Tick c => DeadlineJudge.Decide(state, policy, c),
             ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
+            ApproveResolution c => ApprovalJudge.Approve(state, policy, c),
+            RejectResolution c => ApprovalJudge.Reject(state, c),
             null => throw new ArgumentNullException(nameof(command)),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };

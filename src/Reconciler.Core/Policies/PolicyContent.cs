@@ -19,7 +19,8 @@ public static class PolicyContent
         && a.Matches.Zip(b.Matches).All(pair => pair.First.Attribute == pair.Second.Attribute && pair.First.Facets.SequenceEqual(pair.Second.Facets)
             && pair.First.Tolerance == pair.Second.Tolerance)
         && a.FinalAfter == b.FinalAfter
-        && (a.FinalAfter is null || a.FinalAfterText == b.FinalAfterText);
+        && (a.FinalAfter is null || a.FinalAfterText == b.FinalAfterText)
+        && a.Approvals.Count == b.Approvals.Count && a.Approvals.All(x => b.Approvals.TryGetValue(x.Key, out var n) && n == x.Value);
 
     public static bool AreEqual(FacetPolicy a, FacetPolicy b) =>
         a.Owner == b.Owner

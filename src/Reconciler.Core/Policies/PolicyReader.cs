@@ -16,7 +16,7 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes"];
+    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals"];
     static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
     static readonly JsonDocumentOptions DocumentOptions = new()
@@ -60,6 +60,7 @@ public static partial class PolicyReader
         var graceSeconds = root.TryGetValue("graceSeconds", out var grace) ? reading.Seconds(grace, "graceSeconds") : DefaultGraceSeconds;
         var finalAfter = root.ContainsKey("finalAfter") ? ReadDuration(reading, root, "", "finalAfter", "an ISO-8601 duration such as P1D") : null;
 
+        var approvals = ReadApprovals(reading, root);
         var facets = ReadFacets(reading, root);
         var matches = ReadMatches(reading, root, facets);
         // Expectations may name outcomes that only the rules below them declare, so the rules are read
@@ -84,6 +85,7 @@ public static partial class PolicyReader
             Matches = matches,
             FinalAfter = finalAfter?.Duration,
             FinalAfterText = finalAfter?.Text,
+            Approvals = approvals,
         };
         return new PolicyReadResult(policy, []);
     }

@@ -43,6 +43,13 @@ public static class PolicyWriter
         writer.WriteNumber("graceSeconds", policy.GraceSeconds);
         if (policy.FinalAfter is { } finalAfter) writer.WriteString("finalAfter", DurationText(policy.FinalAfterText, finalAfter));
 
+        if (!policy.Approvals.IsEmpty)
+        {
+            writer.WriteStartObject("approvals");
+            foreach (var resolution in PolicyReader.ApprovableResolutions.Where(policy.Approvals.ContainsKey)) writer.WriteNumber(resolution, policy.Approvals[resolution]);
+            writer.WriteEndObject();
+        }
+
         writer.WriteStartObject("facets");
         foreach (var name in facetOrder) WriteFacet(writer, name, policy.Facets[name]);
         writer.WriteEndObject();

@@ -26,6 +26,11 @@ public sealed record TruthPolicy(
     /// <summary>The policy's spelling of <see cref="FinalAfter"/> (kept when written back).</summary>
     public string? FinalAfterText { get; init; }
 
+    /// <summary>How many resolvers a resolution needs (four-eyes: 2), by resolution; a resolution not listed needs one.</summary>
+    public ImmutableDictionary<string, int> Approvals { get; init; } = ImmutableDictionary<string, int>.Empty;
+
+    public int ApprovalsFor(string resolution) => Approvals.GetValueOrDefault(resolution, 1);
+
     /// <summary>Every facet name once: those in <see cref="FacetOrder"/> first, then any others in ordinal order.</summary>
     public IEnumerable<string> FacetNames =>
         FacetOrder.Where(Facets.ContainsKey).Distinct(StringComparer.Ordinal)

@@ -26,6 +26,8 @@ internal static class ConflictEvolution
                 States = e.States,
                 Detail = e.Detail,
                 Differences = e.Differences ?? [],
+                Pending = null,
+                ApprovedBy = null,
             };
         s = s with
         {
@@ -62,6 +64,8 @@ internal static class ConflictEvolution
             ResolvedBy = e.ResolvedBy,
             Reason = e.Reason,
             EvidenceVersions = existing.EvidenceVersions.Add(version),
+            Pending = null,
+            ApprovedBy = e.ApprovedBy,
         };
         s = s with
         {
@@ -77,6 +81,18 @@ internal static class ConflictEvolution
         return OperationEvolver.Deadlines(existing.ExpectationIndex is { } index
             ? s with { Expectations = WithoutExpectation(s.Expectations, index, e.ConflictId) }
             : s);
+    }
+
+    /// <summary>A proposal, rejection or lapse: the record's pending resolution changes and the event joins its evidence.</summary>
+    public static OperationState Approval(OperationState s, string conflictId, PendingResolution? pending, long version)
+    {
+        if (!s.Conflicts.TryGetValue(conflictId, out var existing))
+        {
+            return s;
+        }
+
+        var record = existing with { Pending = pending, EvidenceVersions = existing.EvidenceVersions.Add(version) };
+        return s with { Conflicts = s.Conflicts.SetItem(conflictId, record) };
     }
 
     // A loop, not RemoveAll with a lambda: capturing the parameter e would allocate a closure on every resolution.

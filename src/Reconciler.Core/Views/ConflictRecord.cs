@@ -35,6 +35,12 @@ public sealed record ConflictRecord(
 
     public ImmutableList<Difference> Differences { get; init; } = [];
 
+    /// <summary>A resolution proposed and waiting for a second resolver (four-eyes); null when none is.</summary>
+    public PendingResolution? Pending { get; init; }
+
+    /// <summary>The second resolver who approved the resolution that closed the record; null without four-eyes.</summary>
+    public string? ApprovedBy { get; init; }
+
     /// <summary>True when the conflict is about <paramref name="facet"/>: its facet, or one a cross-facet match compares.</summary>
     public bool Concerns(string facet)
     {
@@ -54,3 +60,7 @@ public sealed record ConflictRecord(
         return false;
     }
 }
+
+/// <summary>A resolution an operator proposed (<c>ProposedBy</c>, at <c>ProposedAt</c>) that needs <c>Approvals</c> resolvers in all.</summary>
+public sealed record PendingResolution(
+    string Resolution, string Reason, string ProposedBy, DateTimeOffset ProposedAt, string? OverrideFacet, string? OverrideState, int Approvals);

@@ -58,6 +58,10 @@ public static class OperationEvolver
             OutcomeRetracted e => Stamped(state, state, e),
             OutcomeFinalized e => WithAgreement(state with { Finalized = true }, e),
             OperatorResolved e => Stamped(OnOperatorResolved(state, e), state, e),
+            ResolutionProposed e => Stamped(ConflictEvolution.Approval(state, e.ConflictId,
+                new PendingResolution(e.Resolution, e.Reason, e.ProposedBy, e.At, e.OverrideFacet, e.OverrideState, e.Approvals), state.Version + 1), state, e),
+            ResolutionRejected e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
+            ResolutionLapsed e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
         };
     }

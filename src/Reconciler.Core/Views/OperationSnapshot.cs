@@ -15,7 +15,7 @@ namespace Reconciler.Core.Views;
 public static class OperationSnapshot
 {
     /// <summary>The format this code writes. Change it with every change of what is written.</summary>
-    public const byte Format = 2;
+    public const byte Format = 3;
 
     public static byte[] Write(OperationState state)
     {
@@ -99,6 +99,20 @@ public static class OperationSnapshot
                     w.Text(difference.Tolerance);
                     w.OptionalTexts(difference.Facets);
                 }
+
+                w.Byte(c.Pending is null ? (byte)0 : (byte)1);
+                if (c.Pending is { } p)
+                {
+                    w.Text(p.Resolution);
+                    w.Text(p.Reason);
+                    w.Text(p.ProposedBy);
+                    w.Time(p.ProposedAt);
+                    w.Text(p.OverrideFacet);
+                    w.Text(p.OverrideState);
+                    w.Int(p.Approvals);
+                }
+
+                w.Text(c.ApprovedBy);
             }
 
             // Only distinct reports: a repeated one answers no question the first does not.
@@ -259,7 +273,9 @@ public static class OperationSnapshot
                 }
                 differences.Add(new Difference(field, values.ToImmutable()) { Tolerance = r.Text(), Facets = r.OptionalTexts() });
             }
-            conflicts.Add(id, record with { Differences = differences.ToImmutable() });
+            var pending = r.Byte() == 0 ? null
+                : new PendingResolution(r.Text()!, r.Text()!, r.Text()!, r.Time(), r.Text(), r.Text(), r.Int());
+            conflicts.Add(id, record with { Differences = differences.ToImmutable(), Pending = pending, ApprovedBy = r.Text() });
         }
 
         var reports = new List<Report>();

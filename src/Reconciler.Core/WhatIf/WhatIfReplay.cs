@@ -75,6 +75,11 @@ public static class WhatIfReplay
             }
 
             Apply(command);
+            if (e is OperatorResolved { ApprovedBy: { } approvedBy } approved && state.Conflicts[approved.ConflictId].Pending is not null)
+            {
+                // Approved by a second resolver then: under a policy that asks for two, the approval replays as well.
+                Apply(new ApproveResolution(approved.ConflictId, approved.ApprovalReason ?? approved.Reason, approvedBy, e.At, policyVersion));
+            }
         }
 
         TickUntil(now);

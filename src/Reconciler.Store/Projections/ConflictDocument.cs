@@ -33,10 +33,20 @@ public sealed record ConflictDocument(
     IReadOnlyList<long> EvidenceVersions,
     IReadOnlyList<Difference>? Differences)
 {
+    /// <summary>A resolution waiting for a second resolver (four-eyes); left out when none is.</summary>
+    public PendingResolution? PendingResolution { get; init; }
+
+    /// <summary>The second resolver of a four-eyes resolution; left out otherwise.</summary>
+    public string? ApprovedBy { get; init; }
+
     public static ConflictDocument From(ConflictRecord c, string operationId, string operationType) => new(
         c.ConflictId, operationId, operationType, c.Kind, c.Severity, c.Facet, c.Sources, c.States, c.Detail,
         c.OpenedAt, c.FirstOpenedAt, c.Status, c.ResolvedAt, c.Resolution, c.ResolvedBy, c.Reason, c.Occurrences,
-        c.ExpectationIndex, c.EvidenceVersions, c.Differences.IsEmpty ? null : c.Differences);
+        c.ExpectationIndex, c.EvidenceVersions, c.Differences.IsEmpty ? null : c.Differences)
+    {
+        PendingResolution = c.Pending,
+        ApprovedBy = c.ApprovedBy,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, ConflictDocumentJson.Default.ConflictDocument);
 }

@@ -2,12 +2,17 @@ using System.Text.Json;
 using Npgsql;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
+using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Input;
 
 namespace Reconciler.Api;
 
-/// <summary><c>POST /v1/conflicts/{conflictId}/resolve</c>: an operator's resolution, recorded in the operation's stream with their identity.</summary>
+/// <summary>
+/// <c>POST /v1/conflicts/{conflictId}/resolve</c>: an operator's resolution, recorded in the operation's stream with their identity
+/// (202 when the policy asks a second resolver for it: it is then only proposed); <c>…/approve</c> and <c>…/reject</c> answer
+/// such a proposal.
+/// </summary>
 public static class ConflictResolveApi
 {
     private static readonly string[] Resolutions = ["accepted", "overridden", "compensated", "dismissed"];
@@ -26,14 +31,10 @@ public static class ConflictResolveApi
             return Problems.BadRequest("invalid-resolution",
                 $"resolution must be one of {string.Join(", ", Resolutions)}{(resolution is null ? "" : $", not '{resolution}'")}.");
         }
-        var reason = RequestJson.OptionalString(body.Value, "reason");
-        if (string.IsNullOrWhiteSpace(reason))
+        var (reason, reasonProblem) = ReasonOf(body.Value);
+        if (reasonProblem is not null)
         {
-            return Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the resolution for the audit trail.");
-        }
-        if (InputRules.TextProblem(reason) is { } reasonProblem)
-        {
-            return Problems.BadRequest("invalid-reason", $"reason {reasonProblem}.");
+            return reasonProblem;
         }
         FacetOverride? facetOverride = null;
         if (body.Value.TryGetProperty("override", out var given) && given.ValueKind != JsonValueKind.Null)
@@ -52,16 +53,73 @@ public static class ConflictResolveApi
         {
             return ConflictsApi.UnknownConflict(conflictId);
         }
+        IReadOnlyList<OperationEvent> events;
         try
         {
             var identity = RoleFilter.CallerOf(request.HttpContext).Identity;
-            await resolver.ResolveAsync(found.OperationId, found.OperationType, conflictId, resolution, reason, identity, facetOverride, ct);
+            events = await resolver.ResolveAsync(found.OperationId, found.OperationType, conflictId, resolution, reason!, identity, facetOverride, ct);
         }
         catch (CommandRejectedException e)
         {
             return ConflictsApi.Rejected(e);
         }
         var record = await ConflictQuery.GetAsync(dataSource, conflictId, ct);
-        return TypedResults.Text(record!, "application/json");
+        var proposed = events.Any(e => e is ResolutionProposed);
+        return TypedResults.Text(record!, "application/json", statusCode: proposed ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
+
+    /// <summary><c>POST /v1/conflicts/{conflictId}/approve</c> <c>{ "reason" }</c>: a second resolver approves the pending resolution.</summary>
+    public static Task<IResult> ApproveAsync(
+        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        AnswerAsync(conflictId, request, dataSource, ct,
+            (found, reason, identity) => resolver.ApproveAsync(found.OperationId, found.OperationType, conflictId, reason, identity, ct));
+
+    /// <summary><c>POST /v1/conflicts/{conflictId}/reject</c> <c>{ "reason" }</c>: the pending resolution is turned down; the conflict stays open.</summary>
+    public static Task<IResult> RejectAsync(
+        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        AnswerAsync(conflictId, request, dataSource, ct,
+            (found, reason, identity) => resolver.RejectAsync(found.OperationId, found.OperationType, conflictId, reason, identity, ct));
+
+    private static async Task<IResult> AnswerAsync(string conflictId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken ct,
+        Func<(string OperationId, string OperationType), string, string, Task<IReadOnlyList<OperationEvent>>> decide)
+    {
+        var body = await RequestJson.ReadObjectAsync(request, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var (reason, reasonProblem) = ReasonOf(body.Value);
+        if (reasonProblem is not null)
+        {
+            return reasonProblem;
+        }
+        if (await ConflictQuery.FindOperationAsync(dataSource, conflictId, ct) is not { } found)
+        {
+            return ConflictsApi.UnknownConflict(conflictId);
+        }
+        try
+        {
+            await decide(found, reason!, RoleFilter.CallerOf(request.HttpContext).Identity);
+        }
+        catch (CommandRejectedException e)
+        {
+            return ConflictsApi.Rejected(e);
+        }
+        return TypedResults.Text((await ConflictQuery.GetAsync(dataSource, conflictId, ct))!, "application/json");
+    }
+
+    // Every answer to a conflict carries a reason for the audit trail.
+    private static (string? Reason, IResult? Problem) ReasonOf(JsonElement body)
+    {
+        var reason = RequestJson.OptionalString(body, "reason");
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the resolution for the audit trail.", Field("reason")));
+        }
+        return InputRules.TextProblem(reason) is { } problem
+            ? (null, Problems.BadRequest("invalid-reason", $"reason {problem}.", Field("reason")))
+            : (reason, null);
+    }
+
+    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
 }

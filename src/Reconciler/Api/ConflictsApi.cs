@@ -24,6 +24,8 @@ public static class ConflictsApi
         app.MapGet("/v1/conflicts", ListAsync).RequireRole(Roles.Readers);
         app.MapGet("/v1/conflicts/{conflictId}", GetAsync).RequireRole(Roles.Readers);
         app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapPost("/v1/conflicts/{conflictId}/approve", ConflictResolveApi.ApproveAsync).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapPost("/v1/conflicts/{conflictId}/reject", ConflictResolveApi.RejectAsync).RequireRole([Roles.Resolver, Roles.Admin]);
         return app;
     }
 
@@ -140,10 +142,14 @@ public static class ConflictsApi
     public static IResult UnknownConflict(string conflictId) =>
         Problems.NotFound("unknown-conflict", $"No conflict '{conflictId}' exists; take ids from GET /v1/conflicts or an operation's openConflicts.");
 
-    /// <summary>The decider's refusals as problems: a closed conflict is 409, a bad resolution or override 400.</summary>
+    /// <summary>The decider's refusals as problems: a closed conflict or a proposal in the way is 409, approving one's own
+    /// proposal 403, a bad resolution or override 400.</summary>
     public static IResult Rejected(CommandRejectedException e) => e.Code switch
     {
         "conflict-closed" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "The conflict is already closed", e.Message + " Closed conflicts cannot be resolved again."),
+        "proposal-pending" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "A resolution is waiting for approval", e.Message),
+        "no-pending-resolution" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "No resolution is waiting for approval", e.Message),
+        "same-person" => Problems.Result(StatusCodes.Status403Forbidden, e.Code, "Four eyes: another resolver must approve", e.Message),
         "unknown-conflict" => Problems.NotFound(e.Code, e.Message),
         _ => Problems.BadRequest(e.Code, e.Message),
     };

@@ -1,19 +1,34 @@
+using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;
 
 /// <summary>
-/// An operator's resolution, on the one write path: the operation locked and loaded, any deadline due by now
-/// passed, <see cref="ResolveConflict"/> decided under the newest policy version, appended and projected in
-/// one commit. Refusals surface as <see cref="CommandRejectedException"/>.
+/// An operator's resolution, approval or rejection, on the one write path: the operation locked and loaded, any deadline
+/// due by now passed, the command decided under the newest policy version, appended and projected in one commit.
+/// Refusals surface as <see cref="CommandRejectedException"/>; the events decided come back (a proposal is not a resolution).
 /// </summary>
 public sealed class ConflictResolver(OperationWriter writer)
 {
-    public async Task ResolveAsync(
+    public Task<IReadOnlyList<OperationEvent>> ResolveAsync(
         string operationId, string operationType, string conflictId, string resolution, string reason, string resolvedBy,
-        FacetOverride? facetOverride, CancellationToken ct)
-    {
+        FacetOverride? facetOverride, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, resolvedBy,
+            (now, policyVersion) => new ResolveConflict(conflictId, resolution, reason, resolvedBy, facetOverride, now, policyVersion), ct);
+
+    public Task<IReadOnlyList<OperationEvent>> ApproveAsync(
+        string operationId, string operationType, string conflictId, string reason, string approvedBy, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, approvedBy,
+            (now, policyVersion) => new ApproveResolution(conflictId, reason, approvedBy, now, policyVersion), ct);
+
+    public Task<IReadOnlyList<OperationEvent>> RejectAsync(
+        string operationId, string operationType, string conflictId, string reason, string rejectedBy, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, rejectedBy,
+            (now, policyVersion) => new RejectResolution(conflictId, reason, rejectedBy, now, policyVersion), ct);
+
+    private async Task<IReadOnlyList<OperationEvent>> DecideAsync(
+        string operationId, string operationType, string conflictId, string by, Func<DateTimeOffset, int, Command> command, CancellationToken ct) =>
         await writer.WriteAsync(new WriteScope([operationId], [operationType]), batch =>
         {
             var state = batch.StateOf(operationId);
@@ -21,9 +36,8 @@ public sealed class ConflictResolver(OperationWriter writer)
             {
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
-            var command = new ResolveConflict(conflictId, resolution, reason, resolvedBy, facetOverride, batch.Now, policyVersion);
-            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
-            return batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, resolvedBy));
+            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command(batch.Now, policyVersion));
+            batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, by));
+            return events;
         }, ct);
-    }
 }

@@ -38,6 +38,8 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "GET", "/v1/conflicts", "", "auditor resolver admin" },
         { "GET", "/v1/conflicts/unknown", "", "auditor resolver admin" },
         { "POST", "/v1/conflicts/unknown/resolve", """{ "resolution": "dismissed", "reason": "matrix" }""", "resolver admin" },
+        { "POST", "/v1/conflicts/unknown/approve", """{ "reason": "matrix" }""", "resolver admin" },
+        { "POST", "/v1/conflicts/unknown/reject", """{ "reason": "matrix" }""", "resolver admin" },
         { "GET", "/v1/reports/disagreements", "", "auditor resolver admin" },
         { "GET", "/v1/feed?limit=1", "", "auditor resolver admin" },
         { "GET", "/v1/cluster", "", "admin" },

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Reconciler.Core.Policies;
+using static Reconciler.Core.Tests.Policies.PolicySamples;
+
+namespace Reconciler.Core.Tests.Policies;
+
+/// <summary>The guards of a policy: four-eyes <c>approvals</c>.</summary>
+public sealed partial class PolicyReaderTests
+{
+    [Fact]
+    public void Given_approvals_when_read_and_written_then_they_round_trip_and_unlisted_resolutions_need_one()
+    {
+        var result = ReadOrderWith(root => root["approvals"] = new JsonObject { ["overridden"] = 2, ["accepted"] = 1 });
+
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        var policy = result.Policy!;
+        Assert.Equal((2, 1, 1), (policy.ApprovalsFor("overridden"), policy.ApprovalsFor("accepted"), policy.ApprovalsFor("dismissed")));
+        var again = PolicyReader.Read(PolicyWriter.Write(policy)).Policy!;
+        Assert.True(policy.SameContentAs(again));
+        Assert.False(policy.SameContentAs(policy with { Approvals = policy.Approvals.SetItem("overridden", 1) }));
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("0")]
+    [InlineData("\"two\"")]
+    public void Given_an_approval_count_other_than_one_or_two_when_read_then_it_is_reported_at_its_path(string value)
+    {
+        SingleProblem(ReadOrderWith(root => root["approvals"] = JsonNode.Parse($$"""{ "overridden": {{value}} }""")),
+            "approvals.overridden", "must be 1 (one resolver) or 2 (a second resolver approves)");
+    }
+
+    [Fact]
+    public void Given_approvals_for_a_resolution_that_is_not_an_operators_when_read_then_it_is_reported()
+    {
+        SingleProblem(ReadOrderWith(root => root["approvals"] = new JsonObject { ["converged"] = 2 }), "approvals.converged", "unknown property");
+    }
+}
