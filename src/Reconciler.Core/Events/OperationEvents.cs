@@ -73,6 +73,10 @@ public sealed record ConflictOpened(
     string? CauseSignalId) : OperationEvent
 {
     public ImmutableList<Difference>? Differences { get; init; }
+
+    /// <summary>For a <c>missing</c> conflict: why the signal is missing (see <see cref="DeadlinePassed.Cause"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Cause { get; init; }
 }
 
 /// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).
@@ -133,13 +137,19 @@ public sealed record ExpectationMet(int ExpectationIndex, string? ExpectFacet, s
 public sealed record ExpectationWithdrawn(int ExpectationIndex, string Reason) : OperationEvent;
 
 /// <summary>The engine observed a deadline pass (at <c>At</c>, the tick's time; it was due at <c>Due</c>).
-/// <c>DeadlineKind</c>: grace or expectation; <c>Subject</c>: the conflict id of the divergence or the expectation index.</summary>
+/// <c>DeadlineKind</c>: grace or expectation; <c>Subject</c>: the conflict id of the divergence or the expectation index.
+/// <c>Cause</c>: why the expected signal is missing (<c>source-silent</c>, <c>not-reported</c>), judged from the sources' activity when the
+/// deadline passed and recorded here so that replays never judge it again; null when nothing more is known.</summary>
 public sealed record DeadlinePassed(
     string DeadlineKind,
     string Subject,
     string? Facet,
     DateTimeOffset Due,
-    int? ExpectationIndex) : OperationEvent;
+    int? ExpectationIndex) : OperationEvent
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Cause { get; init; }
+}
 
 /// <summary>The outcome changed. <c>RuleIndex</c> is the matching outcome rule (null for pending); <c>FacetStates</c>
 /// the agreed facet states the rule rests on. <c>Finality</c>: provisional or agreed, as the deciding command left it

@@ -14,8 +14,12 @@ public sealed record Signal(
     string? CorrelationId,
     string? CausationId);
 
-/// <summary>An input to the decider. Time and ids always come in through commands.</summary>
-public abstract record Command;
+/// <summary>An input to the decider. Time and ids always come in through commands. <see cref="Sources"/>: what the engine knew
+/// of its sources then (null: nothing), read when a deadline the command lets pass finds a signal missing.</summary>
+public abstract record Command
+{
+    public SourceWatch? Sources { get; init; }
+}
 
 /// <summary>
 /// Judge one signal from <paramref name="Source"/>, received by the engine at <paramref name="ReceivedAt"/>.

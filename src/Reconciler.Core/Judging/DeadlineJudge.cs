@@ -50,7 +50,7 @@ internal static class DeadlineJudge
             }
             else if (armed is not null)
             {
-                PassExpectation(d, policy, armed);
+                PassExpectation(d, policy, armed, tick.Sources);
             }
             else if (key == FinalKey)
             {
@@ -89,11 +89,15 @@ internal static class DeadlineJudge
         return [new Difference("state", values.ToImmutable())];
     }
 
-    private static void PassExpectation(Decision d, TruthPolicy policy, ArmedExpectation armed)
+    private static void PassExpectation(Decision d, TruthPolicy policy, ArmedExpectation armed, SourceWatch? sources)
     {
         var x = policy.Expectations[armed.Index];
+        var target = x.Expect.IsOutcome ? null : d.State.FacetOrEmpty(x.Expect.Facet!);
+        var owner = x.Expect.IsOutcome ? null : policy.FindFacet(x.Expect.Facet!)?.Owner;
+        var missing = target is { Claims.IsEmpty: true, State: null };
+        var silence = missing ? SilenceJudge.Judge(policy, owner, armed.Due, d.At, sources) : null;
         d.Add(new DeadlinePassed(ExpectationDeadline, armed.Index.ToString(CultureInfo.InvariantCulture), x.Expect.Facet ?? x.When.Facet, armed.Due, armed.Index)
-        { At = d.At, PolicyVersion = d.PolicyVersion });
+        { At = d.At, PolicyVersion = d.PolicyVersion, Cause = silence?.Cause });
         var trigger = armed.TriggerSource is null ? ImmutableList<string>.Empty : [armed.TriggerSource];
         var discriminator = "expectation:" + armed.Index.ToString(CultureInfo.InvariantCulture);
         if (x.Expect.IsOutcome)
@@ -105,19 +109,18 @@ internal static class DeadlineJudge
             return;
         }
 
-        var target = d.State.FacetOrEmpty(x.Expect.Facet!);
-        var owner = policy.FindFacet(x.Expect.Facet!)?.Owner;
-        if (target.Claims.IsEmpty && target.State is null)
+        if (missing)
         {
-            var sources = owner is null ? trigger : Sorted(trigger.Add(owner));
-            d.Open(ConflictKinds.Missing, x.Expect.Facet, sources, [x.Expect.State!],
-                $"'{x.When.Facet}' became '{x.When.State}' but nobody reported '{x.Expect.Facet}' within {x.WithinText}.",
-                [new Difference("state", [new(ConflictDifferences.Expected, Difference.Quote(x.Expect.State)), new("due", ConflictDifferences.Time(armed.Due))])],
-                armed.Index, discriminator);
+            var involved = owner is null ? trigger : Sorted(trigger.Add(owner));
+            ImmutableList<Difference> differences =
+                [new Difference("state", [new(ConflictDifferences.Expected, Difference.Quote(x.Expect.State)), new("due", ConflictDifferences.Time(armed.Due))])];
+            d.Open(ConflictKinds.Missing, x.Expect.Facet, involved, [x.Expect.State!],
+                $"'{x.When.Facet}' became '{x.When.State}' but nobody reported '{x.Expect.Facet}' within {x.WithinText}." + silence?.Detail,
+                silence is null ? differences : differences.Add(silence.Difference), armed.Index, discriminator, silence?.Cause);
             return;
         }
 
-        var reporters = target.Source is { } s ? [s] : target.Claims.Select(c => c.Source);
+        var reporters = target!.Source is { } s ? [s] : target.Claims.Select(c => c.Source);
         d.Open(ConflictKinds.Disagreement, x.Expect.Facet, Sorted(trigger.AddRange(reporters)), [x.Expect.State!, target.State ?? "none"],
             $"'{x.When.Facet}' became '{x.When.State}' but '{x.Expect.Facet}' is '{target.State ?? "not agreed"}', not '{x.Expect.State}', after {x.WithinText}.",
             [ExpectedAgainstClaims(x.Expect.State!, target)], armed.Index, discriminator);

@@ -51,7 +51,7 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
 
     /// <summary>Opens (or reopens) the conflict unless that record is open already; returns its id.</summary>
     public string Open(string kind, string? facet, ImmutableList<string> sources, ImmutableList<string> states, string detail,
-        ImmutableList<Difference> differences, int? expectationIndex = null, string? discriminator = null)
+        ImmutableList<Difference> differences, int? expectationIndex = null, string? discriminator = null, string? cause = null)
     {
         var id = IdFor(kind, facet, sources, discriminator);
         var existing = State.Conflicts.GetValueOrDefault(id);
@@ -61,7 +61,7 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
         }
 
         Add(new ConflictOpened(id, kind, ConflictKinds.SeverityOf(kind), facet, sources, states, (existing?.Occurrences ?? 0) + 1,
-            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion, Differences = differences });
+            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion, Differences = differences, Cause = cause });
         return id;
     }
 

@@ -33,7 +33,7 @@ public static class OperationDecider
         };
         if (state.NextDeadline is { } due && due <= at)
         {
-            var passed = Run(state, policy, new Tick(at, policyVersion));
+            var passed = Run(state, policy, new Tick(at, policyVersion) { Sources = command.Sources });
             var then = Run(passed.State, policy, command);
             return ([.. passed.Events, .. then.Events], then.State);
         }

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Reconciler.Core.Policies;
 
-/// <summary>The policy's guards on people and sources: four-eyes <c>approvals</c>.</summary>
+/// <summary>The policy's guards on people and sources: four-eyes <c>approvals</c>, and when each source counts as silent (<c>sources</c>).</summary>
 public static partial class PolicyReader
 {
     /// <summary>The resolutions <c>approvals</c> may name, in the order they are written.</summary>
@@ -34,6 +34,44 @@ public static partial class PolicyReader
             }
 
             result[resolution] = count;
+        }
+
+        return result.ToImmutable();
+    }
+
+    static ImmutableDictionary<string, SourcePolicy> ReadSources(PolicyReading reading, Dictionary<string, JsonElement> root)
+    {
+        var result = ImmutableDictionary.CreateBuilder<string, SourcePolicy>(StringComparer.Ordinal);
+        if (!root.TryGetValue("sources", out var sources))
+            return result.ToImmutable();
+        if (sources.ValueKind != JsonValueKind.Object)
+        {
+            reading.Add("sources", $"must be an object such as {{ \"erp\": {{ \"silentAfter\": \"PT5M\" }} }}, not {PolicyReading.Kind(sources)}");
+            return result.ToImmutable();
+        }
+
+        foreach (var property in sources.EnumerateObject())
+        {
+            var at = PolicyReading.Child("sources", property.Name);
+            if (string.IsNullOrWhiteSpace(property.Name) || property.Name.Trim() != property.Name)
+            {
+                reading.Add(at, "name a source as its keys send it: not blank, no surrounding spaces");
+                continue;
+            }
+            if (result.ContainsKey(property.Name))
+            {
+                reading.Add(at, "is repeated: give each source once");
+                continue;
+            }
+            if (property.Value.ValueKind != JsonValueKind.Object)
+            {
+                reading.Add(at, $"must be an object {{ \"silentAfter\": \"PT5M\" }}, not {PolicyReading.Kind(property.Value)}");
+                continue;
+            }
+
+            var rule = reading.Properties(property.Value, at, "silentAfter");
+            if (ReadDuration(reading, rule, at, "silentAfter", "an ISO-8601 duration such as PT5M") is { } silentAfter)
+                result[property.Name] = new SourcePolicy(silentAfter.Duration, silentAfter.Text);
         }
 
         return result.ToImmutable();

@@ -16,7 +16,7 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals"];
+    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources"];
     static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
     static readonly JsonDocumentOptions DocumentOptions = new()
@@ -61,6 +61,7 @@ public static partial class PolicyReader
         var finalAfter = root.ContainsKey("finalAfter") ? ReadDuration(reading, root, "", "finalAfter", "an ISO-8601 duration such as P1D") : null;
 
         var approvals = ReadApprovals(reading, root);
+        var sources = ReadSources(reading, root);
         var facets = ReadFacets(reading, root);
         var matches = ReadMatches(reading, root, facets);
         // Expectations may name outcomes that only the rules below them declare, so the rules are read
@@ -86,6 +87,7 @@ public static partial class PolicyReader
             FinalAfter = finalAfter?.Duration,
             FinalAfterText = finalAfter?.Text,
             Approvals = approvals,
+            Sources = sources,
         };
         return new PolicyReadResult(policy, []);
     }

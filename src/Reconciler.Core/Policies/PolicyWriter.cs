@@ -50,6 +50,18 @@ public static class PolicyWriter
             writer.WriteEndObject();
         }
 
+        if (!policy.Sources.IsEmpty)
+        {
+            writer.WriteStartObject("sources");
+            foreach (var source in policy.Sources.Keys.Order(StringComparer.Ordinal))
+            {
+                writer.WriteStartObject(source);
+                writer.WriteString("silentAfter", DurationText(policy.Sources[source].SilentAfterText, policy.Sources[source].SilentAfter));
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+
         writer.WriteStartObject("facets");
         foreach (var name in facetOrder) WriteFacet(writer, name, policy.Facets[name]);
         writer.WriteEndObject();

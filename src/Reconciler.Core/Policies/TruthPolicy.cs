@@ -31,6 +31,9 @@ public sealed record TruthPolicy(
 
     public int ApprovalsFor(string resolution) => Approvals.GetValueOrDefault(resolution, 1);
 
+    /// <summary>Rules per source (by source name): when it counts as silent.</summary>
+    public ImmutableDictionary<string, SourcePolicy> Sources { get; init; } = ImmutableDictionary<string, SourcePolicy>.Empty;
+
     /// <summary>Every facet name once: those in <see cref="FacetOrder"/> first, then any others in ordinal order.</summary>
     public IEnumerable<string> FacetNames =>
         FacetOrder.Where(Facets.ContainsKey).Distinct(StringComparer.Ordinal)
@@ -120,3 +123,6 @@ public sealed record OutcomeRule(string Outcome, ImmutableDictionary<string, Imm
 {
     public bool RequireMatches { get; init; }
 }
+
+/// <summary>A source is silent when nothing (no signal, no heartbeat) came from it for longer than <c>SilentAfter</c>.</summary>
+public sealed record SourcePolicy(TimeSpan SilentAfter, string SilentAfterText);

@@ -12,7 +12,7 @@ internal static class ConflictEvolution
         var wasOpen = existing?.IsOpen ?? false;
         var record = existing is null
             ? new ConflictRecord(e.ConflictId, e.Kind, e.Severity, e.Facet, e.Sources, e.At, ConflictRecord.Open, null, null, null, null,
-                1, [version], e.States, e.At, e.Detail, e.ExpectationIndex) { Differences = e.Differences ?? [] }
+                1, [version], e.States, e.At, e.Detail, e.ExpectationIndex) { Differences = e.Differences ?? [], Cause = e.Cause }
             : existing with
             {
                 Status = ConflictRecord.Open,
@@ -28,6 +28,7 @@ internal static class ConflictEvolution
                 Differences = e.Differences ?? [],
                 Pending = null,
                 ApprovedBy = null,
+                Cause = e.Cause,
             };
         s = s with
         {

@@ -35,6 +35,9 @@ public sealed record ConflictRecord(
 
     public ImmutableList<Difference> Differences { get; init; } = [];
 
+    /// <summary>Why a <c>missing</c> signal is missing: <c>source-silent</c> or <c>not-reported</c>; null when nothing more is known.</summary>
+    public string? Cause { get; init; }
+
     /// <summary>A resolution proposed and waiting for a second resolver (four-eyes); null when none is.</summary>
     public PendingResolution? Pending { get; init; }
 

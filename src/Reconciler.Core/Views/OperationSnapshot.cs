@@ -15,7 +15,7 @@ namespace Reconciler.Core.Views;
 public static class OperationSnapshot
 {
     /// <summary>The format this code writes. Change it with every change of what is written.</summary>
-    public const byte Format = 3;
+    public const byte Format = 4;
 
     public static byte[] Write(OperationState state)
     {
@@ -113,6 +113,7 @@ public static class OperationSnapshot
                 }
 
                 w.Text(c.ApprovedBy);
+                w.Text(c.Cause);
             }
 
             // Only distinct reports: a repeated one answers no question the first does not.
@@ -275,7 +276,7 @@ public static class OperationSnapshot
             }
             var pending = r.Byte() == 0 ? null
                 : new PendingResolution(r.Text()!, r.Text()!, r.Text()!, r.Time(), r.Text(), r.Text(), r.Int());
-            conflicts.Add(id, record with { Differences = differences.ToImmutable(), Pending = pending, ApprovedBy = r.Text() });
+            conflicts.Add(id, record with { Differences = differences.ToImmutable(), Pending = pending, ApprovedBy = r.Text(), Cause = r.Text() });
         }
 
         var reports = new List<Report>();

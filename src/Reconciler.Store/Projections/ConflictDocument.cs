@@ -33,6 +33,9 @@ public sealed record ConflictDocument(
     IReadOnlyList<long> EvidenceVersions,
     IReadOnlyList<Difference>? Differences)
 {
+    /// <summary>Why a missing signal is missing (source-silent, not-reported); left out when nothing more is known.</summary>
+    public string? Cause { get; init; }
+
     /// <summary>A resolution waiting for a second resolver (four-eyes); left out when none is.</summary>
     public PendingResolution? PendingResolution { get; init; }
 
@@ -44,6 +47,7 @@ public sealed record ConflictDocument(
         c.OpenedAt, c.FirstOpenedAt, c.Status, c.ResolvedAt, c.Resolution, c.ResolvedBy, c.Reason, c.Occurrences,
         c.ExpectationIndex, c.EvidenceVersions, c.Differences.IsEmpty ? null : c.Differences)
     {
+        Cause = c.Cause,
         PendingResolution = c.Pending,
         ApprovedBy = c.ApprovedBy,
     };

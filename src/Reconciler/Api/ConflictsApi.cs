@@ -31,8 +31,13 @@ public static class ConflictsApi
 
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
-        string? operationId, string? from, string? to, string? cursor, int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? operationId, string? from, string? to, string? cause, string? cursor, int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
     {
+        if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
+        {
+            return Problems.BadRequest("invalid-query", $"cause must be {MissingCauses.SourceSilent} or {MissingCauses.NotReported}, not '{cause}'.",
+                new Dictionary<string, object?> { ["field"] = "cause" });
+        }
         if (status is not null and not ("open" or "resolved"))
         {
             return Problems.BadRequest("invalid-query", $"status must be open or resolved, not '{status}'.");
@@ -56,7 +61,7 @@ public static class ConflictsApi
         {
             return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).");
         }
-        var filter = new ConflictFilter(kind, status, severity, source, facet, operationType, operationId, fromTime, toTime);
+        var filter = new ConflictFilter(kind, status, severity, source, facet, operationType, operationId, fromTime, toTime, cause);
         if (WantsCsv(http.Request, format))
         {
             // The export streams every matching record (from the cursor, up to limit when given).

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Auth;
+using Reconciler.Sources;
 
 namespace Reconciler.Api;
 
@@ -8,6 +9,7 @@ namespace Reconciler.Api;
 /// <c>GET /v1/reports/disagreements?from=&amp;to=</c>: which pairs of systems disagree most, and how long
 /// until they agree. A conflict among three sources counts for each of its pairs; one with fewer than two
 /// sources is its own group (<c>sources</c> of length 0 or 1). Time to agreement: resolved − opened, of resolved ones.
+/// <c>SilentPeriods</c>: per source, the periods it said nothing for longer than its <c>silentAfter</c> (a lasting one has no end).
 /// </summary>
 public static class ReportsApi
 {
@@ -15,7 +17,12 @@ public static class ReportsApi
 
     public sealed record DisagreementGroup(IReadOnlyList<string> Sources, string Kind, long Count, long Open, long Resolved, AgreementTimes TimeToAgreementSeconds);
 
-    public sealed record DisagreementReport(DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DisagreementGroup> Groups);
+    public sealed record DisagreementReport(
+        DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DisagreementGroup> Groups, IReadOnlyList<SourceSilences> SilentPeriods);
+
+    public sealed record SourceSilences(string Source, IReadOnlyList<Period> Periods);
+
+    public sealed record Period(DateTimeOffset From, DateTimeOffset? To);
 
     private const string Sql = """
         WITH c AS (
@@ -44,7 +51,7 @@ public static class ReportsApi
         return app;
     }
 
-    private static async Task<IResult> DisagreementsAsync(string? from, string? to, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> DisagreementsAsync(string? from, string? to, NpgsqlDataSource dataSource, SourceMonitor sources, CancellationToken ct)
     {
         var (fromTime, fromProblem) = ConflictsApi.ParseTime(from, "from");
         var (toTime, toProblem) = ConflictsApi.ParseTime(to, "to");
@@ -56,14 +63,20 @@ public static class ReportsApi
         command.Parameters.Add(new NpgsqlParameter { Value = fromTime is { } f ? f.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = toTime is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         var groups = new List<DisagreementGroup>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            groups.Add(new DisagreementGroup(
-                reader.GetFieldValue<string[]>(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                new AgreementTimes(Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7))));
+            while (await reader.ReadAsync(ct))
+            {
+                groups.Add(new DisagreementGroup(
+                    reader.GetFieldValue<string[]>(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
+                    new AgreementTimes(Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7))));
+            }
         }
-        return TypedResults.Ok(new DisagreementReport(fromTime, toTime, groups));
+        var silences = (await sources.SilencesAsync(fromTime, toTime, ct))
+            .GroupBy(p => p.Source, StringComparer.Ordinal)
+            .Select(g => new SourceSilences(g.Key, [.. g.Select(p => new Period(p.From, p.To))]))
+            .ToList();
+        return TypedResults.Ok(new DisagreementReport(fromTime, toTime, groups, silences));
     }
 
     private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);

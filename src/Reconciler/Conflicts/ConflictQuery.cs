@@ -4,10 +4,11 @@ using Reconciler.Store;
 
 namespace Reconciler.Conflicts;
 
-/// <summary>The filters of <c>GET /v1/conflicts</c>; null = not filtered. <c>From</c>/<c>To</c> bound <c>openedAt</c> (from inclusive, to exclusive).</summary>
+/// <summary>The filters of <c>GET /v1/conflicts</c>; null = not filtered. <c>From</c>/<c>To</c> bound <c>openedAt</c> (from inclusive, to exclusive);
+/// <c>Cause</c> is a missing signal's cause (source-silent, not-reported).</summary>
 public sealed record ConflictFilter(
     string? Kind, string? Status, string? Severity, string? Source, string? Facet, string? OperationType, string? OperationId,
-    DateTimeOffset? From, DateTimeOffset? To);
+    DateTimeOffset? From, DateTimeOffset? To, string? Cause = null);
 
 /// <summary>
 /// Reads the <c>conflicts</c> projection: each record is its stored <c>ConflictDocument</c> JSON plus <c>evidence</c>,
@@ -32,7 +33,7 @@ public static class ConflictQuery
         WHERE ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
           AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
           AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
-          AND ($7::text IS NULL OR c.operation_id = $7)
+          AND ($7::text IS NULL OR c.operation_id = $7) AND ($13::text IS NULL OR c.record->>'cause' = $13)
           AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
           AND c.created_tx < pg_snapshot_xmin(pg_current_snapshot())
           AND ($10::xid8 IS NULL OR (c.created_tx, c.seq) < ($10::xid8, $11::bigint))
@@ -56,6 +57,7 @@ public static class ConflictQuery
         command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)limit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(Text(filter.Cause));
         return command;
     }
 

@@ -1,5 +1,6 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
+using Reconciler.Sources;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;
@@ -9,7 +10,7 @@ namespace Reconciler.Conflicts;
 /// due by now passed, the command decided under the newest policy version, appended and projected in one commit.
 /// Refusals surface as <see cref="CommandRejectedException"/>; the events decided come back (a proposal is not a resolution).
 /// </summary>
-public sealed class ConflictResolver(OperationWriter writer)
+public sealed class ConflictResolver(OperationWriter writer, SourceMonitor sources)
 {
     public Task<IReadOnlyList<OperationEvent>> ResolveAsync(
         string operationId, string operationType, string conflictId, string resolution, string reason, string resolvedBy,
@@ -28,16 +29,19 @@ public sealed class ConflictResolver(OperationWriter writer)
             (now, policyVersion) => new RejectResolution(conflictId, reason, rejectedBy, now, policyVersion), ct);
 
     private async Task<IReadOnlyList<OperationEvent>> DecideAsync(
-        string operationId, string operationType, string conflictId, string by, Func<DateTimeOffset, int, Command> command, CancellationToken ct) =>
-        await writer.WriteAsync(new WriteScope([operationId], [operationType]), batch =>
+        string operationId, string operationType, string conflictId, string by, Func<DateTimeOffset, int, Command> command, CancellationToken ct)
+    {
+        var watch = await sources.WatchAsync(ct);
+        return await writer.WriteAsync(new WriteScope([operationId], [operationType]), batch =>
         {
             var state = batch.StateOf(operationId);
             if (state.Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
             {
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
-            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command(batch.Now, policyVersion));
+            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command(batch.Now, policyVersion) with { Sources = watch });
             batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, by));
             return events;
         }, ct);
+    }
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Core.Judging;
+using Reconciler.Sources;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Writing;
 
@@ -10,7 +11,7 @@ namespace Reconciler.Deadlines;
 /// <see cref="Tick"/> at the server's clock decided for each, and what it decides (DeadlinePassed and the
 /// conflicts it opens) appended and projected in one commit.
 /// </summary>
-public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter writer, TimeProvider clock)
+public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter writer, SourceMonitor sources, TimeProvider clock)
 {
     private const string DueSql = """
         SELECT operation_id, operation_type FROM operations
@@ -39,6 +40,7 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
         {
             return 0;
         }
+        var watch = await sources.WatchAsync(ct);
         var scope = new WriteScope(due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList(), Fence: fence);
         await writer.WriteAsync(scope, batch =>
         {
@@ -49,7 +51,7 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
                     continue;
                 }
                 // Nothing when another server (or a signal) let it pass since we looked.
-                var (events, after) = OperationDecider.Handle(batch.StateOf(id), batch.Policy(type, version), new Tick(batch.Now, version));
+                var (events, after) = OperationDecider.Handle(batch.StateOf(id), batch.Policy(type, version), new Tick(batch.Now, version) { Sources = watch });
                 batch.Append(id, type, events, after, EventMetadata.None);
             }
             return due.Count;

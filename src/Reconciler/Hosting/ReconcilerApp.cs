@@ -48,6 +48,7 @@ public static class ReconcilerApp
         app.MapKeysApi();
         app.MapPoliciesApi();
         app.MapSignalsApi();
+        app.MapSourcesApi();
         app.MapOperationsApi();
         app.MapWhatIfApi();
         app.MapConflictsApi();

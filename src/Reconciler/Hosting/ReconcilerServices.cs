@@ -4,6 +4,7 @@ using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
+using Reconciler.Sources;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
@@ -24,6 +25,7 @@ public static class ReconcilerServices
         services.AddSingleton<KeyStore>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<OperationWriter>();
+        services.AddSingleton<SourceMonitor>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<DeadlineAlarm>();
         services.AddSingleton<DeadlineTicker>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Reconciler.Api;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
+using Reconciler.Sources;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
 
@@ -12,7 +13,7 @@ namespace Reconciler.Ingest;
 /// loaded, each signal decided by the core in request order (its operation's due deadlines first), all
 /// appended and projected in one commit — and only then answered.
 /// </summary>
-public sealed class IngestPipeline(OperationWriter writer)
+public sealed class IngestPipeline(OperationWriter writer, SourceMonitor sources)
 {
     public async Task<IReadOnlyList<SignalResult>> IngestAsync(string source, IReadOnlyList<Signal> signals, CancellationToken ct)
     {
@@ -23,7 +24,10 @@ public sealed class IngestPipeline(OperationWriter writer)
             signals.Select(s => s.OperationId).Distinct(StringComparer.Ordinal).ToList(),
             signals.Select(s => s.OperationType).Distinct(StringComparer.Ordinal).ToList(),
             source, signals.Select(s => s.SignalId).Distinct(StringComparer.Ordinal).ToList());
-        var judged = await writer.WriteAsync(scope, batch => Judge(batch, source, signals), ct);
+        // What the engine knows of the sources, for a deadline a signal lets pass (is the missing signal's owner silent?).
+        var watch = await sources.WatchAsync(ct);
+        var judged = await writer.WriteAsync(scope, batch => Judge(batch, source, signals, watch), ct);
+        await sources.SignalSeenAsync(source, ct);
         var results = judged.Select(j => j()).ToArray();
         foreach (var result in results)
         {
@@ -34,17 +38,17 @@ public sealed class IngestPipeline(OperationWriter writer)
     }
 
     /// <summary>Decides every signal on the batch; each result is read once the unit is committed (positions are known then).</summary>
-    private static Func<SignalResult>[] Judge(WriteBatch batch, string source, IReadOnlyList<Signal> signals)
+    private static Func<SignalResult>[] Judge(WriteBatch batch, string source, IReadOnlyList<Signal> signals, SourceWatch watch)
     {
         var results = new Func<SignalResult>[signals.Count];
         for (var index = 0; index < signals.Count; index++)
         {
-            results[index] = JudgeOne(batch, source, signals[index], index);
+            results[index] = JudgeOne(batch, source, signals[index], index, watch);
         }
         return results;
     }
 
-    private static Func<SignalResult> JudgeOne(WriteBatch batch, string source, Signal signal, int index)
+    private static Func<SignalResult> JudgeOne(WriteBatch batch, string source, Signal signal, int index, SourceWatch watch)
     {
         var state = batch.StateOf(signal.OperationId);
         var operationType = state.OperationType ?? signal.OperationType;
@@ -59,7 +63,7 @@ public sealed class IngestPipeline(OperationWriter writer)
         try
         {
             var receipt = batch.ReceiptOf(source, signal.SignalId);
-            var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, receipt?.ContentHash, receipt?.First);
+            var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, receipt?.ContentHash, receipt?.First) { Sources = watch };
             (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
         }
         catch (CommandRejectedException e)

@@ -36,3 +36,33 @@ public sealed partial class PolicyReaderTests
         SingleProblem(ReadOrderWith(root => root["approvals"] = new JsonObject { ["converged"] = 2 }), "approvals.converged", "unknown property");
     }
 }
+
+/// <summary>The <c>sources</c> guard: when a source counts as silent.</summary>
+public sealed class PolicyReaderSourcesTests
+{
+    [Fact]
+    public void Given_sources_with_silent_after_when_read_and_written_then_they_round_trip()
+    {
+        var result = ReadOrderWith(root => root["sources"] = JsonNode.Parse("""{ "erp": { "silentAfter": "PT5M" }, "crm": { "silentAfter": "PT30S" } }"""));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        Assert.Equal(TimeSpan.FromMinutes(5), result.Policy!.Sources["erp"].SilentAfter);
+        var written = PolicyWriter.Write(result.Policy);
+        Assert.Contains("\"silentAfter\": \"PT30S\"", written, StringComparison.Ordinal);
+        Assert.True(result.Policy.SameContentAs(PolicyReader.Read(written).Policy!));
+    }
+
+    [Theory]
+    [InlineData("""{ "erp": { "silentAfter": "5 minutes" } }""", "sources.erp.silentAfter", "is not an ISO-8601 duration")]
+    [InlineData("""{ "erp": { "silentAfter": "-PT5M" } }""", "sources.erp.silentAfter", "must be a positive duration")]
+    [InlineData("""{ "erp": { "silentafter": "PT5M" } }""", "sources.erp.silentafter", "unknown property")]
+    [InlineData("""{ "erp": "PT5M" }""", "sources.erp", "must be an object")]
+    [InlineData("""[ "erp" ]""", "sources", "must be an object")]
+    public void Given_a_wrong_source_rule_when_read_then_it_is_reported_at_its_path(string sources, string path, string message)
+    {
+        var result = ReadOrderWith(root => root["sources"] = JsonNode.Parse(sources));
+
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
+    }
+}
