@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace Reconciler.Core.Policies;
 
-/// <summary>The policy's guards on people and sources: four-eyes <c>approvals</c>, and when each source counts as silent (<c>sources</c>).</summary>
+/// <summary>The policy's guards on people and sources: four-eyes <c>approvals</c>, when each source counts as silent (<c>sources</c>),
+/// and how many conflicts of one kind a minute make a storm (<c>stormThreshold</c>).</summary>
 public static partial class PolicyReader
 {
     /// <summary>The resolutions <c>approvals</c> may name, in the order they are written.</summary>
@@ -37,6 +38,16 @@ public static partial class PolicyReader
         }
 
         return result.ToImmutable();
+    }
+
+    static int? ReadStormThreshold(PolicyReading reading, Dictionary<string, JsonElement> root)
+    {
+        if (!root.TryGetValue("stormThreshold", out var value))
+            return null;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var threshold) && threshold >= 1)
+            return threshold;
+        reading.Add("stormThreshold", $"must be a whole number of conflicts a minute, 1 or more (default {TruthPolicy.DefaultStormThreshold.ToString(CultureInfo.InvariantCulture)}), not {value.GetRawText()}");
+        return null;
     }
 
     static ImmutableDictionary<string, SourcePolicy> ReadSources(PolicyReading reading, Dictionary<string, JsonElement> root)

@@ -16,7 +16,7 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources"];
+    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources", "stormThreshold"];
     static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
     static readonly JsonDocumentOptions DocumentOptions = new()
@@ -62,6 +62,7 @@ public static partial class PolicyReader
 
         var approvals = ReadApprovals(reading, root);
         var sources = ReadSources(reading, root);
+        var stormThreshold = ReadStormThreshold(reading, root);
         var facets = ReadFacets(reading, root);
         var matches = ReadMatches(reading, root, facets);
         // Expectations may name outcomes that only the rules below them declare, so the rules are read
@@ -88,6 +89,7 @@ public static partial class PolicyReader
             FinalAfterText = finalAfter?.Text,
             Approvals = approvals,
             Sources = sources,
+            StormThreshold = stormThreshold,
         };
         return new PolicyReadResult(policy, []);
     }

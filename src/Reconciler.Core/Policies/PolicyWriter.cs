@@ -50,6 +50,8 @@ public static class PolicyWriter
             writer.WriteEndObject();
         }
 
+        if (policy.StormThreshold is { } threshold) writer.WriteNumber("stormThreshold", threshold);
+
         if (!policy.Sources.IsEmpty)
         {
             writer.WriteStartObject("sources");

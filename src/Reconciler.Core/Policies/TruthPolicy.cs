@@ -31,6 +31,13 @@ public sealed record TruthPolicy(
 
     public int ApprovalsFor(string resolution) => Approvals.GetValueOrDefault(resolution, 1);
 
+    /// <summary>More conflicts of one kind than this within a minute is a storm (null: the default, 500).</summary>
+    public int? StormThreshold { get; init; }
+
+    public const int DefaultStormThreshold = 500;
+
+    public int StormThresholdOrDefault => StormThreshold ?? DefaultStormThreshold;
+
     /// <summary>Rules per source (by source name): when it counts as silent.</summary>
     public ImmutableDictionary<string, SourcePolicy> Sources { get; init; } = ImmutableDictionary<string, SourcePolicy>.Empty;
 

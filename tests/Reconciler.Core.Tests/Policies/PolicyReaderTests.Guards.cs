@@ -66,3 +66,27 @@ public sealed class PolicyReaderSourcesTests
         Assert.Contains(result.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
     }
 }
+
+/// <summary>The <c>stormThreshold</c> guard.</summary>
+public sealed class PolicyReaderStormTests
+{
+    [Fact]
+    public void Given_a_storm_threshold_when_read_and_written_then_it_round_trips_and_500_is_the_default()
+    {
+        var result = ReadOrderWith(root => root["stormThreshold"] = 50);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        Assert.Equal(50, result.Policy!.StormThresholdOrDefault);
+        Assert.True(result.Policy.SameContentAs(PolicyReader.Read(PolicyWriter.Write(result.Policy)).Policy!));
+        Assert.Equal(500, ReadOrderWith(_ => { }).Policy!.StormThresholdOrDefault);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("2.5")]
+    [InlineData("\"many\"")]
+    public void Given_a_storm_threshold_that_is_not_a_positive_whole_number_when_read_then_it_is_reported(string value)
+    {
+        SingleProblem(ReadOrderWith(root => root["stormThreshold"] = JsonNode.Parse(value)), "stormThreshold", "must be a whole number of conflicts a minute");
+    }
+}
