@@ -18,3 +18,26 @@ CREATE TABLE source_silences (
     PRIMARY KEY (source, started_at)
 );
 CREATE INDEX source_silences_ended ON source_silences (ended_at);
+
+-- Conflict storms (docs/domain.md, "Conflict storms"): one row per storm, kept after it ends. The guard
+-- follows the feed under the "storms" lease; started_* is the feed cursor of the conflict that raised
+-- the storm and ended_* where the guard stood when it ended: webhooks hold the storm's ConflictOpened
+-- items between the two. The storms' events go to the system stream '$system'.
+CREATE TABLE storms (
+    storm_id         text        PRIMARY KEY,
+    operation_type   text        NOT NULL,
+    kind             text        NOT NULL,
+    threshold        integer     NOT NULL,
+    started_at       timestamptz NOT NULL,
+    ended_at         timestamptz NULL,
+    count            bigint      NOT NULL,
+    sources          text[]      NOT NULL,
+    notified_at      timestamptz NOT NULL,
+    notified_count   bigint      NOT NULL,
+    started_tx       xid8        NOT NULL,
+    started_position bigint      NOT NULL,
+    ended_tx         xid8        NULL,
+    ended_position   bigint      NULL
+);
+CREATE INDEX storms_lasting ON storms (operation_type, kind) WHERE ended_at IS NULL;
+CREATE INDEX storms_started ON storms (started_at DESC);

@@ -49,7 +49,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource)
         await using var writer = await dataSource.OpenConnectionAsync(ct);
         await ScratchTables.CreateAsync(writer, ct);
         long total;
-        await using (var count = new NpgsqlCommand("SELECT coalesce(sum(version), 0)::bigint FROM streams", writer))
+        await using (var count = new NpgsqlCommand("SELECT coalesce(sum(version), 0)::bigint FROM streams WHERE operation_type <> '$system'", writer))
         {
             total = (long)(await count.ExecuteScalarAsync(ct))!;
         }

@@ -54,7 +54,7 @@ public static class ScratchTables
     {
         const string Sql = """
             SELECT s.stream_id FROM streams s LEFT JOIN pg_temp.rebuilt_operations r ON r.operation_id = s.stream_id
-            WHERE r.version IS DISTINCT FROM s.version
+            WHERE r.version IS DISTINCT FROM s.version AND s.operation_type <> '$system'
             """;
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -52,7 +52,7 @@ public static class StreamPages
     private const string PageSql = """
         SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data::text, e.position, e.transaction_id
         FROM (SELECT stream_id, operation_type, version, created_at, updated_at FROM streams
-              WHERE stream_id > $1 ORDER BY stream_id LIMIT $2) AS s
+              WHERE stream_id > $1 AND operation_type <> '$system' ORDER BY stream_id LIMIT $2) AS s
         JOIN events e ON e.stream_id = s.stream_id AND e.version <= s.version
         ORDER BY s.stream_id, e.version
         """;
@@ -61,7 +61,7 @@ public static class StreamPages
         SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data::text, e.position, e.transaction_id
         FROM streams s
         JOIN events e ON e.stream_id = s.stream_id AND e.version <= s.version
-        WHERE s.stream_id = ANY($1)
+        WHERE s.stream_id = ANY($1) AND s.operation_type <> '$system'
         ORDER BY s.stream_id, e.version
         """;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
+using Reconciler.Core.Storms;
 using Reconciler.Store.Feed;
 using Reconciler.Store;
 
@@ -79,11 +80,11 @@ public static class FeedApi
             return (null, null);
         }
         var names = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
-        var unknown = names.Where(n => !EventCodec.TypeNames.Contains(n)).ToList();
+        var unknown = names.Where(n => !EventCodec.TypeNames.Contains(n) && !SystemEventCodec.TypeNames.Contains(n)).ToList();
         if (unknown.Count > 0)
         {
             return (null, Problems.BadRequest("unknown-event-type",
-                $"Unknown event type(s) {string.Join(", ", unknown)}; use any of {string.Join(", ", EventCodec.TypeNames.Order(StringComparer.Ordinal))}."));
+                $"Unknown event type(s) {string.Join(", ", unknown)}; use any of {string.Join(", ", EventCodec.TypeNames.Concat(SystemEventCodec.TypeNames).Order(StringComparer.Ordinal))}."));
         }
         return (names, null);
     }

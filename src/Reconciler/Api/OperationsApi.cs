@@ -25,6 +25,10 @@ public static class OperationsApi
 
     private static async Task<IResult> GetOperation(string id, string? at, long? version, EventStore store, CancellationToken ct)
     {
+        if (IsSystemStream(id))
+        {
+            return Unknown(id);
+        }
         if (at is null && version is null)
         {
             var state = await store.ReadStateAsync(id, ct);
@@ -63,6 +67,10 @@ public static class OperationsApi
 
     private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)
     {
+        if (IsSystemStream(id))
+        {
+            return Unknown(id);
+        }
         var recorded = await store.ReadStreamAsync(id, fromVersion ?? 1, long.MaxValue, ct);
         if (recorded.Count == 0 && await store.GetStreamAsync(id, ct) is null)
         {
@@ -79,6 +87,9 @@ public static class OperationsApi
         return new StreamEvent(e.Position, e.Version, e.Type, decoded.At, decoded.PolicyVersion, data.RootElement.Clone(), metadata?.RootElement.Clone());
     }
 
-    private static IResult Unknown(string id) =>
+    /// <summary>The system stream (storms) lives among the streams but is no operation: it is read through the feed.</summary>
+    public static bool IsSystemStream(string id) => id == Core.Storms.SystemEventCodec.StreamId;
+
+    public static IResult Unknown(string id) =>
         Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
 }

@@ -35,6 +35,10 @@ public static class WhatIfApi
         {
             return body.Problem;
         }
+        if (OperationsApi.IsSystemStream(id))
+        {
+            return OperationsApi.Unknown(id);
+        }
         var recorded = await store.ReadStreamAsync(id, ct: ct);
         if (recorded.Count == 0)
         {

@@ -53,6 +53,7 @@ public static class ReconcilerApp
         app.MapWhatIfApi();
         app.MapConflictsApi();
         app.MapReportsApi();
+        app.MapStormsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
         app.MapClusterApi();

@@ -5,6 +5,7 @@ using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
 using Reconciler.Sources;
+using Reconciler.Storms;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
@@ -40,6 +41,9 @@ public static class ReconcilerServices
         services.AddSingleton<NodeTable>();
         services.AddSingleton<LeaseKeeper>();
         services.AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>());
+        services.AddSingleton<StormStore>();
+        services.AddSingleton<StormHold>();
+        services.AddHostedService<StormWatcher>();
         services.AddWebhooks();
         if (runDeadlineWorker)
         {

@@ -13,5 +13,7 @@ public static class ReconcilerTelemetry
 
     public static readonly Counter<long> SignalsJudged = Meter.CreateCounter<long>("reconciler.signals.judged", description: "Signals judged, by status");
     public static readonly Histogram<double> IngestDuration = Meter.CreateHistogram<double>("reconciler.ingest.duration", "ms", "Time to judge and commit one signals request");
+    public static readonly Counter<long> StormsStarted = Meter.CreateCounter<long>("reconciler.conflict_storms.started", description: "Conflict storms raised, by operation type and kind");
+    public static readonly UpDownCounter<long> StormsActive = Meter.CreateUpDownCounter<long>("reconciler.conflict_storms.active", description: "Conflict storms under way, by operation type and kind");
     public static readonly Counter<long> DeadlinesTicked = Meter.CreateCounter<long>("reconciler.deadlines.ticked", description: "Operations whose deadlines the worker let pass");
 }

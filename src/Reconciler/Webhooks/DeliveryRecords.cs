@@ -1,4 +1,6 @@
+using Reconciler.Core.Storms;
 using Reconciler.Store;
+using Reconciler.Storms;
 
 namespace Reconciler.Webhooks;
 
@@ -11,10 +13,17 @@ public sealed record SubscriptionDefinition(
     public IReadOnlyList<byte[]> KeysAt(DateTimeOffset now) =>
         PreviousKey is not null && PreviousKeyUntil > now ? [Key, PreviousKey] : [Key];
 
-    /// <summary>The filters, applied before sending: an item that does not match only moves the checkpoint.</summary>
-    public bool Matches(RecordedEvent e) =>
-        (Types is null || Types.Contains(e.Type, StringComparer.Ordinal))
-        && (OperationTypes is null || OperationTypes.Contains(e.OperationType, StringComparer.Ordinal));
+    /// <summary>The filters, applied before sending: an item that does not match only moves the checkpoint. A storm's events go
+    /// to every subscription that would have had its conflicts: they stand in for the ConflictOpened items it holds.</summary>
+    public bool Matches(RecordedEvent e) => StormHold.IsStormEvent(e.Type)
+        ? (Types is null || Types.Contains(e.Type, StringComparer.Ordinal) || Types.Contains(StormHold.HeldType, StringComparer.Ordinal))
+            && (OperationTypes is null || OperationTypes.Contains(StormHold.OperationTypeOf(e), StringComparer.Ordinal))
+        : (Types is null || Types.Contains(e.Type, StringComparer.Ordinal))
+            && (OperationTypes is null || OperationTypes.Contains(e.OperationType, StringComparer.Ordinal));
+
+    /// <summary>The event types to read from the feed: the filter's, with the storm events when it takes ConflictOpened.</summary>
+    public IReadOnlyList<string>? ReadTypes =>
+        Types is null || !Types.Contains(StormHold.HeldType, StringComparer.Ordinal) ? Types : [.. Types.Union(SystemEventCodec.TypeNames, StringComparer.Ordinal)];
 }
 
 /// <summary>One feed item to deliver: its place (position, operation, version) and the exact body every attempt sends.</summary>

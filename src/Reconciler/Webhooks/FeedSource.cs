@@ -7,6 +7,7 @@ using NpgsqlTypes;
 using Reconciler.Api;
 using Reconciler.Store.Feed;
 using Reconciler.Store;
+using Reconciler.Storms;
 
 namespace Reconciler.Webhooks;
 
@@ -15,14 +16,15 @@ namespace Reconciler.Webhooks;
 /// server's <see cref="FeedReader"/>), the end cursor, how far a checkpoint trails, and the item as
 /// <c>GET /v1/feed</c> shows it. When the feed reader moves, only this class follows.
 /// </summary>
-public sealed class FeedSource(FeedReader reader, EventStore store, IOptions<JsonOptions> json)
+public sealed class FeedSource(FeedReader reader, EventStore store, StormHold storms, IOptions<JsonOptions> json)
 {
     /// <summary>Lag counts at most this many events (the answer says "at least" beyond it).</summary>
     public const int MaxCountedLag = 100_000;
 
-    /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>; waits up to <paramref name="wait"/> when there are none.</summary>
-    public Task<FeedPage> ReadAsync(FeedCursor after, int limit, IReadOnlyCollection<string>? types, TimeSpan wait, CancellationToken ct) =>
-        reader.ReadAsync(after, limit, types, wait, ct);
+    /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>; waits up to <paramref name="wait"/> when there are none.
+    /// The conflicts a storm holds are left out (its storm events stand in for them).</summary>
+    public async Task<FeedPage> ReadAsync(FeedCursor after, int limit, IReadOnlyCollection<string>? types, TimeSpan wait, CancellationToken ct) =>
+        await storms.FilterAsync(after, await reader.ReadAsync(after, limit, types, wait, ct), ct);
 
     /// <summary>The cursor of "only events committed from now on".</summary>
     public Task<FeedCursor> EndAsync(CancellationToken ct) => store.GetEndCursorAsync(ct);

@@ -103,10 +103,10 @@ public static partial class SubscriptionRequest
         }
         for (var i = 0; i < names.Count; i++)
         {
-            if (!EventCodec.TypeNames.Contains(names[i]))
+            if (!EventCodec.TypeNames.Contains(names[i]) && !Core.Storms.SystemEventCodec.TypeNames.Contains(names[i]))
             {
                 problems.Add(new($"{field}[{i}]", "unknown-event-type",
-                    $"'{Short(names[i])}' is not an event type; use any of {string.Join(", ", EventCodec.TypeNames.Order(StringComparer.Ordinal))}"));
+                    $"'{Short(names[i])}' is not an event type; use any of {string.Join(", ", EventCodec.TypeNames.Concat(Core.Storms.SystemEventCodec.TypeNames).Order(StringComparer.Ordinal))}"));
             }
         }
         return names.Distinct(StringComparer.Ordinal).ToList();

@@ -143,7 +143,7 @@ public sealed partial class SubscriptionRunner(
             return false;
         }
         _definition = definition;
-        _readTypes = definition.Types;
+        _readTypes = definition.ReadTypes;
         return true;
     }
 

@@ -42,6 +42,7 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "POST", "/v1/conflicts/unknown/reject", """{ "reason": "matrix" }""", "resolver admin" },
         { "GET", "/v1/reports/disagreements", "", "auditor resolver admin" },
         { "GET", "/v1/sources", "", "auditor resolver admin" },
+        { "GET", "/v1/storms", "", "auditor resolver admin" },
         { "POST", "/v1/sources/payment-gateway/heartbeat", "{}", "source admin" },
         { "GET", "/v1/feed?limit=1", "", "auditor resolver admin" },
         { "GET", "/v1/cluster", "", "admin" },

@@ -1,0 +1,32 @@
+using Reconciler.Auth;
+using Reconciler.Storms;
+
+namespace Reconciler.Api;
+
+/// <summary><c>GET /v1/storms?status=active|ended&amp;limit=</c>: conflict storms, newest first (the storm records; their events are on the feed).</summary>
+public static class StormsApi
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 1000;
+
+    public sealed record StormsResponse(IReadOnlyList<StormView> Items);
+
+    public static IEndpointRouteBuilder MapStormsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/storms", ListAsync).RequireRole(Roles.Readers);
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(string? status, int? limit, StormStore storms, CancellationToken ct)
+    {
+        if (status is not (null or "active" or "ended"))
+        {
+            return Problems.BadRequest("invalid-query", $"status must be active or ended, not '{status}'.", new Dictionary<string, object?> { ["field"] = "status" });
+        }
+        if (limit is < 1 or > MaxLimit)
+        {
+            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).", new Dictionary<string, object?> { ["field"] = "limit" });
+        }
+        return TypedResults.Ok(new StormsResponse(await storms.ListAsync(status, limit ?? DefaultLimit, ct)));
+    }
+}
