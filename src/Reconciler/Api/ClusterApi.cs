@@ -1,6 +1,7 @@
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Store.Cluster;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -21,7 +22,7 @@ public static class ClusterApi
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", GetAsync).RequireRole([Roles.Admin]);
+        app.MapGet("/v1/cluster", GetAsync).Answers<ClusterView>(StatusCodes.Status200OK).RequireRole([Roles.Admin]);
         return app;
     }
 

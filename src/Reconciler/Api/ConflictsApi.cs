@@ -8,6 +8,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Input;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Store;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -21,9 +22,11 @@ public static class ConflictsApi
 
     public static IEndpointRouteBuilder MapConflictsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/conflicts", ListAsync).RequireRole(Roles.Readers);
-        app.MapGet("/v1/conflicts/{conflictId}", GetAsync).RequireRole(Roles.Readers);
-        app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapGet("/v1/conflicts", ListAsync).Answers<ConflictPageContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest)
+            .WithDescription("format=csv (or Accept: text/csv) streams every matching record as CSV instead.").RequireRole(Roles.Readers);
+        app.MapGet("/v1/conflicts/{conflictId}", GetAsync).Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
+        app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync)
+            .Reads<ResolveRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         return app;
     }
 

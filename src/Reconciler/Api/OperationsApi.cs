@@ -7,6 +7,7 @@ using Roles = Reconciler.Auth.Roles;
 using Reconciler.Core.Views;
 using Reconciler.Store;
 using Reconciler.Views;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -17,9 +18,9 @@ public static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         var operations = app.MapGroup("/v1/operations").RequireRole(Roles.Readers);
-        operations.MapGet("/{id}", GetOperation);
-        operations.MapGet("/{id}/events", GetEvents);
-        operations.MapGet("", OperationList.ListAsync);
+        operations.MapGet("/{id}", GetOperation).Answers<TruthView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("/{id}/events", GetEvents).Answers<IReadOnlyList<StreamEvent>>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("", OperationList.ListAsync).Answers<OperationList.Page>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest);
         return app;
     }
 

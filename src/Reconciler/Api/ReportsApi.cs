@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Auth;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -40,7 +41,7 @@ public static class ReportsApi
 
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/reports/disagreements", DisagreementsAsync).RequireRole(Roles.Readers);
+        app.MapGet("/v1/reports/disagreements", DisagreementsAsync).Answers<DisagreementReport>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Reconciler.Auth;
 using Reconciler.Ingest;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -12,7 +13,7 @@ public static class SignalsApi
 
     public static IEndpointRouteBuilder MapSignalsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/signals", PostSignals).RequireRole([Roles.Source, Roles.Admin]);
+        app.MapPost("/v1/signals", PostSignals).Reads<SignalBatchContract>().Answers<SignalsResponse>(StatusCodes.Status200OK).RequireRole([Roles.Source, Roles.Admin]);
         return app;
     }
 

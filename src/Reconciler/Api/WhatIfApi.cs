@@ -6,6 +6,7 @@ using Reconciler.Core.WhatIf;
 using Reconciler.Store;
 using Reconciler.Store.Projections;
 using Reconciler.Views;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -24,7 +25,8 @@ public static class WhatIfApi
 
     public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync).RequireRole(Roles.Readers);
+        app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync)
+            .Reads<PolicyContract>().Answers<WhatIfResponse>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole(Roles.Readers);
         return app;
     }
 

@@ -1,4 +1,9 @@
+using Reconciler.Api.OpenApi;
+
 namespace Reconciler.Auth;
+
+/// <summary>Endpoint metadata: the roles an endpoint needs (the OpenAPI document lists them).</summary>
+public sealed record RequiredRoles(IReadOnlyList<string> Roles);
 
 /// <summary>
 /// Authenticates the bearer key and enforces the endpoint's roles: no key or an unknown key → 401,
@@ -10,7 +15,7 @@ public static class RoleFilter
 
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, IReadOnlyList<string> roles)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(new RequiredRoles(roles)).ProducesAuthProblems().AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var header = http.Request.Headers.Authorization.ToString();

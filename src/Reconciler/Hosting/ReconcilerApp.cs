@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Api;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Health;
@@ -34,7 +35,7 @@ public static class ReconcilerApp
         builder.Services.AddExceptionHandler<ExceptionProblems>();
         // A query value the framework cannot bind (limit=1e3) throws, so ExceptionProblems can name it.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiDocument();
         builder.Services.AddReconcilerTelemetry(nodeIdentity);
         builder.Services.AddReadinessChecks(dataSource);
         addServices?.Invoke(builder.Services);
@@ -44,7 +45,7 @@ public static class ReconcilerApp
         app.UseRequestTargetCheck();
         app.MapHealthApi();
         app.MapReadinessChecks();
-        app.MapOpenApi("/v1/openapi.json").RequireRole(Roles.Any);
+        app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);
         app.MapKeysApi();
         app.MapPoliciesApi();
         app.MapSignalsApi();
