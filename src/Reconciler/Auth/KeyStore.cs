@@ -42,6 +42,16 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         return (new Caller(keyId, role, source, name), key);
     }
 
+    /// <summary>
+    /// The stamp of a live key's secret (a short hash of its stored hash), or null when the key is unknown or revoked.
+    /// A console session keeps the stamp it signed in with: revoking the key, or replacing the bootstrap secret, ends it.
+    /// </summary>
+    public async Task<string?> StampAsync(string keyId, CancellationToken ct)
+    {
+        var stored = await FindAsync(keyId, ct);
+        return stored is { Revoked: false } ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored.SecretHash)[..8]) : null;
+    }
+
     /// <summary>Revokes a key; false when no such live key exists.</summary>
     public async Task<bool> RevokeAsync(string keyId, CancellationToken ct)
     {

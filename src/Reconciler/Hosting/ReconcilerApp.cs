@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Api;
+using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Input;
 using Reconciler.Telemetry;
@@ -30,10 +31,12 @@ public static class ReconcilerApp
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1");
         builder.Services.AddReconcilerTelemetry();
+        builder.Services.AddAuditConsole();
 
         var app = builder.Build();
         app.UseProblemErrorPages();
         app.UseRequestTargetCheck();
+        app.UseAuditConsole();
         app.MapHealthApi();
         app.MapOpenApi("/v1/openapi.json").RequireRole(Roles.Any);
         app.MapKeysApi();
@@ -45,6 +48,7 @@ public static class ReconcilerApp
         app.MapReportsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
+        app.MapAuditConsole();
         return app;
     }
 }
