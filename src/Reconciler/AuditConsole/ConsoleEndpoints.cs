@@ -77,6 +77,6 @@ public static class ConsoleEndpoints
             return Problems.BadRequest("invalid-antiforgery-token", "Sign out from the console's own button: the form's antiforgery token is missing or invalid.");
         }
         await http.SignOutAsync(ConsoleSessions.Scheme);
-        return Results.Redirect(Root + "/sign-in?signedOut=1");
+        return Results.Redirect(Root + "/sign-in?signedOut=true");
     }
 }
