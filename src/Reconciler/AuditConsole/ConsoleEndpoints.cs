@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 using Reconciler.Api;
 using Reconciler.Auth;
@@ -35,6 +36,11 @@ public static class ConsoleEndpoints
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
+            // Console pages render their own errors as HTML; the API's problem+json bodies are for the API.
+            if (http.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+            {
+                statusPages.Enabled = false;
+            }
             if (!http.Request.Path.StartsWithSegments(Root + "/assets"))
             {
                 headers.CacheControl = "no-store";

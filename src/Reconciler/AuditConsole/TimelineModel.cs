@@ -28,8 +28,15 @@ public sealed class TimelineModel
     public IReadOnlyList<Gap> Gaps { get; }
     public int Columns { get; }
 
-    private TimelineModel(IReadOnlyList<string> lanes, IReadOnlyList<Mark> marks, IReadOnlyList<Span> spans, IReadOnlyList<Gap> gaps, int columns) =>
+    private readonly Dictionary<string, int> _laneIndex;
+
+    private TimelineModel(IReadOnlyList<string> lanes, IReadOnlyList<Mark> marks, IReadOnlyList<Span> spans, IReadOnlyList<Gap> gaps, int columns)
+    {
         (Lanes, Marks, Spans, Gaps, Columns) = (lanes, marks, spans, gaps, columns);
+        _laneIndex = lanes.Select((lane, index) => (lane, index)).ToDictionary(l => l.lane, l => l.index, StringComparer.Ordinal);
+    }
+
+    public int LaneOf(string lane) => _laneIndex[lane];
 
     public static TimelineModel From(IReadOnlyList<OperationsApi.StreamEvent> events)
     {
@@ -48,7 +55,7 @@ public sealed class TimelineModel
             {
                 gaps.Add(new Gap(i, "+" + Span(gap)));
             }
-            var label = $"v{e.Version} · {e.Time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} · {Cli.ReplayCommand.Decision(e.Type, data)}";
+            var label = $"v{e.Version} · {e.Time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} · {EventText.Describe(e.Type, data)}";
             switch (e.Type)
             {
                 case "SignalReceived" or "SignalDuplicated":
@@ -58,10 +65,7 @@ public sealed class TimelineModel
                         lanes.Add(source);
                     }
                     var applied = e.Type == "SignalReceived" && Text(data, "applied") == "true";
-                    var judgement = Text(data, "judgement");
-                    var what = e.Type == "SignalDuplicated" ? "duplicate, absorbed" : applied ? judgement is "fresh" or "" ? "applied" : $"applied ({judgement})" : $"recorded, not applied ({judgement})";
-                    marks.Add(new Mark(i, e.Version, source, "circle", applied ? "signal" : "duplicate",
-                        $"v{e.Version} · {e.Time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} · {source}: {Text(data, "facet")} = {Text(data, "state")} ({Text(data, "signalId")}) — {what}"));
+                    marks.Add(new Mark(i, e.Version, source, "circle", applied ? "signal" : "duplicate", label));
                     break;
                 case "OperatorResolved":
                     hasOperators = true;
