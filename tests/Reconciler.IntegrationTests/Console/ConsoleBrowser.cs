@@ -26,7 +26,8 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         }
         var playwright = await Playwright.CreateAsync();
         List<string> args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
-        if (Environment.UserName == "root")
+        // Chromium refuses to start its sandbox as root (a container's usual user).
+        if (Environment.IsPrivilegedProcess)
         {
             args.Add("--no-sandbox");
         }
