@@ -32,14 +32,15 @@ public static class ConflictQuery
              WHERE e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)), '[]'::jsonb)))::text
         """;
 
-    // The filters of a listing ($1..$9), over records committed below the feed's safe point.
+    // The filters of a listing ($1..$9), over records committed below the feed's safe point. The safe point is a
+    // sub-select so it is taken once per statement: as a plain filter a scan (the counts) would take it per row.
     private const string FilterSql = """
         ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
           AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
           AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
           AND ($7::text IS NULL OR c.operation_id = $7)
           AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
-          AND c.created_tx < pg_snapshot_xmin(pg_current_snapshot())
+          AND c.created_tx < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
         """;
 
     private const string ListSql = $"""
