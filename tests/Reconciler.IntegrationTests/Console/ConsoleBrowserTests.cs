@@ -178,6 +178,17 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
         await Expect(page.GetByTestId("what-if-outcome")).ToHaveTextAsync(whatIf.GetProperty("outcome").GetString()!);
         await Expect(page.GetByTestId("what-if-changes").Locator("tbody tr")).ToHaveCountAsync(whatIf.GetProperty("changes").GetArrayLength());
 
+        // The same candidate, uploaded as a file.
+        await page.Locator("#policy-text").FillAsync("");
+        await page.GetByLabel("or upload a policy file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "candidate.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(candidate.ToJsonString()),
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run what-if" }).ClickAsync();
+        await Expect(page.GetByTestId("what-if-outcome")).ToHaveTextAsync(whatIf.GetProperty("outcome").GetString()!);
+        await Expect(page.GetByTestId("what-if-changes").Locator("tbody tr")).ToHaveCountAsync(whatIf.GetProperty("changes").GetArrayLength());
+        await ConsoleBrowser.ScreenshotAsync(page, "what-if");
+
         await page.Locator("#policy-text").FillAsync("""{ "facets": { "payment": { "owner": "payment-gateway", "states": [] } }, "outcomes": 3 }""");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run what-if" }).ClickAsync();
         await Expect(page.GetByTestId("problems")).ToContainTextAsync("outcomes");
