@@ -5,7 +5,6 @@ var root = new RootCommand("Reconciler: an event-sourced reconciliation engine â
 {
     ServeCommand.Create(),
     MigrateCommand.Create(),
-    BenchCommand.Create(),
     ReplayCommand.Create(),
     ConflictsCommand.Create(),
     KeysCommand.Create(),

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Reconciler.Core.Events;
 
 namespace Reconciler.Core.Judging;
@@ -6,24 +5,23 @@ namespace Reconciler.Core.Judging;
 /// <summary>
 /// Which signal ids each source has used, with the content hash of the first signal under each: what a
 /// <see cref="ReceiveSignal"/> needs to know (<see cref="ReceiveSignal.KnownContentHash"/>). The server keeps
-/// receipts in PostgreSQL; replays and tests keep them here, folded from the history's <see cref="SignalReceived"/> events.
+/// receipts in PostgreSQL; replays, benchmarks and tests keep them here, recorded from the decided
+/// <see cref="SignalReceived"/> events. Mutable on purpose: it is an input-side lookup used front to back by one
+/// replay, never operation state kept for time travel (an immutable map cost half the judging throughput).
 /// </summary>
 public sealed class SignalReceipts
 {
-    public static SignalReceipts Empty { get; } = new(ImmutableDictionary<(string, string), string>.Empty);
-
-    private readonly ImmutableDictionary<(string Source, string SignalId), string> hashes;
-
-    private SignalReceipts(ImmutableDictionary<(string, string), string> hashes) => this.hashes = hashes;
+    private readonly Dictionary<(string Source, string SignalId), string> hashes = [];
 
     /// <summary>The content hash first received under (<paramref name="source"/>, <paramref name="signalId"/>), or null.</summary>
     public string? Find(string source, string signalId) => hashes.GetValueOrDefault((source, signalId));
 
-    /// <summary>These receipts plus the one an event records (a first reception); the same receipts for any other event.</summary>
-    public SignalReceipts With(OperationEvent e) =>
-        e is SignalReceived r && !hashes.ContainsKey((r.Source, r.SignalId))
-            ? new SignalReceipts(hashes.Add((r.Source, r.SignalId), r.ContentHash))
-            : this;
-
-    public static SignalReceipts From(IEnumerable<OperationEvent> history) => history.Aggregate(Empty, (receipts, e) => receipts.With(e));
+    /// <summary>Records the receipt an event carries (a first reception); any other event changes nothing.</summary>
+    public void Record(OperationEvent e)
+    {
+        if (e is SignalReceived r)
+        {
+            hashes.TryAdd((r.Source, r.SignalId), r.ContentHash);
+        }
+    }
 }

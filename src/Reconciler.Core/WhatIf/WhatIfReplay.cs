@@ -23,7 +23,7 @@ public static class WhatIfReplay
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(policy);
         var state = OperationState.Initial;
-        var receipts = SignalReceipts.Empty;
+        var receipts = new SignalReceipts();
         var events = ImmutableList.CreateBuilder<OperationEvent>();
         void Apply(Command command)
         {
@@ -32,7 +32,7 @@ public static class WhatIfReplay
             events.AddRange(decided);
             foreach (var e in decided)
             {
-                receipts = receipts.With(e);
+                receipts.Record(e);
             }
         }
 

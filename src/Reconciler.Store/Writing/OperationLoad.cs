@@ -30,6 +30,10 @@ internal static class OperationLoad
     {
         var ids = scope.OperationIds.ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (scope.Fence is { } fence)
+        {
+            batch.BatchCommands.Add(fence.Command());
+        }
         batch.BatchCommands.Add(Command(LockSql, Texts(ids)));
         batch.BatchCommands.Add(Command(HeadsSql, Texts(ids)));
         batch.BatchCommands.Add(Command(PolicyVersionsSql, Texts(scope.OperationTypes.ToArray())));
@@ -40,6 +44,10 @@ internal static class OperationLoad
         }
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (scope.Fence is not null)
+        {
+            await reader.NextResultAsync(ct);
+        }
         await reader.NextResultAsync(ct);
         var heads = new Dictionary<string, StreamHead>(ids.Length, StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))

@@ -2,6 +2,7 @@ using Npgsql;
 using Polly;
 using Polly.Retry;
 using Reconciler.Core.Views;
+using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 
@@ -11,8 +12,13 @@ namespace Reconciler.Store.Writing;
 public sealed class StoreUnavailableException(Exception inner)
     : Exception("The event store is unavailable; retry the request, signal ids make it safe.", inner);
 
-/// <summary>Which operations a unit of work writes, the operation types whose newest policy it needs, and whose receipts it asks about.</summary>
-public sealed record WriteScope(IReadOnlyCollection<string> OperationIds, IReadOnlyCollection<string> OperationTypes, string? ReceiptSource = null, IReadOnlyCollection<string>? SignalIds = null);
+/// <summary>
+/// Which operations a unit of work writes, the operation types whose newest policy it needs, and whose receipts it
+/// asks about. <see cref="Fence"/>: the lease a background job writes under (checked first, in the same transaction).
+/// </summary>
+public sealed record WriteScope(
+    IReadOnlyCollection<string> OperationIds, IReadOnlyCollection<string> OperationTypes, string? ReceiptSource = null,
+    IReadOnlyCollection<string>? SignalIds = null, LeaseFence? Fence = null);
 
 /// <summary>
 /// The one write path. A unit of work, in one read-committed transaction: lock the operations (advisory
@@ -66,6 +72,10 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                 return result;
             }, ct);
         }
+        catch (PostgresException e) when (scope.Fence?.Translate(e) is { } lost)
+        {
+            throw lost;
+        }
         catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
         {
             throw new StoreUnavailableException(e);
@@ -108,12 +118,18 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
 
     /// <summary>
     /// Failures worth running the unit again: transient connection errors, serialization failures and
-    /// deadlocks, and a stream or receipt that another writer wrote first (the next run sees it).
+    /// deadlocks, a session ended while idle in its transaction, and a stream or receipt that another writer
+    /// wrote first (the next run sees it).
     /// </summary>
+    private const string IdleInTransactionSessionTimeout = "25P03"; // not among Npgsql's PostgresErrorCodes
+
     public static bool IsTransient(Exception e) => e switch
     {
         PostgresException p => p.IsTransient
             || p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+            // A session the database ended because it sat idle inside its transaction (a frozen lease holder, see
+            // check_lease): the next run starts afresh, and its fence says whether the lease is still ours.
+            || p.SqlState == IdleInTransactionSessionTimeout
             || p.SqlState == PostgresErrorCodes.UniqueViolation && p.ConstraintName == "signal_receipts_pkey",
         NpgsqlException n => n.IsTransient,
         WrongExpectedVersionException => true,

@@ -5,12 +5,13 @@ namespace Reconciler.Auth;
 
 /// <summary>
 /// API keys in the <c>api_keys</c> table. Lookups are cached briefly because every request authenticates;
-/// a revocation on this server takes effect at once, on other servers within <see cref="CacheFor"/>.
+/// a revocation on this server takes effect at once, on other servers within <see cref="CacheFor"/> (the 2 s that
+/// docs/scaling.md promises, with room for a request in flight).
 /// </summary>
 public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     public const string BootstrapKeyId = "bootstrap-admin";
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
     private sealed record StoredKey(Caller Caller, byte[] SecretHash, bool Revoked);
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Core.Judging;
+using Reconciler.Store.Cluster;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Deadlines;
@@ -17,8 +18,11 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
         """;
     private const string NextDueSql = "SELECT min(next_deadline) FROM operations WHERE next_deadline IS NOT NULL";
 
-    /// <summary>Ticks up to <paramref name="batchSize"/> due operations; returns how many were due.</summary>
-    public async Task<int> TickDueAsync(int batchSize, CancellationToken ct)
+    /// <summary>
+    /// Ticks up to <paramref name="batchSize"/> due operations under the deadline lease's <paramref name="fence"/>;
+    /// returns how many were due. Throws <see cref="LeaseLostException"/> when the lease was taken over.
+    /// </summary>
+    public async Task<int> TickDueAsync(int batchSize, LeaseFence fence, CancellationToken ct)
     {
         var due = new List<(string Id, string Type)>();
         await using (var command = dataSource.CreateCommand(DueSql))
@@ -35,7 +39,8 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
         {
             return 0;
         }
-        await writer.WriteAsync(new WriteScope(due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList()), batch =>
+        var scope = new WriteScope(due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList(), Fence: fence);
+        await writer.WriteAsync(scope, batch =>
         {
             foreach (var (id, type) in due)
             {

@@ -1,99 +1,84 @@
-using Npgsql;
+using Reconciler.Cluster;
+using Reconciler.Store.Cluster;
 
 namespace Reconciler.Deadlines;
 
 /// <summary>
-/// The single active deadline worker across servers: whoever holds a session-level advisory lock ticks
-/// due operations; the others wait, and take over when the holder's connection dies (the lock goes with it).
-/// It sleeps until the earliest deadline, at most <see cref="MaxSleep"/>, and wakes early on new writes.
+/// The one active deadline worker of the cluster: the server holding the <see cref="LeaseName"/> lease ticks
+/// due operations, every write fenced by that lease; the others ask for it every
+/// <see cref="LeaseTiming.AcquireEvery"/> and take it over when its holder dies or stops. It sleeps until the
+/// earliest deadline, at most <see cref="MaxSleep"/>, and wakes early on new writes of this server.
 /// </summary>
 public sealed partial class DeadlineWorker(
-    NpgsqlDataSource dataSource, DeadlineTicker ticker, DeadlineAlarm alarm, TimeProvider clock, ILogger<DeadlineWorker> logger)
+    LeaseKeeper keeper, DeadlineTicker ticker, DeadlineAlarm alarm, TimeProvider clock, ILogger<DeadlineWorker> logger)
     : BackgroundService
 {
-    private const long LeaderLockKey = 0x5265636F6E44; // "ReconD"
+    public const string LeaseName = "deadlines";
     private const int BatchSize = 200;
     private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan FollowerPause = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            HeldLease? lease = null;
             try
             {
-                await using var leader = await dataSource.OpenConnectionAsync(stoppingToken);
-                if (!await TryLeadAsync(leader, stoppingToken))
+                lease = await keeper.TryAcquireAsync(LeaseName, stoppingToken);
+                if (lease is null)
                 {
-                    await Task.Delay(FollowerPause, stoppingToken);
+                    await Task.Delay(LeaseTiming.AcquireEvery, clock, stoppingToken);
                     continue;
                 }
-                LogLeading(logger);
-                try
-                {
-                    await LeadAsync(leader, stoppingToken);
-                }
-                finally
-                {
-                    // The pool does not reset sessions: give the lock back before the connection goes back.
-                    await ReleaseAsync(leader);
-                }
+                await LeadAsync(lease, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
+            }
+            catch (OperationCanceledException) when (lease?.IsLost == true)
+            {
+                // The keeper saw the lease go: another server ticks now.
+            }
+            catch (LeaseLostException refused)
+            {
+                keeper.Refused(refused);
             }
             catch (Exception e)
             {
                 LogFailed(logger, e);
-                await Task.Delay(FollowerPause, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(FailurePause, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+        // A clean stop hands the deadlines to another server at once.
+        if (keeper.Held.FirstOrDefault(l => l.Name == LeaseName) is { } held)
+        {
+            await keeper.ReleaseAsync(held, CancellationToken.None);
         }
     }
 
-    private async Task LeadAsync(NpgsqlConnection leader, CancellationToken ct)
+    /// <summary>
+    /// Ticks while the lease holds. A write under way when the lease goes is not cancelled: it runs to its end,
+    /// where the database's fence refuses it (the one guard that cannot be late); the loop stops after it.
+    /// </summary>
+    private async Task LeadAsync(HeldLease lease, CancellationToken stoppingToken)
     {
-        while (!ct.IsCancellationRequested)
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+        while (!leading.IsCancellationRequested)
         {
-            if (await ticker.TickDueAsync(BatchSize, ct) >= BatchSize)
+            if (await ticker.TickDueAsync(BatchSize, lease.Fence, stoppingToken) >= BatchSize)
             {
                 continue;
             }
-            var next = await ticker.NextDueAsync(ct);
+            var next = await ticker.NextDueAsync(stoppingToken);
             var sleep = next is { } due ? due - clock.GetUtcNow() : MaxSleep;
             if (sleep > TimeSpan.Zero)
             {
-                await alarm.WaitAsync(sleep < MaxSleep ? sleep : MaxSleep, ct);
+                await alarm.WaitAsync(sleep < MaxSleep ? sleep : MaxSleep, leading.Token);
             }
-            // Proves the leader connection, and with it the lock, is still alive.
-            await using var ping = new NpgsqlCommand("SELECT 1", leader);
-            await ping.ExecuteScalarAsync(ct);
         }
     }
-
-    private static async Task ReleaseAsync(NpgsqlConnection connection)
-    {
-        try
-        {
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaderLockKey });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
-        {
-            // A broken connection is not returned to the pool, and its session's lock died with it.
-        }
-    }
-
-    private static async Task<bool> TryLeadAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaderLockKey });
-        return await command.ExecuteScalarAsync(ct) is true;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "This server is now the active deadline worker")]
-    private static partial void LogLeading(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The deadline worker failed; it retries shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -2,6 +2,7 @@ using Npgsql;
 using Reconciler.Api;
 using Reconciler.AuditConsole;
 using Reconciler.Auth;
+using Reconciler.Cluster;
 using Reconciler.Input;
 using Reconciler.Telemetry;
 
@@ -10,7 +11,7 @@ namespace Reconciler.Hosting;
 /// <summary>Builds the HTTP host over an already migrated database: services, JSON, problems, endpoints.</summary>
 public static class ReconcilerApp
 {
-    public static WebApplication Build(NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true)
+    public static WebApplication Build(NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true, NodeIdentity? node = null)
     {
         // No configuration files are read, so none is watched: a watcher on the content root follows every
         // folder under it (with a build tree, thousands of inotify watches and a busy thread).
@@ -23,7 +24,7 @@ public static class ReconcilerApp
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.Services.AddReconciler(dataSource, runDeadlineWorker);
+        builder.Services.AddReconciler(dataSource, node ?? NodeIdentity.Create(null), runDeadlineWorker);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -48,6 +49,7 @@ public static class ReconcilerApp
         app.MapReportsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
+        app.MapClusterApi();
         app.MapAuditConsole();
         return app;
     }

@@ -1,9 +1,11 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
 using Reconciler.Store;
+using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Writing;
@@ -14,7 +16,7 @@ namespace Reconciler.Hosting;
 /// <summary>The one composition of the product's services, used by every host (serve, tests, benchmarks).</summary>
 public static class ReconcilerServices
 {
-    public static IServiceCollection AddReconciler(this IServiceCollection services, NpgsqlDataSource dataSource, bool runDeadlineWorker = true)
+    public static IServiceCollection AddReconciler(this IServiceCollection services, NpgsqlDataSource dataSource, NodeIdentity node, bool runDeadlineWorker = true)
     {
         services.AddSingleton(dataSource);
         services.AddSingleton(TimeProvider.System);
@@ -29,6 +31,13 @@ public static class ReconcilerServices
         services.AddSingleton<FeedNotifier>();
         services.AddHostedService(provider => provider.GetRequiredService<FeedNotifier>());
         services.AddSingleton<FeedReader>();
+        // Before the jobs: hosted services start in this order and stop in reverse, so the node is registered
+        // before any job asks for a lease, and the jobs give theirs back before the node leaves.
+        services.AddSingleton(node);
+        services.AddSingleton<LeaseTable>();
+        services.AddSingleton<NodeTable>();
+        services.AddSingleton<LeaseKeeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>());
         services.AddWebhooks();
         if (runDeadlineWorker)
         {

@@ -1,12 +1,13 @@
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Store;
+using Reconciler.Store.Cluster;
 
 namespace Reconciler.Webhooks;
 
 /// <summary>
 /// The delivering server's reads and writes of its subscription. Every write is one transaction that first
-/// re-checks the lease (<see cref="SubscriptionLeases.EnsureHeldAsync"/>): a server that lost the subscription
+/// re-checks the lease (<see cref="LeaseFence"/>, in the same transaction): a server that lost the subscription
 /// moves no checkpoint and records no attempt. They commit without waiting for the WAL flush (see InLeaseAsync).
 /// </summary>
 public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secrets)
@@ -249,7 +250,7 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
         {
             await relaxed.ExecuteNonQueryAsync(ct);
         }
-        await SubscriptionLeases.EnsureHeldAsync(lease, connection, transaction, ct);
+        await lease.Fence.EnsureHeldAsync(connection, transaction, ct);
         var result = await write(connection, transaction);
         await transaction.CommitAsync(ct);
         return result;
@@ -258,3 +259,6 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
     private static NpgsqlParameter Time(DateTimeOffset? time) =>
         new() { Value = time is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }
+
+/// <summary>The subscription a runner delivers and the fence of its lease, carried by every delivery write.</summary>
+public sealed record SubscriptionLease(int SubscriptionId, LeaseFence Fence);

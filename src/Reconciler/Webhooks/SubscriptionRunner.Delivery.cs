@@ -119,7 +119,7 @@ public sealed partial class SubscriptionRunner
             }
             else
             {
-                SetHeld(operation, await writes.RecordRetrySuccessAsync(lease, item, now, ct));
+                SetHeld(operation, await writes.RecordRetrySuccessAsync(_lease, item, now, ct));
                 _nextRescan = now; // the operation's next waiting item is due at once
             }
             MakeReady(operation);
@@ -131,7 +131,7 @@ public sealed partial class SubscriptionRunner
         var next = result.Gone ? now : _definition.Retry.NextAttempt(attempts, first, now, result.RetryAfter, Random.Shared.NextDouble());
         var behind = next is null ? [] : Drain(operation);
         var (stillHeld, status) = await writes.RecordFailureAsync(
-            lease, new FailedAttempt(item, attempts, first, next, result.Status, result.Error ?? "failed"), behind.Select(s => s.Item!).ToList(), result.Gone, now, ct);
+            _lease, new FailedAttempt(item, attempts, first, next, result.Status, result.Error ?? "failed"), behind.Select(s => s.Item!).ToList(), result.Gone, now, ct);
         attempt.Slot?.Done = true;
         behind.ForEach(s => s.Done = true);
         SetHeld(operation, stillHeld);
@@ -183,7 +183,7 @@ public sealed partial class SubscriptionRunner
         {
             return;
         }
-        await writes.HoldAsync(lease, slots.Select(s => s.Item!).ToList(), clock.GetUtcNow(), ct);
+        await writes.HoldAsync(_lease, slots.Select(s => s.Item!).ToList(), clock.GetUtcNow(), ct);
         slots.ForEach(s => s.Done = true);
     }
 

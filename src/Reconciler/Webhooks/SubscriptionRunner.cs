@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Reconciler.Cluster;
 using Reconciler.Store;
+using Reconciler.Store.Cluster;
 
 namespace Reconciler.Webhooks;
 
@@ -17,7 +19,7 @@ namespace Reconciler.Webhooks;
 /// </list>
 /// </summary>
 public sealed partial class SubscriptionRunner(
-    int subscriptionId, SubscriptionLease lease, FeedSource feed, DeliveryWrites writes, WebhookSender sender, WebhookAlarm alarm, TimeProvider clock, ILogger logger)
+    int subscriptionId, HeldLease lease, FeedSource feed, DeliveryWrites writes, WebhookSender sender, WebhookAlarm alarm, TimeProvider clock, ILogger logger)
 {
     private const int PageSize = 200;
     private const int MaxWindow = 2_000;
@@ -26,6 +28,7 @@ public sealed partial class SubscriptionRunner(
     private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(5);
 
+    private readonly SubscriptionLease _lease = new(subscriptionId, lease.Fence);
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _readPermit = new(1, 1);
     private readonly List<Task> _attempts = [];
@@ -47,7 +50,7 @@ public sealed partial class SubscriptionRunner(
     private bool _readerOwed, _stop;
 
     public int SubscriptionId => subscriptionId;
-    public SubscriptionLease Lease => lease;
+    public HeldLease Lease => lease;
     public string Name => _definition?.Name ?? subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>An admin changed the subscription: load it again (and its waiting deliveries) before the next attempt.</summary>
@@ -239,7 +242,7 @@ public sealed partial class SubscriptionRunner(
         {
             return;
         }
-        await writes.FlushAsync(lease, _checkpoint, _unflushedDelivered, _lastDeliveredAt, ct);
+        await writes.FlushAsync(_lease, _checkpoint, _unflushedDelivered, _lastDeliveredAt, ct);
         (_flushed, _unflushedDelivered, _lastDeliveredAt, _lastFlush) = (_checkpoint, 0, null, now);
     }
 

@@ -14,7 +14,6 @@ public static class WebhookServices
         services.AddSingleton<FeedSource>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<ParkedDeliveries>();
-        services.AddSingleton<SubscriptionLeases>();
         services.AddSingleton<DeliveryWrites>();
         services.AddSingleton<WebhookSender>();
         services.AddHttpClient(WebhookSender.ClientName, client =>

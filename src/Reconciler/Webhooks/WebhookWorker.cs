@@ -1,17 +1,23 @@
 using Npgsql;
+using Reconciler.Cluster;
+using Reconciler.Store.Cluster;
 
 namespace Reconciler.Webhooks;
 
 /// <summary>
 /// Runs webhook delivery on this server: every second (at once when an admin changes a subscription here) it
-/// lists the subscriptions, takes the lease of each active one that no server delivers yet, runs a
-/// <see cref="SubscriptionRunner"/> for it, and stops the runners of subscriptions that were paused, disabled,
-/// deleted or whose lease was lost. A subscription that cannot start (its secret does not open here) is tried again later.
+/// lists the subscriptions, takes the lease (<c>webhook:{id}</c>) of active ones that no server delivers yet, up to
+/// this server's fair share (the active subscriptions divided among the live nodes, rounded up), runs a
+/// <see cref="SubscriptionRunner"/> for each, and stops the runners of subscriptions that were paused, disabled,
+/// deleted or whose lease was lost. Holding more than its share (a node joined), it hands one back per round, so
+/// the newcomer picks it up. A subscription that cannot start (its secret does not open here) is tried again later.
 /// </summary>
 public sealed partial class WebhookWorker(
-    NpgsqlDataSource dataSource, SubscriptionLeases leases, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
+    NpgsqlDataSource dataSource, LeaseKeeper keeper, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
     TimeProvider clock, ILogger<WebhookWorker> logger) : BackgroundService
 {
+    public static string LeaseName(int subscriptionId) => "webhook:" + subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RestartPause = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan UnreadablePause = TimeSpan.FromMinutes(1);
@@ -64,7 +70,7 @@ public sealed partial class WebhookWorker(
         foreach (var (id, running) in _running.ToList())
         {
             var row = rows.GetValueOrDefault(id);
-            if (running.Task.IsCompleted || row is not { Status: "active" })
+            if (running.Task.IsCompleted || running.Runner.Lease.IsLost || row is not { Status: "active" })
             {
                 await StopAsync(id);
             }
@@ -74,28 +80,31 @@ public sealed partial class WebhookWorker(
                 running.Runner.RequestReload();
             }
         }
-        if (_running.Count > 0 && !await leases.IsAliveAsync(ct))
+        var active = rows.Values.Where(r => r.Status == "active").ToList();
+        var share = (active.Count + keeper.LiveNodes - 1) / keeper.LiveNodes;
+        if (_running.Count > share)
         {
-            LogLeasesLost(logger);
-            foreach (var id in _running.Keys.ToList())
-            {
-                await StopAsync(id);
-            }
+            await StopAsync(_running.Keys.Max()); // over our share: give one back for a newer node to take
+            return;
         }
         var now = clock.GetUtcNow();
-        foreach (var row in rows.Values.Where(r => r.Status == "active" && !_running.ContainsKey(r.Id)))
+        foreach (var row in active.Where(r => !_running.ContainsKey(r.Id)))
         {
+            if (_running.Count >= share)
+            {
+                break;
+            }
             if (_pausedUntil.TryGetValue(row.Id, out var until) && until > now)
             {
                 continue;
             }
-            var lease = await leases.TryAcquireAsync(row.Id, ct);
+            var lease = await keeper.TryAcquireAsync(LeaseName(row.Id), ct);
             if (lease is null)
             {
                 continue; // another server delivers it
             }
             var runner = new SubscriptionRunner(row.Id, lease, feed, writes, sender, alarm, clock, logger);
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
             var task = Task.Run(async () =>
             {
                 try
@@ -125,7 +134,7 @@ public sealed partial class WebhookWorker(
         }
         catch (LeaseLostException e)
         {
-            LogStopped(logger, running.Runner.Name, e.Message);
+            keeper.Refused(e);
         }
         catch (SecretUnreadableException)
         {
@@ -137,7 +146,7 @@ public sealed partial class WebhookWorker(
             _pausedUntil[id] = clock.GetUtcNow() + RestartPause;
         }
         running.Stop.Dispose();
-        await leases.ReleaseAsync(running.Runner.Lease);
+        await keeper.ReleaseAsync(running.Runner.Lease, CancellationToken.None);
     }
 
     private async Task<List<Row>> ListAsync(CancellationToken ct)
@@ -154,9 +163,6 @@ public sealed partial class WebhookWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook worker failed; it tries again shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook lease connection died: this server stops delivering until it holds the leases again")]
-    private static partial void LogLeasesLost(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {Name} stopped: {Reason}")]
     private static partial void LogStopped(ILogger logger, string name, string reason);

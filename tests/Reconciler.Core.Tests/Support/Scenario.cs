@@ -16,7 +16,7 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
     public OperationState State { get; private set; } = OperationState.Initial;
 
     /// <summary>The receipts of the history so far: what the server's signal_receipts table would hold.</summary>
-    public SignalReceipts Receipts { get; private set; } = SignalReceipts.Empty;
+    public SignalReceipts Receipts { get; } = new();
 
     public static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
 
@@ -42,7 +42,7 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
         foreach (var e in events)
         {
             State = OperationDecider.Evolve(State, e);
-            Receipts = Receipts.With(e);
+            Receipts.Record(e);
         }
 
         History.AddRange(events);

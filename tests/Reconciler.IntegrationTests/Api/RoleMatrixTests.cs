@@ -40,6 +40,7 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "POST", "/v1/conflicts/unknown/resolve", """{ "resolution": "dismissed", "reason": "matrix" }""", "resolver admin" },
         { "GET", "/v1/reports/disagreements", "", "auditor resolver admin" },
         { "GET", "/v1/feed?limit=1", "", "auditor resolver admin" },
+        { "GET", "/v1/cluster", "", "admin" },
     };
 
     [Theory]

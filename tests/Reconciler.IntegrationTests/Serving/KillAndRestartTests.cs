@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Reconciler.Benchmarks;
+using Reconciler.Testing;
 using Reconciler.IntegrationTests.Api;
 
 namespace Reconciler.IntegrationTests.Serving;
@@ -107,8 +107,7 @@ public sealed class KillAndRestartTests : IDisposable
     private Task<ServerProcess> StartAsync() => ServerProcess.StartAsync(
         ["--data-dir", _dataDir],
         new Dictionary<string, string> { ["RECONCILER_BOOTSTRAP_ADMIN_KEY"] = AdminKey, ["RECONCILER_CONNECTION"] = "" },
-        TimeSpan.FromSeconds(90),
-        Path.Combine(AppContext.BaseDirectory, "reconciler.dll"));
+        TimeSpan.FromSeconds(90));
 
     private static HttpClient Client(ServerProcess server, string key)
     {

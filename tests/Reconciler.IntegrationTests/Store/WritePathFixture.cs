@@ -5,6 +5,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Views;
 using Reconciler.Store;
+using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Writing;
@@ -39,9 +40,12 @@ public sealed class WritePath(TestDatabase db)
     public static Signal Signal(string operationId, string signalId, int state = 0, long? sequence = null) =>
         new(operationId, Type, signalId, "payment", $"s{state}", null, sequence, null, null, null, null);
 
-    /// <summary>One unit of work judging <paramref name="signals"/> from "psp" in order; <paramref name="during"/> runs after deciding, before the save.</summary>
-    public Task<IReadOnlyList<StagedEvents>> SendAsync(IReadOnlyList<Signal> signals, Action<WriteBatch>? during = null) =>
-        Writer.WriteAsync(new WriteScope(signals.Select(s => s.OperationId).Distinct().ToList(), [Type], "psp", signals.Select(s => s.SignalId).ToList()), batch =>
+    /// <summary>
+    /// One unit of work judging <paramref name="signals"/> from "psp" in order; <paramref name="during"/> runs after deciding, before the save;
+    /// <paramref name="fence"/>: the lease the unit writes under.
+    /// </summary>
+    public Task<IReadOnlyList<StagedEvents>> SendAsync(IReadOnlyList<Signal> signals, Action<WriteBatch>? during = null, LeaseFence? fence = null) =>
+        Writer.WriteAsync(new WriteScope(signals.Select(s => s.OperationId).Distinct().ToList(), [Type], "psp", signals.Select(s => s.SignalId).ToList(), fence), batch =>
         {
             var staged = new List<StagedEvents>();
             foreach (var signal in signals)

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Reconciler.Benchmarks;
+using Reconciler.Testing;
 using Xunit.Abstractions;
 
 namespace Reconciler.IntegrationTests.Webhooks;
@@ -112,8 +112,7 @@ public sealed class WebhookKillTests(ITestOutputHelper output) : IDisposable
             ["RECONCILER_SECRETS_KEY"] = "",
             ["RECONCILER_ALLOW_PRIVATE_WEBHOOKS"] = "true",
         },
-        TimeSpan.FromSeconds(90),
-        Path.Combine(AppContext.BaseDirectory, "reconciler.dll"));
+        TimeSpan.FromSeconds(90));
 
     private static HttpClient Client(ServerProcess server, string key)
     {

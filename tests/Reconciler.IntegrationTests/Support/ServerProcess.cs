@@ -2,12 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Testing;
 
 /// <summary>
-/// `reconciler serve` as a child process of this executable (the ingest benchmark measures it from
+/// `reconciler serve` as a child process (the benchmarks measure it from
 /// outside, RSS included; the process tests kill it). Started on a free loopback port, ready once /healthz answers.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -27,10 +26,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts <c>reconciler serve</c> with <paramref name="serveArguments"/> (besides --urls) and extra environment.</summary>
     public static async Task<ServerProcess> StartAsync(
-        IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, string? reconcilerDll = null)
+        IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         var port = FreePort();
-        var start = ThisExecutable(reconcilerDll);
+        var start = ReconcilerExecutable();
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
@@ -59,9 +58,9 @@ public sealed class ServerProcess : IAsyncDisposable
                     return server;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening yet, or still compiling its first answer on a busy machine.
             }
             await Task.Delay(100);
         }
@@ -96,10 +95,10 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>How to run this same executable: the apphost directly, or `dotnet reconciler.dll`.</summary>
-    private static ProcessStartInfo ThisExecutable(string? reconcilerDll)
+    /// <summary>`dotnet reconciler.dll`: the project reference to the product puts it next to the test or benchmark binary.</summary>
+    private static ProcessStartInfo ReconcilerExecutable()
     {
-        var dll = reconcilerDll ?? Assembly.GetExecutingAssembly().Location;
+        var dll = Path.Combine(AppContext.BaseDirectory, "reconciler.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         return start;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
 /// Follows <c>/v1/feed/stream</c> during an ingest run and measures, per signal, the time from its

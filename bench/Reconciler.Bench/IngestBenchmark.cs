@@ -1,3 +1,4 @@
+using Reconciler.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -7,16 +8,16 @@ using System.Text.Json;
 using Npgsql;
 using Reconciler.Store;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench ingest`: signals through the real `reconciler serve` process over HTTP from 4
+/// `reconciler-bench ingest`: signals through the real `reconciler serve` process over HTTP from 4
 /// clients, on a private durable PostgreSQL, beside what raw PostgreSQL does with the same number of rows
 /// on the same server in the same run: binary COPY for (a) batches, single-row INSERT transactions for (b).
 /// </summary>
 public static class IngestBenchmark
 {
-    private const int Clients = 4;
+    internal const int Clients = 4;
     private const int BatchSize = 1_000;
     private static readonly string[] Sources = ["payment-gateway", "warehouse", "erp", "crm"];
     private static readonly Dictionary<string, (string Facet, string[] States)> FacetOf = new()
@@ -92,7 +93,7 @@ public static class IngestBenchmark
         return met && rssMb < 300 ? 0 : 1;
     }
 
-    private sealed record Run(int Signals, double Seconds, List<double> LatenciesMs);
+    internal sealed record Run(int Signals, double Seconds, List<double> LatenciesMs);
 
     private static bool Row(TextWriter output, string name, Run run, string baseline, double baselineRate, double target, double? baselineP50 = null)
     {
@@ -104,7 +105,7 @@ public static class IngestBenchmark
     }
 
     /// <summary>An admin puts the order policy and makes one source key per client.</summary>
-    private static async Task<string[]> SetUpAsync(Uri address, string adminKey, CancellationToken ct)
+    internal static async Task<string[]> SetUpAsync(Uri address, string adminKey, CancellationToken ct)
     {
         using var admin = Client(address, adminKey);
         var policy = await File.ReadAllTextAsync(PolicyFile(), ct);
@@ -119,7 +120,7 @@ public static class IngestBenchmark
     }
 
     /// <summary>Per client (one source each) its signals, spread evenly over the operations, as JSON objects.</summary>
-    private static string[][] Workload(int signals, int operations, string prefix) =>
+    internal static string[][] Workload(int signals, int operations, string prefix) =>
         Enumerable.Range(0, Clients).Select(client =>
         {
             var source = Sources[client];
@@ -134,7 +135,12 @@ public static class IngestBenchmark
             }).ToArray();
         }).ToArray();
 
-    private static async Task<Run> SendAsync(Uri address, string[] keys, string[][] workload, int perRequest, string label, FeedLatencyProbe feed, TextWriter output, CancellationToken ct)
+    private static Task<Run> SendAsync(Uri address, string[] keys, string[][] workload, int perRequest, string label, FeedLatencyProbe feed, TextWriter output, CancellationToken ct) =>
+        SendAsync(_ => address, keys, workload, perRequest, label, feed, output, ct);
+
+    /// <summary>Each client sends its signals, <paramref name="perRequest"/> per request, to the server <paramref name="addressOf"/> gives it.</summary>
+    internal static async Task<Run> SendAsync(
+        Func<int, Uri> addressOf, string[] keys, string[][] workload, int perRequest, string label, FeedLatencyProbe? feed, TextWriter output, CancellationToken ct)
     {
         var total = workload.Sum(w => w.Length);
         var sent = 0;
@@ -142,7 +148,7 @@ public static class IngestBenchmark
         using var progress = new Timer(_ => output.WriteLine($"  {label} {Volatile.Read(ref sent):N0}/{total:N0} signals, {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s"), null, 5000, 5000);
         var latencies = await Task.WhenAll(workload.Select(async (signals, client) =>
         {
-            using var http = Client(address, keys[client]);
+            using var http = Client(addressOf(client), keys[client]);
             var mine = new List<double>();
             for (var offset = 0; offset < signals.Length; offset += perRequest)
             {
@@ -155,7 +161,7 @@ public static class IngestBenchmark
                     throw new InvalidOperationException($"{label}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
                 }
                 mine.Add(Stopwatch.GetElapsedTime(requestStarted).TotalMilliseconds);
-                feed.Acknowledged(Enumerable.Range(offset, count).Select(i => SignalIdOf(signals[i])));
+                feed?.Acknowledged(Enumerable.Range(offset, count).Select(i => SignalIdOf(signals[i])));
                 Interlocked.Add(ref sent, count);
             }
             return mine;
@@ -213,7 +219,7 @@ public static class IngestBenchmark
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static double Percentile(List<double> values, double p)
+    internal static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0)
         {

@@ -13,10 +13,10 @@ using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Writing;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench store`: throughput of the write path itself (<see cref="OperationWriter"/>: lock, load,
+/// `reconciler-bench store`: throughput of the write path itself (<see cref="OperationWriter"/>: lock, load,
 /// decide with the core, append events with receipts, move stream heads and snapshots, project, commit), without
 /// HTTP, beside raw PostgreSQL baselines writing the same event rows. The baseline table is
 /// <c>CREATE TABLE … (LIKE events INCLUDING ALL)</c>: the same columns, defaults, primary key and indexes.

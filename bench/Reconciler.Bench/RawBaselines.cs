@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
 /// What raw PostgreSQL does with the same rows, for benchmarks to quote ratios against: binary COPY and

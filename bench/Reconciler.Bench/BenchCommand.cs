@@ -1,9 +1,10 @@
 using System.CommandLine;
-using Reconciler.Benchmarks;
+using Reconciler.Cli;
 
-namespace Reconciler.Cli;
 
-/// <summary><c>reconciler bench core|store|ingest</c>: measured figures beside a baseline taken in the same run.</summary>
+namespace Reconciler.Bench;
+
+/// <summary><c>reconciler-bench core|store|ingest</c>: measured figures beside a baseline taken in the same run.</summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -40,6 +41,18 @@ public static class BenchCommand
         };
         replay.SetAction((result, ct) => RebuildBenchmark.RunReplayAsync(result.GetValue(CommonOptions.Connection), Console.Out, ct));
 
-        return new Command("bench", "Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, WebhookBenchmark.Command() };
+        var cluster = new Command("cluster", "The ingest load spread over 1, 2 and 3 `serve` processes on one PostgreSQL (embedded): signals/s, latencies and CPU per party");
+        var clusterSignals = new Option<int>("--signals") { Description = "Signals sent in batches per server count", DefaultValueFactory = _ => 60_000 };
+        var clusterOperations = new Option<int>("--operations") { Description = "Operations they spread over", DefaultValueFactory = _ => 6_000 };
+        var clusterSingles = new Option<int>("--single-signals") { Description = "Signals sent one per request per server count", DefaultValueFactory = _ => 6_000 };
+        var servers = new Option<int>("--servers") { Description = "Up to how many servers", DefaultValueFactory = _ => 3 };
+        cluster.Options.Add(clusterSignals);
+        cluster.Options.Add(clusterOperations);
+        cluster.Options.Add(clusterSingles);
+        cluster.Options.Add(servers);
+        cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
+            result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
+
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
     }
 }

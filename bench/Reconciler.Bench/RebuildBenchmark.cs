@@ -9,12 +9,12 @@ using Reconciler.Core.Policies;
 using Reconciler.Store.Projections;
 using Reconciler.Store;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench rebuild`: `projections rebuild` over ~1,000,000 realistic events (~50,000 order operations
+/// `reconciler-bench rebuild`: `projections rebuild` over ~1,000,000 realistic events (~50,000 order operations
 /// judged by the Core decider, loaded by binary COPY) in a temporary PostgreSQL; median of 3 runs.
-/// `reconciler bench replay`: read one 10,000-event operation and fold it; median of 10 runs.
+/// `reconciler-bench replay`: read one 10,000-event operation and fold it; median of 10 runs.
 /// </summary>
 public static class RebuildBenchmark
 {

@@ -7,10 +7,10 @@ using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Views;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench core`: the pure engine on one thread, for one operation of 10 facets and 10,000
+/// `reconciler-bench core`: the pure engine on one thread, for one operation of 10 facets and 10,000
 /// signals. Judging = decide and evolve every signal from an empty state; folding = evolve the decided
 /// events from scratch. Median of several runs after a warm-up; exit code 1 when a target is missed.
 /// </summary>
@@ -106,7 +106,7 @@ public static class CoreBenchmark
     private static List<OperationEvent> Judge(TruthPolicy policy, List<ReceiveSignal> commands)
     {
         var state = OperationState.Initial;
-        var receipts = SignalReceipts.Empty;
+        var receipts = new SignalReceipts();
         var events = new List<OperationEvent>(commands.Count * 2);
         foreach (var command in commands)
         {
@@ -119,7 +119,7 @@ public static class CoreBenchmark
             {
                 foreach (var e in decided)
                 {
-                    receipts = receipts.With(e);
+                    receipts.Record(e);
                 }
             }
         }

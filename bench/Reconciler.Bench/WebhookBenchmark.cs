@@ -1,3 +1,4 @@
+using Reconciler.Testing;
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
@@ -10,10 +11,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Reconciler.Store;
 
-namespace Reconciler.Benchmarks;
+namespace Reconciler.Bench;
 
 /// <summary>
-/// `reconciler bench webhooks`: the real `reconciler serve` process on a private durable PostgreSQL, single-signal
+/// `reconciler-bench webhooks`: the real `reconciler serve` process on a private durable PostgreSQL, single-signal
 /// ingest from 4 clients, first without a subscription (the baseline), then with one subscription to SignalReceived
 /// delivering to a receiver in this process on 127.0.0.1. Per signal: the time from its request's 200 (after the
 /// commit) to its delivery at the receiver; delivery throughput against ingest; the subscription's lag while loaded.

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Reconciler.Bench;
+
+return await BenchCommand.Create().Parse(args).InvokeAsync();

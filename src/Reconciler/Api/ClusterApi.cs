@@ -1,0 +1,45 @@
+using Reconciler.Auth;
+using Reconciler.Cluster;
+using Reconciler.Store.Cluster;
+
+namespace Reconciler.Api;
+
+/// <summary>
+/// <c>GET /v1/cluster</c> (admin): the servers sharing this database and which holds which lease
+/// (docs/scaling.md). Statuses come from the database's clock: a node is <c>live</c> while its heartbeat is
+/// younger than the lease time to live, <c>stale</c> after, <c>left</c> once it stopped cleanly.
+/// </summary>
+public static class ClusterApi
+{
+    public sealed record NodeView(
+        string Name, string Status, bool Self, string? Address, string Host, int Pid, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt,
+        IReadOnlyList<string> Leases);
+
+    public sealed record LeaseView(string Name, string Status, string? Holder, long Epoch, DateTimeOffset? AcquiredAt, DateTimeOffset? ExpiresAt);
+
+    public sealed record ClusterView(string Node, double LeaseTtlSeconds, IReadOnlyList<NodeView> Nodes, IReadOnlyList<LeaseView> Leases);
+
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/cluster", GetAsync).RequireRole([Roles.Admin]);
+        return app;
+    }
+
+    private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
+    {
+        var nodeRows = await nodes.ListAsync(ct);
+        var leaseRows = await leases.ListAsync(ct);
+        var now = nodeRows.FirstOrDefault()?.Now ?? DateTimeOffset.UtcNow;
+        var leaseViews = leaseRows.Select(l => new LeaseView(
+            l.Name,
+            l.Holder is null ? "free" : l.ExpiresAt > now ? "held" : "expired",
+            l.Holder, l.Epoch, l.AcquiredAt, l.ExpiresAt)).ToList();
+        var nodeViews = nodeRows.Select(n => new NodeView(
+            n.Name,
+            n.LeftAt is not null ? "left" : now - n.HeartbeatAt < LeaseTiming.NodeLiveWithin ? "live" : "stale",
+            n.Name == keeper.Node.Name && n.Instance == keeper.Node.Instance,
+            n.Address, n.Host, n.Pid, n.StartedAt, n.HeartbeatAt,
+            [.. leaseViews.Where(l => l.Holder == n.Name && l.Status == "held").Select(l => l.Name)])).ToList();
+        return TypedResults.Ok(new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews));
+    }
+}
