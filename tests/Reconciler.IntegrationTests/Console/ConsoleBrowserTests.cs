@@ -223,7 +223,14 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
         await admin.GetByRole(AriaRole.Link, new() { Name = "Subscriptions" }).ClickAsync();
         await Expect(admin.GetByTestId("subscriptions")).ToContainTextAsync("fulfilment");
         await Expect(admin.GetByTestId("parked").Locator("tbody tr")).ToHaveCountAsync(1);
-        await Expect(admin.GetByTestId("nodes-and-leases")).ToBeVisibleAsync();
+        // Nodes and leases as GET /v1/cluster reports them: this server, holding the deadlines lease.
+        var cluster = await story.Server.Admin.GetFromJsonAsync<JsonElement>("/v1/cluster");
+        var self = cluster.GetProperty("node").GetString()!;
+        await Expect(admin.GetByTestId("self-node")).ToHaveTextAsync(self);
+        await Expect(admin.GetByTestId("nodes").Locator("tbody tr")).ToHaveCountAsync(cluster.GetProperty("nodes").GetArrayLength());
+        await Expect(admin.GetByTestId("nodes").Locator($"tr[data-node='{self}']")).ToContainTextAsync("this server");
+        await Expect(admin.GetByTestId("leases").Locator("tr[data-lease=deadlines]")).ToContainTextAsync("held");
+        await Expect(admin.GetByTestId("leases").Locator("tr[data-lease=deadlines]")).ToContainTextAsync(self);
         await ConsoleBrowser.ScreenshotAsync(admin, "subscriptions");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Redeliver all 1 parked" }).ClickAsync();
         await Expect(admin.GetByTestId("redelivered")).ToContainTextAsync("1 parked delivery goes out again");
