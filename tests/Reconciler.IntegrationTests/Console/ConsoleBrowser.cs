@@ -49,6 +49,10 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
+    /// <summary>The top of a long page (for the docs: the operation's truth and timeline without its event list).</summary>
+    public static Task ScreenshotTopAsync(IPage page, string name, int height) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true, Clip = new() { X = 0, Y = 0, Width = 1366, Height = height } });
+
     public async ValueTask DisposeAsync()
     {
         await Browser.DisposeAsync();

@@ -56,6 +56,11 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
         await Expect(page.GetByTestId("resolve-form")).ToHaveCountAsync(0);
         await ConsoleBrowser.ScreenshotAsync(page, "conflict-missing");
 
+        // The story's duplicate converged and came back: its lifecycle says so.
+        await page.GotoAsync($"/console/conflicts/{await story.ConflictIdAsync("duplicate")}");
+        await Expect(page.GetByTestId("lifecycle")).ToContainTextAsync("2");
+        await Expect(page.Locator("ol.steps")).ToContainTextAsync("reopened (occurrence 2)");
+
         // The open disagreement, which a resolver could resolve: still no form for an auditor.
         await page.GotoAsync($"/console/conflicts/{await story.ConflictIdAsync("disagreement", "open")}");
         await Expect(page.GetByTestId("status")).ToHaveTextAsync("open");
@@ -140,6 +145,8 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
         await Expect(page.GetByTestId("timeline")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("timeline").Locator("a")).ToHaveCountAsync(await EventCountAsync());
         await ConsoleBrowser.ScreenshotAsync(page, "operation");
+        var timelineBottom = (await page.GetByTestId("timeline").BoundingBoxAsync())!;
+        await ConsoleBrowser.ScreenshotTopAsync(page, "operation-timeline", (int)(timelineBottom.Y + timelineBottom.Height + 60));
 
         await page.GetByTestId("events").GetByRole(AriaRole.Link, new() { Name = "v1", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("travel-note")).ToContainTextAsync("after version 1");
