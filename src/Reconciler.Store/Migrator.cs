@@ -45,6 +45,27 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string? schema = null)
             .ToList();
     }
 
+    /// <summary>The embedded migrations this database has not applied (all of them when it has none), without taking the lock.</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken ct = default)
+    {
+        // The data source's search_path is the store's schema.
+        await using var command = dataSource.CreateCommand("SELECT name FROM schema_migrations");
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                applied.Add(reader.GetString(0));
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // Not migrated at all.
+        }
+        return [.. EmbeddedScripts().Select(s => s.Name).Where(name => !applied.Contains(name))];
+    }
+
     /// <summary>Applies the embedded migrations; returns the names of the files applied by this call.</summary>
     public Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct = default) => MigrateAsync(EmbeddedScripts(), ct);
 

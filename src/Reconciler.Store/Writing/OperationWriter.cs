@@ -1,6 +1,7 @@
 using Npgsql;
 using Polly;
 using Polly.Retry;
+using Reconciler.Core.Events;
 using Reconciler.Core.Views;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
@@ -46,6 +47,9 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
     /// <summary>Raised after a commit that set or moved an operation's next deadline (the deadline worker may need to wake sooner).</summary>
     public event Action? DeadlineSet;
 
+    /// <summary>Raised for each event of a committed unit, in order (metrics count decisions here).</summary>
+    public event Action<OperationEvent>? EventCommitted;
+
     public async Task<T> WriteAsync<T>(WriteScope scope, Func<WriteBatch, T> decide, CancellationToken ct)
     {
         try
@@ -67,6 +71,13 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                     if (batch.Staged.Any(s => s.After.NextDeadline is { } due && due != s.Before.NextDeadline))
                     {
                         DeadlineSet?.Invoke();
+                    }
+                    if (EventCommitted is { } committed)
+                    {
+                        foreach (var staged in batch.Staged)
+                        {
+                            staged.Events.ForEach(e => committed(e.Event));
+                        }
                     }
                 }
                 return result;

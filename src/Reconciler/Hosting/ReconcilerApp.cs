@@ -3,6 +3,7 @@ using Reconciler.Api;
 using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Cluster;
+using Reconciler.Health;
 using Reconciler.Input;
 using Reconciler.Telemetry;
 
@@ -11,7 +12,10 @@ namespace Reconciler.Hosting;
 /// <summary>Builds the HTTP host over an already migrated database: services, JSON, problems, endpoints.</summary>
 public static class ReconcilerApp
 {
-    public static WebApplication Build(NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true, NodeIdentity? node = null)
+    /// <param name="addServices">Adds to the product's services before the host is built (tests add telemetry exporters).</param>
+    public static WebApplication Build(
+        NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true, NodeIdentity? node = null,
+        Action<IServiceCollection>? addServices = null)
     {
         // No configuration files are read, so none is watched: a watcher on the content root follows every
         // folder under it (with a build tree, thousands of inotify watches and a busy thread).
@@ -24,21 +28,25 @@ public static class ReconcilerApp
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.Services.AddReconciler(dataSource, node ?? NodeIdentity.Create(null), runDeadlineWorker);
+        var nodeIdentity = node ?? NodeIdentity.Create(null);
+        builder.Services.AddReconciler(dataSource, nodeIdentity, runDeadlineWorker);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ExceptionProblems>();
         // A query value the framework cannot bind (limit=1e3) throws, so ExceptionProblems can name it.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1");
-        builder.Services.AddReconcilerTelemetry();
+        builder.Services.AddReconcilerTelemetry(nodeIdentity);
+        builder.Services.AddReadinessChecks(dataSource);
         builder.Services.AddAuditConsole();
+        addServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseProblemErrorPages();
         app.UseRequestTargetCheck();
         app.UseAuditConsole();
         app.MapHealthApi();
+        app.MapReadinessChecks();
         app.MapOpenApi("/v1/openapi.json").RequireRole(Roles.Any);
         app.MapKeysApi();
         app.MapPoliciesApi();

@@ -1,35 +1,45 @@
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Reconciler.Cluster;
 
 namespace Reconciler.Telemetry;
 
-/// <summary>Traces and metrics leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT says where to.</summary>
+/// <summary>
+/// OpenTelemetry through the host: traces of ASP.NET Core requests, outgoing HTTP (webhooks), Npgsql commands
+/// and our own spans; metrics of the same plus the runtime and <see cref="ReconcilerTelemetry"/>; logs.
+/// They leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT says where to (the standard OTEL_*
+/// variables configure the exporter).
+/// </summary>
 public static class TelemetrySetup
 {
-    public static IServiceCollection AddReconcilerTelemetry(this IServiceCollection services)
+    public const string ServiceName = "reconciler";
+
+    public static IServiceCollection AddReconcilerTelemetry(this IServiceCollection services, NodeIdentity node)
     {
-        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        services.AddSingleton<OperationalReadings>();
+        services.AddHostedService(provider => provider.GetRequiredService<OperationalReadings>());
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: node.Name)
+                .AddAttributes([new("reconciler.node", node.Name)]))
+            .WithTracing(tracing => tracing
+                .AddSource(ReconcilerTelemetry.Name)
+                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !http.Request.Path.StartsWithSegments("/healthz"))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(metrics => metrics
+                .AddMeter(ReconcilerTelemetry.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation())
+            .WithLogging();
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
         {
-            return services;
+            telemetry.UseOtlpExporter();
         }
-        // The providers live as long as the host's container, which disposes (and flushes) them at stop.
-        services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder().AddSource(ReconcilerTelemetry.Name).AddOtlpExporter().Build());
-        services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder().AddMeter(ReconcilerTelemetry.Name).AddOtlpExporter().Build());
-        services.AddHostedService<TelemetryStarter>();
         return services;
-    }
-
-    /// <summary>Resolves the providers at start, so they listen from the first request on.</summary>
-    private sealed class TelemetryStarter(TracerProvider tracer, MeterProvider meter) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            tracer.ForceFlush();
-            meter.ForceFlush();
-            return Task.CompletedTask;
-        }
     }
 }
