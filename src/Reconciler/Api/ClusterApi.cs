@@ -26,7 +26,11 @@ public static class ClusterApi
         return app;
     }
 
-    private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
+    private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct) =>
+        TypedResults.Ok(await ReadAsync(nodes, leases, keeper, ct));
+
+    /// <summary>The cluster as this server sees it (also the console's "Nodes and leases").</summary>
+    public static async Task<ClusterView> ReadAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
     {
         var nodeRows = await nodes.ListAsync(ct);
         var leaseRows = await leases.ListAsync(ct);
@@ -41,6 +45,6 @@ public static class ClusterApi
             n.Name == keeper.Node.Name && n.Instance == keeper.Node.Instance,
             n.Address, n.Host, n.Pid, n.StartedAt, n.HeartbeatAt,
             [.. leaseViews.Where(l => l.Holder == n.Name && l.Status == "held").Select(l => l.Name)])).ToList();
-        return TypedResults.Ok(new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews));
+        return new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews);
     }
 }

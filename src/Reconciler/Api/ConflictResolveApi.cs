@@ -54,7 +54,7 @@ public static class ConflictResolveApi
         }
         try
         {
-            var identity = RoleFilter.CallerOf(request.HttpContext).Identity;
+            var identity = ApiAuthorization.CallerOf(request.HttpContext).Identity;
             await resolver.ResolveAsync(found.OperationId, found.OperationType, conflictId, resolution, reason, identity, facetOverride, ct);
         }
         catch (CommandRejectedException e)

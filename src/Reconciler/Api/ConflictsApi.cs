@@ -65,28 +65,13 @@ public static class ConflictsApi
             await ConflictsCsv.WriteAsync(http.Response, export, ct);
             return Results.Empty;
         }
-        var size = limit ?? DefaultLimit;
-        await using var command = ConflictQuery.ListCommand(dataSource, filter, before, size + 1);
-        var items = new List<JsonElement>(size + 1);
-        var last = FeedCursor.Start;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var (records, next) = await ConflictQuery.ReadPageAsync(dataSource, filter, before, limit ?? DefaultLimit, ct);
+        var items = records.Select(record =>
         {
-            while (await reader.ReadAsync(ct))
-            {
-                if (items.Count < size)
-                {
-                    last = new FeedCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                }
-                using var record = JsonDocument.Parse(reader.GetString(2));
-                items.Add(record.RootElement.Clone());
-            }
-        }
-        var hasMore = items.Count > size;
-        if (hasMore)
-        {
-            items.RemoveAt(items.Count - 1);
-        }
-        return TypedResults.Ok(new Page(items, hasMore ? last.Encode() : null));
+            using var document = JsonDocument.Parse(record);
+            return document.RootElement.Clone();
+        }).ToList();
+        return TypedResults.Ok(new Page(items, next?.Encode()));
     }
 
     private static async Task<IResult> GetAsync(string conflictId, NpgsqlDataSource dataSource, CancellationToken ct)
@@ -97,31 +82,9 @@ public static class ConflictsApi
             return UnknownConflict(conflictId);
         }
         var json = JsonNode.Parse(record)!.AsObject();
-        var events = await EvidenceEventsAsync(dataSource, conflictId, ct);
+        var events = (await ConflictQuery.EvidenceEventsAsync(dataSource, conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
         json["events"] = JsonSerializer.SerializeToNode(events, ApiJson.Options);
         return TypedResults.Text(json.ToJsonString(), "application/json");
-    }
-
-    /// <summary>The events that opened and closed the conflict, in stream order.</summary>
-    private static async Task<IReadOnlyList<OperationsApi.StreamEvent>> EvidenceEventsAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
-    {
-        const string sql = """
-            SELECT e.position, e.stream_id, c.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
-            FROM conflicts c JOIN events e ON e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)
-            WHERE c.conflict_id = $1
-            ORDER BY e.version
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var events = new List<OperationsApi.StreamEvent>();
-        while (await reader.ReadAsync(ct))
-        {
-            events.Add(OperationsApi.ToStreamEvent(new RecordedEvent(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<ulong>(8))));
-        }
-        return events;
     }
 
     private static bool WantsCsv(HttpRequest request, string? format) =>

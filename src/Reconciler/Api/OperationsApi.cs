@@ -44,22 +44,8 @@ public static class OperationsApi
         {
             return Problems.BadRequest("invalid-query", "version counts events from 1.");
         }
-        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, ct);
-        if (recorded.Count == 0)
-        {
-            return Unknown(id);
-        }
-        if (version is { } wanted && recorded[^1].Version < wanted)
-        {
-            return Problems.NotFound("unknown-version", $"Operation '{id}' has {recorded[^1].Version} events; ask for version 1..{recorded[^1].Version}.");
-        }
-        // Time travel uses engine time (each event's At): the truth as the engine knew it then.
-        var events = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).TakeWhile(e => until is null || e.At <= until).ToList();
-        if (events.Count == 0)
-        {
-            return Problems.NotFound("not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {EventCodec.Deserialize(recorded[0].Type, recorded[0].Data).At:O}.");
-        }
-        return TypedResults.Ok(TruthView.From(id, OperationDecider.Fold(events)));
+        var point = await TruthHistory.FoldAsync(store, id, until, version, ct);
+        return point.State is { } folded ? TypedResults.Ok(TruthView.From(id, folded)) : Problems.NotFound(point.Refusal!, point.Detail!);
     }
 
     private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)
@@ -80,6 +66,5 @@ public static class OperationsApi
         return new StreamEvent(e.Position, e.Version, e.Type, decoded.At, decoded.PolicyVersion, data.RootElement.Clone(), metadata?.RootElement.Clone());
     }
 
-    private static IResult Unknown(string id) =>
-        Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
+    private static IResult Unknown(string id) => Problems.NotFound("unknown-operation", TruthHistory.UnknownOperation(id));
 }

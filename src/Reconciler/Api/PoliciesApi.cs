@@ -29,7 +29,7 @@ public static class PoliciesApi
         {
             return invalid;
         }
-        var (version, created) = await policies.PutAsync(policy!, RoleFilter.CallerOf(request.HttpContext).Identity, ct);
+        var (version, created) = await policies.PutAsync(policy!, ApiAuthorization.CallerOf(request.HttpContext).Identity, ct);
         var stored = new StoredPolicy(operationType, version);
         return created
             ? TypedResults.Created($"/v1/policies/{Uri.EscapeDataString(operationType)}?version={version}", stored)

@@ -40,7 +40,7 @@ public static class SignalsApi
                     string.Join("; ", errors.Take(10).Select(e => $"signals[{e.Index}].{e.Field} {e.Message}")) + (errors.Count > 10 ? $"; and {errors.Count - 10} more" : ""),
                     new Dictionary<string, object?> { ["errors"] = errors });
             }
-            var caller = RoleFilter.CallerOf(request.HttpContext);
+            var caller = ApiAuthorization.CallerOf(request.HttpContext);
             var source = SourceOf(caller, batch, out var refusal);
             if (source is null)
             {

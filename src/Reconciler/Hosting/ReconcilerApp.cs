@@ -1,6 +1,7 @@
 using Npgsql;
 using Reconciler.Api;
 using Reconciler.Api.OpenApi;
+using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Health;
@@ -38,11 +39,14 @@ public static class ReconcilerApp
         builder.Services.AddApiDocument();
         builder.Services.AddReconcilerTelemetry(nodeIdentity);
         builder.Services.AddReadinessChecks(dataSource);
+        builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddAuditConsole();
         addServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseProblemErrorPages();
         app.UseRequestTargetCheck();
+        app.UseAuditConsole();
         app.MapHealthApi();
         app.MapReadinessChecks();
         app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);
@@ -56,6 +60,7 @@ public static class ReconcilerApp
         app.MapFeedApi();
         app.MapSubscriptionsApi();
         app.MapClusterApi();
+        app.MapAuditConsole();
         return app;
     }
 }
