@@ -1,6 +1,7 @@
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Store.Cluster;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -21,11 +22,15 @@ public static class ClusterApi
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", GetAsync).RequireRole([Roles.Admin]);
+        app.MapGet("/v1/cluster", GetAsync).Answers<ClusterView>(StatusCodes.Status200OK).RequireRole([Roles.Admin]);
         return app;
     }
 
-    private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
+    private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct) =>
+        TypedResults.Ok(await ReadAsync(nodes, leases, keeper, ct));
+
+    /// <summary>The cluster as this server sees it (also the console's "Nodes and leases").</summary>
+    public static async Task<ClusterView> ReadAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
     {
         var nodeRows = await nodes.ListAsync(ct);
         var leaseRows = await leases.ListAsync(ct);
@@ -40,6 +45,6 @@ public static class ClusterApi
             n.Name == keeper.Node.Name && n.Instance == keeper.Node.Instance,
             n.Address, n.Host, n.Pid, n.StartedAt, n.HeartbeatAt,
             [.. leaseViews.Where(l => l.Holder == n.Name && l.Status == "held").Select(l => l.Name)])).ToList();
-        return TypedResults.Ok(new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews));
+        return new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews);
     }
 }

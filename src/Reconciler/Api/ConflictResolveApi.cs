@@ -56,7 +56,7 @@ public static class ConflictResolveApi
         IReadOnlyList<OperationEvent> events;
         try
         {
-            var identity = RoleFilter.CallerOf(request.HttpContext).Identity;
+            var identity = ApiAuthorization.CallerOf(request.HttpContext).Identity;
             events = await resolver.ResolveAsync(found.OperationId, found.OperationType, conflictId, resolution, reason!, identity, facetOverride, ct);
         }
         catch (CommandRejectedException e)
@@ -99,7 +99,7 @@ public static class ConflictResolveApi
         }
         try
         {
-            await decide(found, reason!, RoleFilter.CallerOf(request.HttpContext).Identity);
+            await decide(found, reason!, ApiAuthorization.CallerOf(request.HttpContext).Identity);
         }
         catch (CommandRejectedException e)
         {

@@ -8,6 +8,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Input;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Store;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -21,11 +22,16 @@ public static class ConflictsApi
 
     public static IEndpointRouteBuilder MapConflictsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/conflicts", ListAsync).RequireRole(Roles.Readers);
-        app.MapGet("/v1/conflicts/{conflictId}", GetAsync).RequireRole(Roles.Readers);
-        app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync).RequireRole([Roles.Resolver, Roles.Admin]);
-        app.MapPost("/v1/conflicts/{conflictId}/approve", ConflictResolveApi.ApproveAsync).RequireRole([Roles.Resolver, Roles.Admin]);
-        app.MapPost("/v1/conflicts/{conflictId}/reject", ConflictResolveApi.RejectAsync).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapGet("/v1/conflicts", ListAsync).Answers<ConflictPageContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest)
+            .WithDescription("format=csv (or Accept: text/csv) streams every matching record as CSV instead.").RequireRole(Roles.Readers);
+        app.MapGet("/v1/conflicts/{conflictId}", GetAsync).Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
+        app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync)
+            .Reads<ResolveRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Produces<ConflictRecordContract>(StatusCodes.Status202Accepted).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapPost("/v1/conflicts/{conflictId}/approve", ConflictResolveApi.ApproveAsync)
+            .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
+        app.MapPost("/v1/conflicts/{conflictId}/reject", ConflictResolveApi.RejectAsync)
+            .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         return app;
     }
 
@@ -69,28 +75,13 @@ public static class ConflictsApi
             await ConflictsCsv.WriteAsync(http.Response, export, ct);
             return Results.Empty;
         }
-        var size = limit ?? DefaultLimit;
-        await using var command = ConflictQuery.ListCommand(dataSource, filter, before, size + 1);
-        var items = new List<JsonElement>(size + 1);
-        var last = FeedCursor.Start;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var (records, next) = await ConflictQuery.ReadPageAsync(dataSource, filter, before, limit ?? DefaultLimit, ct);
+        var items = records.Select(record =>
         {
-            while (await reader.ReadAsync(ct))
-            {
-                if (items.Count < size)
-                {
-                    last = new FeedCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                }
-                using var record = JsonDocument.Parse(reader.GetString(2));
-                items.Add(record.RootElement.Clone());
-            }
-        }
-        var hasMore = items.Count > size;
-        if (hasMore)
-        {
-            items.RemoveAt(items.Count - 1);
-        }
-        return TypedResults.Ok(new Page(items, hasMore ? last.Encode() : null));
+            using var document = JsonDocument.Parse(record);
+            return document.RootElement.Clone();
+        }).ToList();
+        return TypedResults.Ok(new Page(items, next?.Encode()));
     }
 
     private static async Task<IResult> GetAsync(string conflictId, NpgsqlDataSource dataSource, CancellationToken ct)
@@ -101,31 +92,9 @@ public static class ConflictsApi
             return UnknownConflict(conflictId);
         }
         var json = JsonNode.Parse(record)!.AsObject();
-        var events = await EvidenceEventsAsync(dataSource, conflictId, ct);
+        var events = (await ConflictQuery.EvidenceEventsAsync(dataSource, conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
         json["events"] = JsonSerializer.SerializeToNode(events, ApiJson.Options);
         return TypedResults.Text(json.ToJsonString(), "application/json");
-    }
-
-    /// <summary>The events that opened and closed the conflict, in stream order.</summary>
-    private static async Task<IReadOnlyList<OperationsApi.StreamEvent>> EvidenceEventsAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
-    {
-        const string sql = """
-            SELECT e.position, e.stream_id, c.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
-            FROM conflicts c JOIN events e ON e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)
-            WHERE c.conflict_id = $1
-            ORDER BY e.version
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var events = new List<OperationsApi.StreamEvent>();
-        while (await reader.ReadAsync(ct))
-        {
-            events.Add(OperationsApi.ToStreamEvent(new RecordedEvent(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<ulong>(8))));
-        }
-        return events;
     }
 
     private static bool WantsCsv(HttpRequest request, string? format) =>

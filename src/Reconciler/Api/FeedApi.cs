@@ -5,6 +5,7 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Storms;
 using Reconciler.Store.Feed;
 using Reconciler.Store;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -25,8 +26,9 @@ public static class FeedApi
 
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/feed", GetFeed).RequireRole(Roles.Readers);
-        app.MapGet("/v1/feed/stream", FeedStreamApi.StreamAsync).RequireRole(Roles.Readers);
+        app.MapGet("/v1/feed", GetFeed).Answers<FeedResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/feed/stream", FeedStreamApi.StreamAsync)
+            .Produces<FeedItem>(StatusCodes.Status200OK, "text/event-stream").Problems(StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 

@@ -21,7 +21,7 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", CheckAsync);
+        app.MapGet("/healthz", CheckAsync).Produces<Health>().Produces<Health>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

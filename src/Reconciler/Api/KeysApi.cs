@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Auth;
 using Reconciler.Input;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -12,8 +13,8 @@ public static partial class KeysApi
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/v1/keys").RequireRole([Roles.Admin]);
-        keys.MapPost("", CreateKey);
-        keys.MapDelete("/{id}", RevokeKey);
+        keys.MapPost("", CreateKey).Reads<KeyRequestContract>().Answers<CreatedKey>(StatusCodes.Status201Created);
+        keys.MapDelete("/{id}", RevokeKey).Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
         return app;
     }
 

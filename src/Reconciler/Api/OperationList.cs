@@ -45,7 +45,14 @@ public static class OperationList
         {
             return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit}.");
         }
-        var size = limit ?? DefaultLimit;
+        var (items, next) = await ReadPageAsync(dataSource, outcome, health, operationType, before, limit ?? DefaultLimit, ct);
+        return TypedResults.Ok(new Page(items, next?.Encode()));
+    }
+
+    /// <summary>One page of operations newest first below <paramref name="before"/>, and the cursor of the next page (null on the last).</summary>
+    public static async Task<(IReadOnlyList<OperationSummary> Items, FeedCursor? Next)> ReadPageAsync(
+        NpgsqlDataSource dataSource, string? outcome, string? health, string? operationType, FeedCursor? before, int size, CancellationToken ct)
+    {
         await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)health ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -69,11 +76,11 @@ public static class OperationList
                 }
             }
         }
-        var hasMore = items.Count > size;
-        if (hasMore)
+        if (items.Count <= size)
         {
-            items.RemoveAt(items.Count - 1);
+            return (items, null);
         }
-        return TypedResults.Ok(new Page(items, hasMore ? last.Encode() : null));
+        items.RemoveAt(items.Count - 1);
+        return (items, last);
     }
 }

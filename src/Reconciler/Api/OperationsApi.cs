@@ -7,6 +7,7 @@ using Roles = Reconciler.Auth.Roles;
 using Reconciler.Core.Views;
 using Reconciler.Store;
 using Reconciler.Views;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -17,9 +18,9 @@ public static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         var operations = app.MapGroup("/v1/operations").RequireRole(Roles.Readers);
-        operations.MapGet("/{id}", GetOperation);
-        operations.MapGet("/{id}/events", GetEvents);
-        operations.MapGet("", OperationList.ListAsync);
+        operations.MapGet("/{id}", GetOperation).Answers<TruthView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("/{id}/events", GetEvents).Answers<IReadOnlyList<StreamEvent>>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("", OperationList.ListAsync).Answers<OperationList.Page>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest);
         return app;
     }
 
@@ -47,22 +48,8 @@ public static class OperationsApi
         {
             return Problems.BadRequest("invalid-query", "version counts events from 1.");
         }
-        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, ct);
-        if (recorded.Count == 0)
-        {
-            return Unknown(id);
-        }
-        if (version is { } wanted && recorded[^1].Version < wanted)
-        {
-            return Problems.NotFound("unknown-version", $"Operation '{id}' has {recorded[^1].Version} events; ask for version 1..{recorded[^1].Version}.");
-        }
-        // Time travel uses engine time (each event's At): the truth as the engine knew it then.
-        var events = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).TakeWhile(e => until is null || e.At <= until).ToList();
-        if (events.Count == 0)
-        {
-            return Problems.NotFound("not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {EventCodec.Deserialize(recorded[0].Type, recorded[0].Data).At:O}.");
-        }
-        return TypedResults.Ok(TruthView.From(id, OperationDecider.Fold(events)));
+        var point = await TruthHistory.FoldAsync(store, id, until, version, ct);
+        return point.State is { } folded ? TypedResults.Ok(TruthView.From(id, folded)) : Problems.NotFound(point.Refusal!, point.Detail!);
     }
 
     private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)
@@ -90,6 +77,5 @@ public static class OperationsApi
     /// <summary>The system stream (storms) lives among the streams but is no operation: it is read through the feed.</summary>
     public static bool IsSystemStream(string id) => id == Core.Storms.SystemEventCodec.StreamId;
 
-    public static IResult Unknown(string id) =>
-        Problems.NotFound("unknown-operation", $"No operation '{id}' has been reported; check the id (it is case-sensitive).");
+    public static IResult Unknown(string id) => Problems.NotFound("unknown-operation", TruthHistory.UnknownOperation(id));
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Reconciler.Auth;
 using Reconciler.Store.Policies;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -10,8 +11,9 @@ public static class PoliciesApi
 
     public static IEndpointRouteBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/policies/{operationType}", PutPolicy).RequireRole([Roles.Admin]);
-        app.MapGet("/v1/policies/{operationType}", GetPolicy).RequireRole(Roles.Any);
+        app.MapPut("/v1/policies/{operationType}", PutPolicy)
+            .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>().RequireRole([Roles.Admin]);
+        app.MapGet("/v1/policies/{operationType}", GetPolicy).Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
         return app;
     }
 
@@ -27,7 +29,7 @@ public static class PoliciesApi
         {
             return invalid;
         }
-        var (version, created) = await policies.PutAsync(policy!, RoleFilter.CallerOf(request.HttpContext).Identity, ct);
+        var (version, created) = await policies.PutAsync(policy!, ApiAuthorization.CallerOf(request.HttpContext).Identity, ct);
         var stored = new StoredPolicy(operationType, version);
         return created
             ? TypedResults.Created($"/v1/policies/{Uri.EscapeDataString(operationType)}?version={version}", stored)

@@ -14,6 +14,13 @@ public static class PolicyBody
     /// </summary>
     public static (TruthPolicy? Policy, IResult? Problem) Read(JsonElement body, string operationType, string typeOrigin)
     {
+        var (policy, problems) = ReadWithProblems(body, operationType, typeOrigin);
+        return policy is not null ? (policy, null) : (null, Invalid(problems));
+    }
+
+    /// <summary>As <see cref="Read"/>, with the problems themselves (the console lists them beside the form).</summary>
+    public static (TruthPolicy? Policy, IReadOnlyList<PolicyProblem> Problems) ReadWithProblems(JsonElement body, string operationType, string typeOrigin)
+    {
         var json = JsonNode.Parse(body.GetRawText())!.AsObject();
         json.Remove("version");
         json.Remove("createdAt");
@@ -23,10 +30,10 @@ public static class PolicyBody
         }
         else if (json["operationType"] is JsonValue value && value.TryGetValue(out string? named) && named != operationType)
         {
-            return (null, Invalid([new PolicyProblem("operationType", $"'{named}' differs from {typeOrigin} '{operationType}'; make them equal or leave the field out.")]));
+            return (null, [new PolicyProblem("operationType", $"'{named}' differs from {typeOrigin} '{operationType}'; make them equal or leave the field out.")]);
         }
         var read = PolicyReader.Read(json.ToJsonString());
-        return read.IsValid ? (read.Policy, null) : (null, Invalid(read.Problems));
+        return read.IsValid ? (read.Policy, []) : (null, read.Problems);
     }
 
     private static IResult Invalid(IReadOnlyList<PolicyProblem> problems) =>

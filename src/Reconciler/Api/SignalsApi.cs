@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Reconciler.Auth;
 using Reconciler.Ingest;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -12,7 +13,7 @@ public static class SignalsApi
 
     public static IEndpointRouteBuilder MapSignalsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/signals", PostSignals).RequireRole([Roles.Source, Roles.Admin]);
+        app.MapPost("/v1/signals", PostSignals).Reads<SignalBatchContract>().Answers<SignalsResponse>(StatusCodes.Status200OK).RequireRole([Roles.Source, Roles.Admin]);
         return app;
     }
 
@@ -39,7 +40,7 @@ public static class SignalsApi
                     string.Join("; ", errors.Take(10).Select(e => $"signals[{e.Index}].{e.Field} {e.Message}")) + (errors.Count > 10 ? $"; and {errors.Count - 10} more" : ""),
                     new Dictionary<string, object?> { ["errors"] = errors });
             }
-            var caller = RoleFilter.CallerOf(request.HttpContext);
+            var caller = ApiAuthorization.CallerOf(request.HttpContext);
             var source = SourceOf(caller, batch, out var refusal);
             if (source is null)
             {

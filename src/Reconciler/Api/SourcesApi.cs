@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Input;
 using Reconciler.Sources;
@@ -18,8 +19,9 @@ public static class SourcesApi
 
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/sources", ListAsync).RequireRole(Roles.Readers);
-        app.MapPost("/v1/sources/{source}/heartbeat", HeartbeatAsync).RequireRole([Roles.Source, Roles.Admin]);
+        app.MapGet("/v1/sources", ListAsync).Answers<SourcesResponse>(StatusCodes.Status200OK).RequireRole(Roles.Readers);
+        app.MapPost("/v1/sources/{source}/heartbeat", HeartbeatAsync).Reads<HeartbeatRequestContract>(optional: true)
+            .Answers<SourceView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole([Roles.Source, Roles.Admin]);
         return app;
     }
 
@@ -28,7 +30,7 @@ public static class SourcesApi
 
     private static async Task<IResult> HeartbeatAsync(string source, HttpRequest request, SourceMonitor monitor, TimeProvider clock, CancellationToken ct)
     {
-        var caller = RoleFilter.CallerOf(request.HttpContext);
+        var caller = ApiAuthorization.CallerOf(request.HttpContext);
         if (caller.Role == Roles.Source && caller.Source != source)
         {
             return Problems.Result(StatusCodes.Status403Forbidden, "source-mismatch", "The path names another source",

@@ -1,3 +1,4 @@
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Storms;
 
@@ -13,7 +14,7 @@ public static class StormsApi
 
     public static IEndpointRouteBuilder MapStormsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/storms", ListAsync).RequireRole(Roles.Readers);
+        app.MapGet("/v1/storms", ListAsync).Answers<StormsResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 

@@ -3,6 +3,7 @@ using Reconciler.Auth;
 using Reconciler.Input;
 using Reconciler.Store;
 using Reconciler.Webhooks;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -22,13 +23,16 @@ public static class SubscriptionsApi
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
         var subscriptions = app.MapGroup("/v1/subscriptions").RequireRole([Roles.Admin]);
-        subscriptions.MapPost("", CreateAsync);
-        subscriptions.MapGet("", ListAsync);
-        subscriptions.MapGet("/{name}", GetAsync);
-        subscriptions.MapPatch("/{name}", UpdateAsync);
-        subscriptions.MapDelete("/{name}", DeleteAsync);
-        subscriptions.MapGet("/{name}/parked", ParkedAsync);
-        subscriptions.MapPost("/{name}/parked/redeliver", RedeliverAsync);
+        subscriptions.MapPost("", CreateAsync).Reads<SubscriptionRequestContract>()
+            .Answers<SubscriptionView>(StatusCodes.Status201Created, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        subscriptions.MapGet("", ListAsync).Answers<SubscriptionList>(StatusCodes.Status200OK);
+        subscriptions.MapGet("/{name}", GetAsync).Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound);
+        subscriptions.MapPatch("/{name}", UpdateAsync).Reads<SubscriptionChangeContract>()
+            .Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        subscriptions.MapDelete("/{name}", DeleteAsync).Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
+        subscriptions.MapGet("/{name}/parked", ParkedAsync).Answers<ParkedPage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        subscriptions.MapPost("/{name}/parked/redeliver", RedeliverAsync).Reads<RedeliverRequestContract>(optional: true)
+            .Answers<Redelivery>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
         return app;
     }
 

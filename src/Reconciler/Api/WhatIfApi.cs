@@ -1,11 +1,13 @@
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
+using Reconciler.Core.Policies;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Core.WhatIf;
 using Reconciler.Store;
 using Reconciler.Store.Projections;
 using Reconciler.Views;
+using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 
@@ -24,7 +26,8 @@ public static class WhatIfApi
 
     public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync).RequireRole(Roles.Readers);
+        app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync)
+            .Reads<PolicyContract>().Answers<WhatIfResponse>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole(Roles.Readers);
         return app;
     }
 
@@ -50,14 +53,19 @@ public static class WhatIfApi
         {
             return invalid;
         }
+        return TypedResults.Ok(Evaluate(id, recorded, policy!, clock.GetUtcNow()));
+    }
+
+    /// <summary>The stored history judged again under <paramref name="policy"/> up to <paramref name="now"/>, compared with today's fold.</summary>
+    public static WhatIfResponse Evaluate(string id, IReadOnlyList<RecordedEvent> recorded, TruthPolicy policy, DateTimeOffset now)
+    {
         var history = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).ToList();
-        var result = WhatIfReplay.Run(history, policy!, CandidateVersion, clock.GetUtcNow());
+        var result = WhatIfReplay.Run(history, policy, CandidateVersion, now);
         var today = OperationDecider.Fold(history);
         var conflicts = result.State.Conflicts.Values
             .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
-            .Select(c => ConflictDocument.From(c, id, operationType))
+            .Select(c => ConflictDocument.From(c, id, recorded[0].OperationType))
             .ToList();
-        return TypedResults.Ok(new WhatIfResponse(
-            id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count));
+        return new WhatIfResponse(id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count);
     }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
 namespace Reconciler.Auth;
@@ -6,16 +6,17 @@ namespace Reconciler.Auth;
 /// <summary>
 /// API keys in the <c>api_keys</c> table. Lookups are cached briefly because every request authenticates;
 /// a revocation on this server takes effect at once, on other servers within <see cref="CacheFor"/> (the 2 s that
-/// docs/scaling.md promises, with room for a request in flight).
+/// docs/scaling.md promises, with room for a request in flight). The cache is bounded: made-up key ids (which
+/// are cached as unknown) cannot grow it without limit.
 /// </summary>
-public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
 {
     public const string BootstrapKeyId = "bootstrap-admin";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
     private sealed record StoredKey(Caller Caller, byte[] SecretHash, bool Revoked);
 
-    private readonly ConcurrentDictionary<string, (StoredKey? Key, DateTimeOffset Until)> _cache = new();
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>The caller a bearer token belongs to, or null when it is unknown or revoked.</summary>
     public async Task<Caller?> AuthenticateAsync(string token, CancellationToken ct)
@@ -43,6 +44,16 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         return (new Caller(keyId, role, source, name), key);
     }
 
+    /// <summary>
+    /// The stamp of a live key's secret (a short hash of its stored hash), or null when the key is unknown or revoked.
+    /// A console session keeps the stamp it signed in with: revoking the key, or replacing the bootstrap secret, ends it.
+    /// </summary>
+    public async Task<string?> StampAsync(string keyId, CancellationToken ct)
+    {
+        var stored = await FindAsync(keyId, ct);
+        return stored is { Revoked: false } ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored.SecretHash)[..8]) : null;
+    }
+
     /// <summary>Revokes a key; false when no such live key exists.</summary>
     public async Task<bool> RevokeAsync(string keyId, CancellationToken ct)
     {
@@ -50,7 +61,7 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new() { Value = keyId });
         var revoked = await command.ExecuteNonQueryAsync(ct) == 1;
-        _cache.TryRemove(keyId, out _);
+        _cache.Remove(keyId);
         return revoked;
     }
 
@@ -65,15 +76,14 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
         command.Parameters.Add(new() { Value = BootstrapKeyId });
         command.Parameters.Add(new() { Value = ApiKeySecrets.Hash(secret) });
         await command.ExecuteNonQueryAsync(ct);
-        _cache.TryRemove(BootstrapKeyId, out _);
+        _cache.Remove(BootstrapKeyId);
     }
 
     private async Task<StoredKey?> FindAsync(string keyId, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(keyId, out var cached) && cached.Until > now)
+        if (_cache.TryGetValue(keyId, out StoredKey? cached))
         {
-            return cached.Key;
+            return cached;
         }
         const string sql = "SELECT role, source, name, secret_hash, revoked_at IS NOT NULL FROM api_keys WHERE key_id = $1";
         await using var command = dataSource.CreateCommand(sql);
@@ -87,7 +97,9 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, TimeProvider clock)
                 reader.GetFieldValue<byte[]>(3),
                 reader.GetBoolean(4));
         }
-        _cache[keyId] = (key, now + CacheFor);
+        _cache.Set(keyId, key, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = 1 });
         return key;
     }
+
+    public void Dispose() => _cache.Dispose();
 }

@@ -10,6 +10,12 @@ public sealed record ConflictFilter(
     string? Kind, string? Status, string? Severity, string? Source, string? Facet, string? OperationType, string? OperationId,
     DateTimeOffset? From, DateTimeOffset? To, string? Cause = null);
 
+/// <summary>Records of one kind among those a filter matches: all of them, and those open.</summary>
+public sealed record KindCount(string Kind, long Count, long Open);
+
+/// <summary>Open records by how long they have been open: under an hour, 1–24 hours, 1–7 days, over 7 days.</summary>
+public sealed record OpenAges(long UnderAnHour, long UnderADay, long UnderAWeek, long OverAWeek);
+
 /// <summary>
 /// Reads the <c>conflicts</c> projection: each record is its stored <c>ConflictDocument</c> JSON plus <c>evidence</c>,
 /// the positions of the events that opened and closed it (looked up through its stream versions).
@@ -27,24 +33,122 @@ public static class ConflictQuery
              WHERE e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)), '[]'::jsonb)))::text
         """;
 
+    // The filters of a listing ($1..$10), over records committed below the feed's safe point. The safe point is a
+    // sub-select so it is taken once per statement: as a plain filter a scan (the counts) would take it per row.
+    private const string FilterSql = """
+        ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
+          AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
+          AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
+          AND ($7::text IS NULL OR c.operation_id = $7) AND ($10::text IS NULL OR c.record->>'cause' = $10)
+          AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
+          AND c.created_tx < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+        """;
+
     private const string ListSql = $"""
         SELECT c.created_tx, c.seq, {RecordColumn}
         FROM conflicts c
-        WHERE ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
-          AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
-          AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
-          AND ($7::text IS NULL OR c.operation_id = $7) AND ($13::text IS NULL OR c.record->>'cause' = $13)
-          AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
-          AND c.created_tx < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($10::xid8 IS NULL OR (c.created_tx, c.seq) < ($10::xid8, $11::bigint))
+        WHERE {FilterSql}
+          AND ($11::xid8 IS NULL OR (c.created_tx, c.seq) < ($11::xid8, $12::bigint))
         ORDER BY c.created_tx DESC, c.seq DESC
-        LIMIT $12
+        LIMIT $13
         """;
 
     /// <summary>A command over the matching records (created_tx, seq, record JSON), newest first, below <paramref name="before"/>; <paramref name="limit"/> null = all.</summary>
     public static NpgsqlCommand ListCommand(NpgsqlDataSource dataSource, ConflictFilter filter, FeedCursor? before, int? limit)
     {
-        var command = dataSource.CreateCommand(ListSql);
+        var command = FilteredCommand(dataSource, ListSql, filter);
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)limit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        return command;
+    }
+
+    /// <summary>One page of records (JSON text) newest first below <paramref name="before"/>, and the cursor of the next page (null on the last).</summary>
+    public static async Task<(IReadOnlyList<string> Records, FeedCursor? Next)> ReadPageAsync(
+        NpgsqlDataSource dataSource, ConflictFilter filter, FeedCursor? before, int size, CancellationToken ct)
+    {
+        await using var command = ListCommand(dataSource, filter, before, size + 1);
+        var records = new List<string>(size + 1);
+        var last = FeedCursor.Start;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (records.Count < size)
+                {
+                    last = new FeedCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                }
+                records.Add(reader.GetString(2));
+            }
+        }
+        if (records.Count <= size)
+        {
+            return (records, null);
+        }
+        records.RemoveAt(records.Count - 1);
+        return (records, last);
+    }
+
+    /// <summary>Matching records per kind (all, and open), largest first; the filter's own kind is ignored so every kind is counted.</summary>
+    public static async Task<IReadOnlyList<KindCount>> CountByKindAsync(NpgsqlDataSource dataSource, ConflictFilter filter, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT c.kind, count(*), count(*) FILTER (WHERE c.status = 'open')
+            FROM conflicts c WHERE {FilterSql}
+            GROUP BY c.kind ORDER BY count(*) DESC, c.kind
+            """;
+        await using var command = FilteredCommand(dataSource, sql, filter with { Kind = null });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new List<KindCount>();
+        while (await reader.ReadAsync(ct))
+        {
+            counts.Add(new KindCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        return counts;
+    }
+
+    /// <summary>How long the matching open records have been open (since their latest opening) at <paramref name="now"/>.</summary>
+    public static async Task<OpenAges> CountOpenAgesAsync(NpgsqlDataSource dataSource, ConflictFilter filter, DateTimeOffset now, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT count(*) FILTER (WHERE c.opened_at > $11 - interval '1 hour'),
+                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '1 hour' AND c.opened_at > $11 - interval '1 day'),
+                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '1 day' AND c.opened_at > $11 - interval '7 days'),
+                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '7 days')
+            FROM conflicts c WHERE {FilterSql}
+            """;
+        await using var command = FilteredCommand(dataSource, sql, filter with { Status = Reconciler.Core.Views.ConflictRecord.Open });
+        command.Parameters.Add(Time(now));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new OpenAges(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    /// <summary>The events that opened and closed a conflict, in stream order.</summary>
+    public static async Task<IReadOnlyList<RecordedEvent>> EvidenceEventsAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT e.position, e.stream_id, c.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
+            FROM conflicts c JOIN events e ON e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)
+            WHERE c.conflict_id = $1
+            ORDER BY e.version
+            """;
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<RecordedEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new RecordedEvent(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<ulong>(8)));
+        }
+        return events;
+    }
+
+    private static NpgsqlCommand FilteredCommand(NpgsqlDataSource dataSource, string sql, ConflictFilter filter)
+    {
+        var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(Text(filter.Kind));
         command.Parameters.Add(Text(filter.Status));
         command.Parameters.Add(Text(filter.Severity));
@@ -54,9 +158,6 @@ public static class ConflictQuery
         command.Parameters.Add(Text(filter.OperationId));
         command.Parameters.Add(Time(filter.From));
         command.Parameters.Add(Time(filter.To));
-        command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)limit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(Text(filter.Cause));
         return command;
     }

@@ -1,5 +1,7 @@
 using Npgsql;
 using Reconciler.Api;
+using Reconciler.Api.OpenApi;
+using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Health;
@@ -34,17 +36,20 @@ public static class ReconcilerApp
         builder.Services.AddExceptionHandler<ExceptionProblems>();
         // A query value the framework cannot bind (limit=1e3) throws, so ExceptionProblems can name it.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiDocument();
         builder.Services.AddReconcilerTelemetry(nodeIdentity);
         builder.Services.AddReadinessChecks(dataSource);
+        builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddAuditConsole();
         addServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseProblemErrorPages();
         app.UseRequestTargetCheck();
+        app.UseAuditConsole();
         app.MapHealthApi();
         app.MapReadinessChecks();
-        app.MapOpenApi("/v1/openapi.json").RequireRole(Roles.Any);
+        app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);
         app.MapKeysApi();
         app.MapPoliciesApi();
         app.MapSignalsApi();
@@ -57,6 +62,7 @@ public static class ReconcilerApp
         app.MapFeedApi();
         app.MapSubscriptionsApi();
         app.MapClusterApi();
+        app.MapAuditConsole();
         return app;
     }
 }

@@ -52,7 +52,8 @@ public sealed class SourcesApiTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(("live", "PT60S"), (crm.GetProperty("status").GetString(), crm.GetProperty("silentAfter").GetString()));
         await ApiCalls.SendOneAsync(_gateway, "sil-1", "sil-1-p", "payment", "captured");
         await Task.Delay(1300);
-        var watermark = DateTimeOffset.UtcNow.ToString("O");
+        var now = DateTimeOffset.UtcNow;
+        var watermark = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)).ToString("O"); // PostgreSQL keeps microseconds
         Assert.Equal(HttpStatusCode.OK, (await BeatAsync(_crm, "crm", $$"""{ "watermark": "{{watermark}}" }""")).Status);
 
         // The next signal of the operation lets its due deadlines pass first, judged with what the engine knows of the sources now.

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Reconciler.Api;
+using Reconciler.Auth;
+using Reconciler.Conflicts;
+
+namespace Reconciler.AuditConsole;
+
+/// <summary>
+/// The auditors' console at <c>/console</c>: server-rendered Razor components (static SSR, no client framework),
+/// signed in with a session cookie (<see cref="ConsoleSessions"/>), reading through the same queries as the API.
+/// Besides the pages: the embedded assets, the CSV export of the queue, the live feed for new conflicts, sign-out.
+/// </summary>
+public static class ConsoleEndpoints
+{
+    public const string Root = "/console";
+
+    public static IServiceCollection AddAuditConsole(this IServiceCollection services)
+    {
+        services.AddConsoleSessions();
+        services.AddRazorComponents();
+        return services;
+    }
+
+    /// <summary>Sessions, roles and antiforgery (they run for console endpoints only), and the console's response headers.</summary>
+    public static IApplicationBuilder UseAuditConsole(this IApplicationBuilder app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(Root), console => console.Use((http, next) =>
+        {
+            var headers = http.Response.Headers;
+            // Everything the pages load comes from this server; nothing may frame them or read their URLs.
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            // Console pages render their own errors as HTML; the API's problem+json bodies are for the API.
+            if (http.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+            {
+                statusPages.Enabled = false;
+            }
+            if (!http.Request.Path.StartsWithSegments(Root + "/assets"))
+            {
+                headers.CacheControl = "no-store";
+            }
+            return next(http);
+        }));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app.UseAntiforgery();
+    }
+
+    public static IEndpointRouteBuilder MapAuditConsole(this IEndpointRouteBuilder app)
+    {
+        app.MapRazorComponents<ConsoleDocument>();
+        app.MapGet(Root + "/assets/{name}", ConsoleAssets.Serve).AllowAnonymous();
+        app.MapGet(Root + "/conflicts.csv", ExportAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
+        // The feed as server-sent events, for new conflicts on the queue without a reload; the API's stream, on the session.
+        app.MapGet(Root + "/feed/stream", FeedStreamApi.StreamAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
+        app.MapPost(Root + "/sign-out", SignOutAsync).AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>The CSV of exactly the queue's filtered set (every page), as <c>GET /v1/conflicts?format=csv</c> writes it.</summary>
+    private static async Task<IResult> ExportAsync(HttpContext http, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var (filter, _, problems) = (QueueFilter.Read(http.Request.Query) with { Cursor = null }).Parse();
+        if (filter is null)
+        {
+            return Problems.BadRequest("invalid-query", string.Join("; ", problems.Select(p => $"{p.Field} {p.Message}")));
+        }
+        await using var export = ConflictQuery.ListCommand(dataSource, filter, null, null);
+        await ConflictsCsv.WriteAsync(http.Response, export, ct);
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery)
+    {
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            return Problems.BadRequest("invalid-antiforgery-token", "Sign out from the console's own button: the form's antiforgery token is missing or invalid.");
+        }
+        await http.SignOutAsync(ConsoleSessions.Scheme);
+        return Results.Redirect(Root + "/sign-in?signedOut=true");
+    }
+}

@@ -1,0 +1,38 @@
+using Reconciler.Core.Events;
+using Reconciler.Core.Judging;
+using Reconciler.Core.Views;
+using Reconciler.Store;
+
+namespace Reconciler.Views;
+
+/// <summary>
+/// Time travel: the truth as it stood after stream version N, or at an engine time (the events whose <c>at</c> is
+/// at or before it), folded from the stream rather than read from the projection. The API and the console share it.
+/// </summary>
+public static class TruthHistory
+{
+    /// <summary>The folded state, or why there is none: <c>unknown-operation</c>, <c>unknown-version</c> or <c>not-yet-known</c>.</summary>
+    public sealed record Point(OperationState? State, string? Refusal, string? Detail);
+
+    public static async Task<Point> FoldAsync(EventStore store, string id, DateTimeOffset? until, long? version, CancellationToken ct)
+    {
+        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, ct);
+        if (recorded.Count == 0)
+        {
+            return new(null, "unknown-operation", UnknownOperation(id));
+        }
+        if (version is { } wanted && recorded[^1].Version < wanted)
+        {
+            return new(null, "unknown-version", $"Operation '{id}' has {recorded[^1].Version} events; ask for version 1..{recorded[^1].Version}.");
+        }
+        // Engine time (each event's At): the truth as the engine knew it then.
+        var events = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).TakeWhile(e => until is null || e.At <= until).ToList();
+        if (events.Count == 0)
+        {
+            return new(null, "not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {EventCodec.Deserialize(recorded[0].Type, recorded[0].Data).At:O}.");
+        }
+        return new(OperationDecider.Fold(events), null, null);
+    }
+
+    public static string UnknownOperation(string id) => $"No operation '{id}' has been reported; check the id (it is case-sensitive).";
+}

@@ -1,0 +1,104 @@
+using System.Text.RegularExpressions;
+using Microsoft.OpenApi;
+using Xunit.Abstractions;
+
+namespace Reconciler.IntegrationTests.Api;
+
+/// <summary>
+/// GET /v1/openapi.json read back with Microsoft.OpenApi: every endpoint of the table in docs/api.md
+/// ("Endpoints at a glance") is in it with the schema of its success response, the schema of its request body,
+/// the bearer scheme and the problems (401, 403) of an endpoint behind a key — enough to generate a client.
+/// </summary>
+public sealed partial class OpenApiDocumentTests(ApiServerFixture api, ITestOutputHelper output) : IClassFixture<ApiServerFixture>
+{
+    private readonly ApiServer _server = api.Server;
+
+    private sealed record Row(string Method, string Path, string Roles, int Success);
+
+    [Fact]
+    public async Task Given_the_endpoint_table_of_the_docs_when_the_document_is_read_then_every_endpoint_has_its_schemas()
+    {
+        await using var body = await _server.Admin.GetStreamAsync("/v1/openapi.json");
+        var read = await OpenApiDocument.LoadAsync(body, "json");
+        Assert.Empty(read.Diagnostic?.Errors ?? []);
+        var document = read.Document!;
+        var bearer = document.Components!.SecuritySchemes!["bearer"];
+        Assert.Equal(SecuritySchemeType.Http, bearer.Type);
+        Assert.Equal("bearer", bearer.Scheme);
+
+        var rows = EndpointTable();
+        Assert.True(rows.Count >= 24, $"only {rows.Count} rows read from docs/api.md");
+        var missing = new List<string>();
+        foreach (var row in rows)
+        {
+            var name = $"{row.Method} {row.Path}";
+            if (document.Paths.TryGetValue(row.Path, out var path) is false || path.Operations?.GetValueOrDefault(HttpMethod.Parse(row.Method)) is not { } operation)
+            {
+                missing.Add($"{name}: not in the document");
+                continue;
+            }
+            if (operation.Responses?.GetValueOrDefault(row.Success.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } success)
+            {
+                missing.Add($"{name}: no {row.Success} response");
+            }
+            else if (row.Success != 204 && (success.Content is not { Count: > 0 } content || content.Values.Any(m => m.Schema is null)))
+            {
+                missing.Add($"{name}: the {row.Success} response has no schema");
+            }
+            if (row.Method is "POST" or "PUT" or "PATCH"
+                && (operation.RequestBody?.Content is not { } request || !request.TryGetValue("application/json", out var json) || json.Schema is null))
+            {
+                missing.Add($"{name}: no request body schema");
+            }
+            if (row.Roles != "none")
+            {
+                if (operation.Security is not { Count: > 0 })
+                {
+                    missing.Add($"{name}: no security requirement");
+                }
+                foreach (var status in new[] { "401", "403" })
+                {
+                    if (operation.Responses?.GetValueOrDefault(status)?.Content?.ContainsKey("application/problem+json") is not true)
+                    {
+                        missing.Add($"{name}: no {status} problem");
+                    }
+                }
+            }
+        }
+        output.WriteLine($"{rows.Count} endpoints checked");
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+    }
+
+    /// <summary>The rows of docs/api.md's endpoint table, the query part dropped.</summary>
+    private static List<Row> EndpointTable()
+    {
+        var docs = Path.Combine(RepositoryRoot(), "docs", "api.md");
+        var rows = new List<Row>();
+        foreach (var line in File.ReadLines(docs))
+        {
+            var match = TableRow().Match(line);
+            // /readyz (the health-check middleware) and the document itself are outside the API description.
+            if (match.Success && match.Groups["path"].Value is not ("/readyz" or "/v1/openapi.json"))
+            {
+                rows.Add(new Row(match.Groups["method"].Value, match.Groups["path"].Value, match.Groups["roles"].Value.Trim(),
+                    int.Parse(match.Groups["status"].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        return rows;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Reconciler.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new InvalidOperationException("Reconciler.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"^\| `(?<method>GET|POST|PUT|PATCH|DELETE) (?<path>/[^`?\[ ]*)[^`]*`[^|]*\| (?<roles>[^|]+) \| (?<status>\d{3})")]
+    private static partial Regex TableRow();
+}
