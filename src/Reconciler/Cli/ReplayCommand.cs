@@ -116,7 +116,11 @@ public static class ReplayCommand
             + (ServerClient.Text(data, "finality") is { Length: > 0 } finality ? $" ({finality})" : ""),
         "OutcomeRetracted" => $"outcome retracted: {ServerClient.Text(data, "outcome")} ({ServerClient.Text(data, "finality")}) by {ServerClient.Text(data, "causedBy")}: {ServerClient.Text(data, "reason")}",
         "OutcomeFinalized" => $"outcome final: {ServerClient.Text(data, "outcome")}",
-        "OperatorResolved" => $"operator {ServerClient.Text(data, "resolvedBy")}: {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})",
+        "OperatorResolved" => $"operator {ServerClient.Text(data, "resolvedBy")}: {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})"
+            + (ServerClient.Text(data, "approvedBy") is { Length: > 0 } approver ? $", approved by {approver} ({ServerClient.Text(data, "approvalReason")})" : ""),
+        "ResolutionProposed" => $"{ServerClient.Text(data, "proposedBy")} proposed {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")}); needs a second resolver",
+        "ResolutionRejected" => $"{ServerClient.Text(data, "rejectedBy")} rejected {ServerClient.Text(data, "proposedBy")}'s {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})",
+        "ResolutionLapsed" => $"{ServerClient.Text(data, "proposedBy")}'s {ServerClient.Text(data, "resolution")} lapsed: {ServerClient.Text(data, "reason")}",
         _ => type,
     };
 
