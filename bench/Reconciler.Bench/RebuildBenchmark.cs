@@ -6,8 +6,8 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Store.Projections;
 using Reconciler.Store;
+using Reconciler.Store.Projections;
 
 namespace Reconciler.Bench;
 

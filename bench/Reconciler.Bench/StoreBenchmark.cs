@@ -1,9 +1,9 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
-using System.Collections.Immutable;
-using Microsoft.Extensions.Logging.Abstractions;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
