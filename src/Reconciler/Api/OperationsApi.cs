@@ -4,9 +4,9 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
-using Reconciler.Views;
+using Reconciler.Responses;
 using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;

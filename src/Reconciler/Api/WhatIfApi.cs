@@ -6,7 +6,7 @@ using Reconciler.Core.Policies;
 using Reconciler.Core.WhatIf;
 using Reconciler.Store;
 using Reconciler.Store.Projections;
-using Reconciler.Views;
+using Reconciler.Responses;
 using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;

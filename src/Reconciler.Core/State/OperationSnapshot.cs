@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Reconciler.Core.Events;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// The compact, versioned binary form of an <see cref="OperationState"/> that a writer keeps beside the

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// The facets of one operation as a small copy-on-write array: a policy names a handful of facets, so a

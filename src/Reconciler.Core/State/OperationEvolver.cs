@@ -3,7 +3,7 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>Evolve: applies one event to the state. No judging here: every decision is already in the event.</summary>
 public static class OperationEvolver

@@ -1,4 +1,4 @@
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// An insert-only, persistent record of the reports each source made: (source, facet, state, effect key)
