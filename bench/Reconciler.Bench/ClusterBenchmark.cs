@@ -1,7 +1,7 @@
-using Reconciler.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using Reconciler.Store;
+using Reconciler.Testing;
 
 namespace Reconciler.Bench;
 

@@ -5,7 +5,7 @@ using System.Reflection;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Bench;
 

@@ -1,4 +1,3 @@
-using Reconciler.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -7,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Reconciler.Store;
+using Reconciler.Testing;
 
 namespace Reconciler.Bench;
 

@@ -6,8 +6,8 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Store.Projections;
 using Reconciler.Store;
+using Reconciler.Store.Projections;
 
 namespace Reconciler.Bench;
 
@@ -234,7 +234,7 @@ public static class RebuildBenchmark
 
     private static Judged Judge(string operationId, List<(string Source, string Facet, string State, long Sequence)> signals)
     {
-        var state = Core.Views.OperationState.Initial;
+        var state = Core.State.OperationState.Initial;
         var events = new List<(string, string, string)>(signals.Count * 2);
         for (var n = 0; n < signals.Count; n++)
         {

@@ -1,13 +1,13 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
-using System.Collections.Immutable;
-using Microsoft.Extensions.Logging.Abstractions;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;

@@ -1,4 +1,3 @@
-using Reconciler.Testing;
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
@@ -10,6 +9,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Reconciler.Store;
+using Reconciler.Testing;
 
 namespace Reconciler.Bench;
 

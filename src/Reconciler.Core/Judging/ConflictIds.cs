@@ -55,11 +55,11 @@ public static class ConflictIds
     // keep the latest per slot, per thread, so that a repeated id costs no allocation. The id is a function
     // of kind and hash alone, so a slot with the same hash and kind holds exactly the string Create would build.
     [ThreadStatic]
-    private static (ulong Hash, string Id)[]? recent;
+    private static (ulong Hash, string Id)[]? _recent;
 
     private static string Format(string kind, ulong hash)
     {
-        var slots = recent ??= new (ulong, string)[64];
+        var slots = _recent ??= new (ulong, string)[64];
         ref var slot = ref slots[(int)(hash % (ulong)slots.Length)];
         if (slot.Id is { } id && slot.Hash == hash && id.Length == kind.Length + 17 && id.AsSpan().StartsWith(kind, StringComparison.Ordinal))
         {

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 

@@ -1,6 +1,6 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 
@@ -35,14 +35,14 @@ internal static class SignalJudge
         var facetPolicy = policy.FindFacet(s.Facet);
         if (facetPolicy is null || !facetPolicy.States.Contains(s.State))
         {
-            d.Add(Received(d, command, hash, false, Roles.None, ConflictKinds.Unmodeled));
+            d.Add(Received(d, command, hash, false, SourceStandings.None, ConflictKinds.Unmodeled));
             var gap = facetPolicy is null ? $"facet '{s.Facet}'" : $"state '{s.State}' of facet '{s.Facet}'";
             d.Open(ConflictKinds.Unmodeled, s.Facet, [command.Source], [s.State], $"The policy does not name {gap}.",
                 facetPolicy is null ? ConflictDifferences.Of("facet", (command.Source, s.Facet)) : ConflictDifferences.Of("state", (command.Source, s.State)));
             return d;
         }
 
-        var role = facetPolicy.Owner is null ? Roles.Unowned : facetPolicy.Owner == command.Source ? Roles.Owner : Roles.NonOwner;
+        var role = facetPolicy.Owner is null ? SourceStandings.Unowned : facetPolicy.Owner == command.Source ? SourceStandings.Owner : SourceStandings.NonOwner;
         if (IsRetry(state, command) && !CorrectsAttributes(state, facetPolicy, command))
         {
             d.Add(Received(d, command, hash, false, role, ConflictKinds.Retry));
@@ -65,7 +65,7 @@ internal static class SignalJudge
         var firstEffect = facetPolicy.Effect == FacetEffect.Once && s.EffectKey is not null ? state.EffectKeys.GetValueOrDefault(s.Facet) : null;
         var judgement =
             firstEffect is not null && firstEffect != s.EffectKey ? ConflictKinds.DuplicateEffect
-            : role == Roles.Owner && previous is not null && !facetPolicy.Allows(previous.State, s.State) ? ConflictKinds.InvalidTransition
+            : role == SourceStandings.Owner && previous is not null && !facetPolicy.Allows(previous.State, s.State) ? ConflictKinds.InvalidTransition
             : Fresh;
         var before = facet.CountedState;
         d.Add(Received(d, command, hash, true, role, judgement));

@@ -12,14 +12,14 @@ namespace Reconciler.Core.Judging;
 /// </summary>
 public sealed class SignalReceipts
 {
-    private readonly Dictionary<(string Source, string SignalId), SignalReceived> firsts = [];
+    private readonly Dictionary<(string Source, string SignalId), SignalReceived> _firsts = [];
 
     /// <summary>The content hash first received under (<paramref name="source"/>, <paramref name="signalId"/>), or null.</summary>
-    public string? Find(string source, string signalId) => firsts.GetValueOrDefault((source, signalId))?.ContentHash;
+    public string? Find(string source, string signalId) => _firsts.GetValueOrDefault((source, signalId))?.ContentHash;
 
     /// <summary>The signal first received under (<paramref name="source"/>, <paramref name="signalId"/>), or null.</summary>
     public Signal? FindSignal(string source, string signalId) =>
-        firsts.GetValueOrDefault((source, signalId)) is { } r ? SignalOf(r) : null;
+        _firsts.GetValueOrDefault((source, signalId)) is { } r ? SignalOf(r) : null;
 
     /// <summary>The signal a <see cref="SignalReceived"/> records, as the source sent it.</summary>
     public static Signal SignalOf(SignalReceived r)
@@ -34,7 +34,7 @@ public sealed class SignalReceipts
     {
         if (e is SignalReceived r)
         {
-            firsts.TryAdd((r.Source, r.SignalId), r);
+            _firsts.TryAdd((r.Source, r.SignalId), r);
         }
     }
 }

@@ -47,8 +47,11 @@ public static class Resolutions
     public static bool IsOperatorResolution(string r) => r is Accepted or Overridden or Compensated or Dismissed;
 }
 
-/// <summary>How a signal stands to its facet: the owner, another source, or a source of an unowned facet.</summary>
-public static class Roles
+/// <summary>
+/// How a signal's source stands to its facet: the owner, another source, or a source of an unowned facet
+/// (recorded as <c>role</c> on <c>SignalReceived</c>; not the API keys' roles).
+/// </summary>
+public static class SourceStandings
 {
     public const string Owner = "owner";
     public const string NonOwner = "non-owner";

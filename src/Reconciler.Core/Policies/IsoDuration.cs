@@ -13,11 +13,23 @@ public static class IsoDuration
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
-        if (string.IsNullOrEmpty(text)) return false;
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
         var i = 0;
         var negative = text[0] == '-';
-        if (negative || text[0] == '+') i++;
-        if (i >= text.Length || text[i] != 'P') return false;
+        if (negative || text[0] == '+')
+        {
+            i++;
+        }
+
+        if (i >= text.Length || text[i] != 'P')
+        {
+            return false;
+        }
+
         i++;
 
         decimal ticks = 0;
@@ -31,18 +43,42 @@ public static class IsoDuration
         {
             if (text[i] == 'T')
             {
-                if (inTime) return false;
+                if (inTime)
+                {
+                    return false;
+                }
+
                 inTime = true;
                 i++;
                 continue;
             }
-            if (sawFraction) return false; // only the last part may have a fraction
+            if (sawFraction)
+            {
+                return false; // only the last part may have a fraction
+            }
+
             var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] is '.' or ',')) i++;
-            if (i == start || i >= text.Length) return false;
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] is '.' or ','))
+            {
+                i++;
+            }
+
+            if (i == start || i >= text.Length)
+            {
+                return false;
+            }
+
             var number = text[start..i].Replace(',', '.');
-            if (!char.IsAsciiDigit(number[0]) || !char.IsAsciiDigit(number[^1])) return false;
-            if (!decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)) return false;
+            if (!char.IsAsciiDigit(number[0]) || !char.IsAsciiDigit(number[^1]))
+            {
+                return false;
+            }
+
+            if (!decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            {
+                return false;
+            }
+
             sawFraction = number.Contains('.');
             var (rank, unit) = (inTime, text[i]) switch
             {
@@ -53,18 +89,41 @@ public static class IsoDuration
                 (true, 'S') => (4, TimeSpan.TicksPerSecond),
                 _ => (0, 0L),
             };
-            if (rank == 0 || rank <= order) return false;
-            if (text[i] == 'W') sawWeeks = true;
+            if (rank == 0 || rank <= order)
+            {
+                return false;
+            }
+
+            if (text[i] == 'W')
+            {
+                sawWeeks = true;
+            }
+
             order = rank;
             i++;
             parts++;
-            if (inTime) partsInTime++;
+            if (inTime)
+            {
+                partsInTime++;
+            }
+
             try { ticks += amount * unit; }
             catch (OverflowException) { return false; }
-            if (ticks > TimeSpan.MaxValue.Ticks) return false;
+            if (ticks > TimeSpan.MaxValue.Ticks)
+            {
+                return false;
+            }
         }
-        if (parts == 0 || (inTime && partsInTime == 0)) return false;
-        if (sawWeeks && parts > 1) return false; // PnW stands alone
+        if (parts == 0 || (inTime && partsInTime == 0))
+        {
+            return false;
+        }
+
+        if (sawWeeks && parts > 1)
+        {
+            return false; // PnW stands alone
+        }
+
         var whole = (long)decimal.Round(ticks, MidpointRounding.AwayFromZero);
         value = TimeSpan.FromTicks(negative ? -whole : whole);
         return true;
@@ -74,19 +133,42 @@ public static class IsoDuration
     public static string Format(TimeSpan value)
     {
         var text = new StringBuilder();
-        if (value < TimeSpan.Zero) text.Append('-');
+        if (value < TimeSpan.Zero)
+        {
+            text.Append('-');
+        }
+
         var ticks = value == TimeSpan.MinValue ? TimeSpan.MaxValue.Ticks : Math.Abs(value.Ticks);
         text.Append('P');
         var days = ticks / TimeSpan.TicksPerDay;
         var hours = ticks / TimeSpan.TicksPerHour % 24;
         var minutes = ticks / TimeSpan.TicksPerMinute % 60;
         var seconds = ticks % TimeSpan.TicksPerMinute;
-        if (days > 0) text.Append(CultureInfo.InvariantCulture, $"{days}D");
-        if (hours > 0 || minutes > 0 || seconds > 0 || days == 0) text.Append('T');
-        if (hours > 0) text.Append(CultureInfo.InvariantCulture, $"{hours}H");
-        if (minutes > 0) text.Append(CultureInfo.InvariantCulture, $"{minutes}M");
+        if (days > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{days}D");
+        }
+
+        if (hours > 0 || minutes > 0 || seconds > 0 || days == 0)
+        {
+            text.Append('T');
+        }
+
+        if (hours > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{hours}H");
+        }
+
+        if (minutes > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{minutes}M");
+        }
+
         if (seconds > 0 || ticks == 0)
+        {
             text.Append(((decimal)seconds / TimeSpan.TicksPerSecond).ToString("0.#######", CultureInfo.InvariantCulture)).Append('S');
+        }
+
         return text.ToString();
     }
 }

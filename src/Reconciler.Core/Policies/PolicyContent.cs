@@ -32,6 +32,6 @@ public static class PolicyContent
         && a.Effect == b.Effect
         && a.Attributes.SequenceEqual(b.Attributes);
 
-    static bool SameLists(ImmutableDictionary<string, ImmutableList<string>> a, ImmutableDictionary<string, ImmutableList<string>> b) =>
+    private static bool SameLists(ImmutableDictionary<string, ImmutableList<string>> a, ImmutableDictionary<string, ImmutableList<string>> b) =>
         a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var other) && entry.Value.SequenceEqual(other));
 }

@@ -7,24 +7,28 @@ namespace Reconciler.Core.Policies;
 
 public static partial class PolicyReader
 {
-    static readonly string[] AttributeProperties = ["type", "tolerance"];
-    static readonly string[] MatchProperties = ["attribute", "facets", "tolerance"];
+    private static readonly string[] AttributeProperties = ["type", "tolerance"];
+    private static readonly string[] MatchProperties = ["attribute", "facets", "tolerance"];
 
     /// <summary>An attribute path: names of 1..100 characters of <c>[A-Za-z0-9_:-]</c>, joined by dots for nested objects.</summary>
     [GeneratedRegex("^[A-Za-z0-9_:-]{1,100}(\\.[A-Za-z0-9_:-]{1,100})*$")]
     private static partial Regex AttributePath();
 
-    const string AttributePathRule = "use names of A-Z a-z 0-9 _ : - joined by '.' for nested objects, e.g. 'amount' or 'totals.gross'";
+    private const string AttributePathRule = "use names of A-Z a-z 0-9 _ : - joined by '.' for nested objects, e.g. 'amount' or 'totals.gross'";
 
     [GeneratedRegex("^[0-9]{1,20}(\\.[0-9]{1,20})?%?$")]
     private static partial Regex DecimalTolerance();
 
     /// <summary>The attributes a facet declares correctly, and the names of all it declares (a wrong one was reported
     /// already, so a match naming it is not blamed again).</summary>
-    static (ImmutableList<DeclaredAttribute> Attributes, ImmutableHashSet<string> Names) ReadAttributes(
+    private static (ImmutableList<DeclaredAttribute> Attributes, ImmutableHashSet<string> Names) ReadAttributes(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
     {
-        if (!properties.TryGetValue("attributes", out var element)) return ([], []);
+        if (!properties.TryGetValue("attributes", out var element))
+        {
+            return ([], []);
+        }
+
         var at = PolicyReading.Child(path, "attributes");
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -49,12 +53,14 @@ public static partial class PolicyReader
                 continue;
             }
             if (ReadAttribute(reading, property.Value, attributePath) is { } declared)
+            {
                 result.Add(declared with { Name = name });
+            }
         }
         return (result.ToImmutable(), names.ToImmutable());
     }
 
-    static DeclaredAttribute? ReadAttribute(PolicyReading reading, JsonElement element, string path)
+    private static DeclaredAttribute? ReadAttribute(PolicyReading reading, JsonElement element, string path)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -75,13 +81,17 @@ public static partial class PolicyReader
             reading.Add(PolicyReading.Child(path, "type"), $"unknown type '{typeName}': use exact (text equality), decimal (numbers) or time (instants)");
             return null;
         }
-        if (type is null) return null;
+        if (type is null)
+        {
+            return null;
+        }
+
         var tolerance = properties.TryGetValue("tolerance", out var t) ? ReadTolerance(reading, t, PolicyReading.Child(path, "tolerance"), type.Value) : null;
         return new DeclaredAttribute("", type.Value, tolerance);
     }
 
     /// <summary>A tolerance for <paramref name="type"/>: <c>0.01</c> or <c>0.5%</c> for decimals, an ISO-8601 duration for times, none for exact.</summary>
-    static AttributeTolerance? ReadTolerance(PolicyReading reading, JsonElement element, string path, AttributeType type)
+    private static AttributeTolerance? ReadTolerance(PolicyReading reading, JsonElement element, string path, AttributeType type)
     {
         if (type == AttributeType.Exact)
         {
@@ -98,7 +108,10 @@ public static partial class PolicyReader
         if (type == AttributeType.Time)
         {
             if (IsoDuration.TryParse(text, out var duration) && duration >= TimeSpan.Zero)
+            {
                 return new AttributeTolerance(text, 0, false, duration);
+            }
+
             reading.Add(path, $"'{text}' is not a non-negative ISO-8601 duration: use one such as {example}");
             return null;
         }
@@ -117,7 +130,7 @@ public static partial class PolicyReader
         return new AttributeTolerance(text, amount, relative, TimeSpan.Zero);
     }
 
-    static ImmutableList<AttributeMatch> ReadMatches(PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets)
+    private static ImmutableList<AttributeMatch> ReadMatches(PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets)
     {
         var result = ImmutableList.CreateBuilder<AttributeMatch>();
         foreach (var (item, path) in Items(reading, root, "matches"))
@@ -131,7 +144,11 @@ public static partial class PolicyReader
             var properties = reading.Properties(item, path, MatchProperties);
             var attribute = reading.String(properties, "attribute", path, "name an attribute the listed facets declare, e.g. 'amount'");
             var listed = ReadMatchFacets(reading, properties, path, facets, attribute);
-            if (attribute is null || listed is null || reading.Count != before) continue;
+            if (attribute is null || listed is null || reading.Count != before)
+            {
+                continue;
+            }
+
             var declared = facets.Find(listed[0])!.Attributes.First(a => a.Name == attribute);
             var tolerance = properties.TryGetValue("tolerance", out var t)
                 ? ReadTolerance(reading, t, PolicyReading.Child(path, "tolerance"), declared.Type)
@@ -143,13 +160,16 @@ public static partial class PolicyReader
                 reading.Add(path, $"repeats matches[{same}]: compare '{attribute}' across these facets once");
                 continue;
             }
-            if (reading.Count == before) result.Add(match);
+            if (reading.Count == before)
+            {
+                result.Add(match);
+            }
         }
         return result.ToImmutable();
     }
 
     /// <summary>The facets of a match: two or more, distinct, declared, owned, each declaring the attribute with one type.</summary>
-    static ImmutableList<string>? ReadMatchFacets(
+    private static ImmutableList<string>? ReadMatchFacets(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path, FacetTable facets, string? attribute)
     {
         var at = PolicyReading.Child(path, "facets");
@@ -159,7 +179,11 @@ public static partial class PolicyReader
             return null;
         }
         var names = StringArray(reading, element, at, "facets");
-        if (names is null) return null;
+        if (names is null)
+        {
+            return null;
+        }
+
         if (names.Count < 2)
         {
             reading.Add(at, "must list at least two facets: a match compares one facet's attribute with another's");
@@ -187,9 +211,17 @@ public static partial class PolicyReader
                 reading.Add(itemPath, $"facet '{name}' has no owner: a match compares the owners' claims, so list owned facets only");
                 continue;
             }
-            if (attribute is null) continue;
+            if (attribute is null)
+            {
+                continue;
+            }
+
             var declared = facet.Attributes.FirstOrDefault(a => a.Name == attribute);
-            if (declared is null && facet.AttributeNames.Contains(attribute)) continue;
+            if (declared is null && facet.AttributeNames.Contains(attribute))
+            {
+                continue;
+            }
+
             if (declared is null)
             {
                 reading.Add(itemPath, $"facet '{name}' does not declare attribute '{attribute}': add it to facets.{name}.attributes");

@@ -5,7 +5,7 @@ namespace Reconciler.Core.Policies;
 
 public static partial class PolicyReader
 {
-    static FacetTable ReadFacets(PolicyReading reading, Dictionary<string, JsonElement> root)
+    private static FacetTable ReadFacets(PolicyReading reading, Dictionary<string, JsonElement> root)
     {
         var table = new FacetTable();
         if (!root.TryGetValue("facets", out var facets))
@@ -32,15 +32,21 @@ public static partial class PolicyReader
             }
             seen.Add(name, name);
             if (!PolicyReading.NamePattern().IsMatch(name))
+            {
                 reading.Add(path, $"'{name}' is not a valid facet name: {PolicyReading.NameRule}");
+            }
+
             table.Add(name, ReadFacet(reading, property.Value, path));
         }
         if (seen.Count == 0)
+        {
             reading.Add("facets", "declares no facets: declare at least one facet");
+        }
+
         return table;
     }
 
-    static FacetRead ReadFacet(PolicyReading reading, JsonElement facet, string path)
+    private static FacetRead ReadFacet(PolicyReading reading, JsonElement facet, string path)
     {
         if (facet.ValueKind != JsonValueKind.Object)
         {
@@ -64,10 +70,14 @@ public static partial class PolicyReader
         };
     }
 
-    static string? ReadOwner(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
+    private static string? ReadOwner(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
     {
         // Left out or null: the facet is unowned (nobody is authoritative for it).
-        if (!properties.TryGetValue("owner", out var owner) || owner.ValueKind == JsonValueKind.Null) return null;
+        if (!properties.TryGetValue("owner", out var owner) || owner.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
         var at = PolicyReading.Child(path, "owner");
         if (owner.ValueKind != JsonValueKind.String)
         {
@@ -83,7 +93,7 @@ public static partial class PolicyReader
         return text;
     }
 
-    static ImmutableList<string> ReadStates(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
+    private static ImmutableList<string> ReadStates(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
     {
         var at = PolicyReading.Child(path, "states");
         if (!properties.TryGetValue("states", out var states))
@@ -92,15 +102,26 @@ public static partial class PolicyReader
             return [];
         }
         var names = StringArray(reading, states, at, "states");
-        if (names is null) return [];
-        if (names.Count == 0) reading.Add(at, "is empty: list at least one state this facet may take");
+        if (names is null)
+        {
+            return [];
+        }
+
+        if (names.Count == 0)
+        {
+            reading.Add(at, "is empty: list at least one state this facet may take");
+        }
+
         var result = ImmutableList.CreateBuilder<string>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (state, index) in names)
         {
             var itemPath = PolicyReading.Index(at, index);
             if (!PolicyReading.NamePattern().IsMatch(state))
+            {
                 reading.Add(itemPath, $"'{state}' is not a valid state name: {PolicyReading.NameRule}");
+            }
+
             if (!seen.Add(state))
             {
                 var first = result.First(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase));
@@ -112,11 +133,15 @@ public static partial class PolicyReader
         return result.ToImmutable();
     }
 
-    static ImmutableDictionary<string, ImmutableList<string>> ReadTransitions(
+    private static ImmutableDictionary<string, ImmutableList<string>> ReadTransitions(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path, ImmutableList<string> states)
     {
         var transitions = ImmutableDictionary.CreateBuilder<string, ImmutableList<string>>(StringComparer.Ordinal);
-        if (!properties.TryGetValue("transitions", out var element)) return transitions.ToImmutable();
+        if (!properties.TryGetValue("transitions", out var element))
+        {
+            return transitions.ToImmutable();
+        }
+
         var at = PolicyReading.Child(path, "transitions");
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -134,23 +159,40 @@ public static partial class PolicyReader
                 continue;
             }
             if (!states.Contains(from))
+            {
                 reading.Add(fromPath, $"unknown state '{from}' {known}");
+            }
+
             var targets = StringArray(reading, property.Value, fromPath, "target states");
-            if (targets is null) continue;
+            if (targets is null)
+            {
+                continue;
+            }
+
             foreach (var (to, index) in targets)
             {
                 if (!states.Contains(to))
+                {
                     reading.Add(PolicyReading.Index(fromPath, index), $"unknown state '{to}' {known}");
+                }
             }
             transitions[from] = [.. targets.Select(t => t.Value).Distinct(StringComparer.Ordinal)];
         }
         return transitions.ToImmutable();
     }
 
-    static FacetEffect ReadEffect(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
+    private static FacetEffect ReadEffect(PolicyReading reading, Dictionary<string, JsonElement> properties, string path)
     {
-        if (!properties.TryGetValue("effect", out var effect) || effect.ValueKind == JsonValueKind.Null) return FacetEffect.None;
-        if (effect.ValueKind == JsonValueKind.String && effect.GetString() == "once") return FacetEffect.Once;
+        if (!properties.TryGetValue("effect", out var effect) || effect.ValueKind == JsonValueKind.Null)
+        {
+            return FacetEffect.None;
+        }
+
+        if (effect.ValueKind == JsonValueKind.String && effect.GetString() == "once")
+        {
+            return FacetEffect.Once;
+        }
+
         var shown = effect.ValueKind == JsonValueKind.String ? $"'{effect.GetString()}'" : PolicyReading.Kind(effect);
         reading.Add(PolicyReading.Child(path, "effect"), $"{shown} is not a known effect: use \"once\" (a side effect that must happen at most once) or leave it out");
         return FacetEffect.None;
@@ -158,7 +200,7 @@ public static partial class PolicyReader
 
     /// <summary>An array of strings with each item's index; null when not an array (reported).
     /// Items that are not strings are reported and left out.</summary>
-    static List<(string Value, int Index)>? StringArray(PolicyReading reading, JsonElement array, string path, string what)
+    private static List<(string Value, int Index)>? StringArray(PolicyReading reading, JsonElement array, string path, string what)
     {
         if (array.ValueKind != JsonValueKind.Array)
         {
@@ -169,8 +211,15 @@ public static partial class PolicyReader
         var index = 0;
         foreach (var item in array.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.String) items.Add((item.GetString()!, index));
-            else reading.Add(PolicyReading.Index(path, index), $"must be a string, not {PolicyReading.Kind(item)}");
+            if (item.ValueKind == JsonValueKind.String)
+            {
+                items.Add((item.GetString()!, index));
+            }
+            else
+            {
+                reading.Add(PolicyReading.Index(path, index), $"must be a string, not {PolicyReading.Kind(item)}");
+            }
+
             index++;
         }
         return items;

@@ -14,10 +14,13 @@ public static partial class PolicyReader
     /// <summary>Four-eyes approval asks for at most two resolvers: the proposer and one other.</summary>
     public const int MaxApprovals = 2;
 
-    static ImmutableDictionary<string, int> ReadApprovals(PolicyReading reading, Dictionary<string, JsonElement> root)
+    private static ImmutableDictionary<string, int> ReadApprovals(PolicyReading reading, Dictionary<string, JsonElement> root)
     {
         if (!root.TryGetValue("approvals", out var approvals))
+        {
             return ImmutableDictionary<string, int>.Empty;
+        }
+
         if (approvals.ValueKind != JsonValueKind.Object)
         {
             reading.Add("approvals", $"must be an object such as {{ \"overridden\": 2 }}, not {PolicyReading.Kind(approvals)}");
@@ -40,21 +43,30 @@ public static partial class PolicyReader
         return result.ToImmutable();
     }
 
-    static int? ReadStormThreshold(PolicyReading reading, Dictionary<string, JsonElement> root)
+    private static int? ReadStormThreshold(PolicyReading reading, Dictionary<string, JsonElement> root)
     {
         if (!root.TryGetValue("stormThreshold", out var value))
+        {
             return null;
+        }
+
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var threshold) && threshold >= 1)
+        {
             return threshold;
+        }
+
         reading.Add("stormThreshold", $"must be a whole number of conflicts a minute, 1 or more (default {TruthPolicy.DefaultStormThreshold.ToString(CultureInfo.InvariantCulture)}), not {value.GetRawText()}");
         return null;
     }
 
-    static ImmutableDictionary<string, SourcePolicy> ReadSources(PolicyReading reading, Dictionary<string, JsonElement> root)
+    private static ImmutableDictionary<string, SourcePolicy> ReadSources(PolicyReading reading, Dictionary<string, JsonElement> root)
     {
         var result = ImmutableDictionary.CreateBuilder<string, SourcePolicy>(StringComparer.Ordinal);
         if (!root.TryGetValue("sources", out var sources))
+        {
             return result.ToImmutable();
+        }
+
         if (sources.ValueKind != JsonValueKind.Object)
         {
             reading.Add("sources", $"must be an object such as {{ \"erp\": {{ \"silentAfter\": \"PT5M\" }} }}, not {PolicyReading.Kind(sources)}");
@@ -82,7 +94,9 @@ public static partial class PolicyReader
 
             var rule = reading.Properties(property.Value, at, "silentAfter");
             if (ReadDuration(reading, rule, at, "silentAfter", "an ISO-8601 duration such as PT5M") is { } silentAfter)
+            {
                 result[property.Name] = new SourcePolicy(silentAfter.Duration, silentAfter.Text);
+            }
         }
 
         return result.ToImmutable();

@@ -5,12 +5,12 @@ namespace Reconciler.Core.Policies;
 
 public static partial class PolicyReader
 {
-    static readonly string[] ExpectationProperties = ["when", "expect", "within"];
-    static readonly string[] ConditionProperties = ["facet", "state"];
-    static readonly string[] TargetProperties = ["facet", "state", "outcome"];
-    static readonly string[] OutcomeProperties = ["outcome", "when", "requireMatches"];
+    private static readonly string[] ExpectationProperties = ["when", "expect", "within"];
+    private static readonly string[] ConditionProperties = ["facet", "state"];
+    private static readonly string[] TargetProperties = ["facet", "state", "outcome"];
+    private static readonly string[] OutcomeProperties = ["outcome", "when", "requireMatches"];
 
-    static ImmutableList<Expectation> ReadExpectations(
+    private static ImmutableList<Expectation> ReadExpectations(
         PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets, IReadOnlyList<string> producible)
     {
         var result = ImmutableList.CreateBuilder<Expectation>();
@@ -26,12 +26,14 @@ public static partial class PolicyReader
             var expect = ReadTarget(reading, properties, path, facets, producible);
             var within = ReadWithin(reading, properties, path);
             if (when is not null && expect is not null && within is not null)
+            {
                 result.Add(new Expectation(when, expect, within.Value.Duration, within.Value.Text));
+            }
         }
         return result.ToImmutable();
     }
 
-    static FacetCondition? ReadCondition(PolicyReading reading, Dictionary<string, JsonElement> properties, string path, FacetTable facets)
+    private static FacetCondition? ReadCondition(PolicyReading reading, Dictionary<string, JsonElement> properties, string path, FacetTable facets)
     {
         var at = PolicyReading.Child(path, "when");
         if (!properties.TryGetValue("when", out var when))
@@ -50,7 +52,7 @@ public static partial class PolicyReader
         return CheckFacetState(reading, at, facet, state, facets) ? new FacetCondition(facet!, state!) : null;
     }
 
-    static ExpectationTarget? ReadTarget(
+    private static ExpectationTarget? ReadTarget(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path, FacetTable facets, IReadOnlyList<string> producible)
     {
         var at = PolicyReading.Child(path, "expect");
@@ -80,7 +82,11 @@ public static partial class PolicyReader
         if (namesOutcome)
         {
             var outcome = reading.String(fields, "outcome", at, "name an outcome");
-            if (outcome is null) return null;
+            if (outcome is null)
+            {
+                return null;
+            }
+
             if (!producible.Contains(outcome))
             {
                 reading.Add(PolicyReading.Child(at, "outcome"), $"no outcome rule produces '{outcome}' {PolicyReading.Known(producible)}");
@@ -94,16 +100,23 @@ public static partial class PolicyReader
     }
 
     /// <summary>Checks that a named facet and state exist; missing names were reported already.</summary>
-    static bool CheckFacetState(PolicyReading reading, string path, string? facet, string? state, FacetTable facets)
+    private static bool CheckFacetState(PolicyReading reading, string path, string? facet, string? state, FacetTable facets)
     {
-        if (facet is null) return false;
+        if (facet is null)
+        {
+            return false;
+        }
+
         var declared = facets.Find(facet);
         if (declared is null)
         {
             reading.Add(PolicyReading.Child(path, "facet"), $"unknown facet '{facet}' {PolicyReading.Known(facets.Keys)}");
             return false;
         }
-        if (state is null) return false;
+        if (state is null)
+        {
+            return false;
+        }
         // A facet whose states could not be read was reported already; do not blame every reference to it.
         if (!declared.States.IsEmpty && !declared.States.Contains(state))
         {
@@ -113,16 +126,20 @@ public static partial class PolicyReader
         return true;
     }
 
-    static (TimeSpan Duration, string Text)? ReadWithin(PolicyReading reading, Dictionary<string, JsonElement> properties, string path) =>
+    private static (TimeSpan Duration, string Text)? ReadWithin(PolicyReading reading, Dictionary<string, JsonElement> properties, string path) =>
         ReadDuration(reading, properties, path, "within", "an ISO-8601 duration such as PT10M");
 
     /// <summary>A required, positive ISO-8601 duration at <paramref name="path"/>.<paramref name="name"/>.</summary>
-    static (TimeSpan Duration, string Text)? ReadDuration(
+    private static (TimeSpan Duration, string Text)? ReadDuration(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path, string name, string required)
     {
         var at = PolicyReading.Child(path, name);
         var text = reading.String(properties, name, path, required);
-        if (text is null) return null;
+        if (text is null)
+        {
+            return null;
+        }
+
         var example = name == "within" ? "PT10M" : "P1D";
         if (!IsoDuration.TryParse(text, out var duration))
         {
@@ -137,7 +154,7 @@ public static partial class PolicyReader
         return (duration, text);
     }
 
-    static ImmutableList<OutcomeRule> ReadOutcomes(
+    private static ImmutableList<OutcomeRule> ReadOutcomes(
         PolicyReading reading, Dictionary<string, JsonElement> root, FacetTable facets, ImmutableList<AttributeMatch> matches)
     {
         var result = ImmutableList.CreateBuilder<OutcomeRule>();
@@ -158,14 +175,20 @@ public static partial class PolicyReader
             var when = ReadRuleConditions(reading, properties, path, facets);
             var requireMatches = ReadFlag(reading, properties, path, "requireMatches");
             if (requireMatches && when is not null && !ComparesAttributes(when.Keys, facets, matches))
+            {
                 reading.Add(PolicyReading.Child(path, "requireMatches"),
                     $"no facet of this rule ({string.Join(", ", when.Keys.Order(StringComparer.Ordinal))}) declares attributes or takes part in a match: declare 'attributes', or leave requireMatches out");
-            if (outcome is not null && when is not null) result.Add(new OutcomeRule(outcome, when) { RequireMatches = requireMatches });
+            }
+
+            if (outcome is not null && when is not null)
+            {
+                result.Add(new OutcomeRule(outcome, when) { RequireMatches = requireMatches });
+            }
         }
         return result.ToImmutable();
     }
 
-    static ImmutableDictionary<string, ImmutableList<string>>? ReadRuleConditions(
+    private static ImmutableDictionary<string, ImmutableList<string>>? ReadRuleConditions(
         PolicyReading reading, Dictionary<string, JsonElement> properties, string path, FacetTable facets)
     {
         var at = PolicyReading.Child(path, "when");
@@ -191,39 +214,66 @@ public static partial class PolicyReader
             }
             var declared = facets.Find(property.Name);
             if (declared is null)
+            {
                 reading.Add(facetPath, $"unknown facet '{property.Name}' {PolicyReading.Known(facets.Keys)}");
+            }
+
             var states = StringArray(reading, property.Value, facetPath, "states");
-            if (states is null) continue;
+            if (states is null)
+            {
+                continue;
+            }
+
             if (states.Count == 0)
+            {
                 reading.Add(facetPath, "is empty: list at least one state the facet must be in");
+            }
+
             foreach (var (state, index) in states)
             {
                 if (declared is not null && !declared.States.IsEmpty && !declared.States.Contains(state))
+                {
                     reading.Add(PolicyReading.Index(facetPath, index), $"unknown state '{state}' {PolicyReading.Known(declared.States)}");
+                }
             }
             conditions[property.Name] = [.. states.Select(s => s.Value).Distinct(StringComparer.Ordinal)];
         }
         if (conditions.Count == 0 && reading.Count == before)
+        {
             reading.Add(at, "has no conditions: name at least one facet and its states (a rule without conditions would always match)");
+        }
+
         return reading.Count == before ? conditions.ToImmutable() : null;
     }
 
     /// <summary>An optional boolean; false when absent or wrong (wrong is reported).</summary>
-    static bool ReadFlag(PolicyReading reading, Dictionary<string, JsonElement> properties, string path, string name)
+    private static bool ReadFlag(PolicyReading reading, Dictionary<string, JsonElement> properties, string path, string name)
     {
-        if (!properties.TryGetValue(name, out var value)) return false;
-        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False) return value.GetBoolean();
+        if (!properties.TryGetValue(name, out var value))
+        {
+            return false;
+        }
+
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+
         reading.Add(PolicyReading.Child(path, name), $"must be true or false, not {PolicyReading.Kind(value)}");
         return false;
     }
 
-    static bool ComparesAttributes(IEnumerable<string> ruleFacets, FacetTable facets, ImmutableList<AttributeMatch> matches) =>
+    private static bool ComparesAttributes(IEnumerable<string> ruleFacets, FacetTable facets, ImmutableList<AttributeMatch> matches) =>
         ruleFacets.Any(f => facets.Find(f) is { Attributes.IsEmpty: false } || matches.Any(m => m.Facets.Contains(f)));
 
     /// <summary>The items of an optional top-level array with their paths; a missing array is empty.</summary>
-    static IEnumerable<(JsonElement Item, string Path)> Items(PolicyReading reading, Dictionary<string, JsonElement> root, string name)
+    private static IEnumerable<(JsonElement Item, string Path)> Items(PolicyReading reading, Dictionary<string, JsonElement> root, string name)
     {
-        if (!root.TryGetValue(name, out var array)) return [];
+        if (!root.TryGetValue(name, out var array))
+        {
+            return [];
+        }
+
         if (array.ValueKind != JsonValueKind.Array)
         {
             reading.Add(name, $"must be an array, not {PolicyReading.Kind(array)}");

@@ -16,10 +16,10 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources", "stormThreshold"];
-    static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
+    private static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources", "stormThreshold"];
+    private static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
-    static readonly JsonDocumentOptions DocumentOptions = new()
+    private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
@@ -37,7 +37,11 @@ public static partial class PolicyReader
         {
             var reason = e.Message;
             var cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (cut > 0) reason = reason[..cut];
+            if (cut > 0)
+            {
+                reason = reason[..cut];
+            }
+
             var where = e.LineNumber is { } line ? $" at line {line + 1}, position {(e.BytePositionInLine ?? 0) + 1}" : "";
             return new PolicyReadResult(null, [new PolicyProblem("$", $"malformed JSON{where}: {reason}")]);
         }
@@ -55,7 +59,9 @@ public static partial class PolicyReader
 
         var operationType = reading.String(root, "operationType", "", "name the operation type this policy judges, e.g. 'order'");
         if (operationType is not null && !PolicyReading.NamePattern().IsMatch(operationType))
+        {
             reading.Add("operationType", $"'{operationType}' is not a valid operation type: {PolicyReading.NameRule}");
+        }
 
         var graceSeconds = root.TryGetValue("graceSeconds", out var grace) ? reading.Seconds(grace, "graceSeconds") : DefaultGraceSeconds;
         var finalAfter = root.ContainsKey("finalAfter") ? ReadDuration(reading, root, "", "finalAfter", "an ISO-8601 duration such as P1D") : null;
@@ -74,7 +80,9 @@ public static partial class PolicyReader
         reading.AddRange(outcomeReading.Problems);
 
         if (reading.HasProblems || operationType is null || graceSeconds is null)
+        {
             return new PolicyReadResult(null, reading.Problems);
+        }
 
         var policy = new TruthPolicy(
             operationType,
@@ -96,7 +104,7 @@ public static partial class PolicyReader
 
     /// <summary>Every outcome name a rule gives, even in a rule with other problems, so that an
     /// expectation is not also blamed for a typo in a rule.</summary>
-    static IEnumerable<string> OutcomeNames(Dictionary<string, JsonElement> root) =>
+    private static IEnumerable<string> OutcomeNames(Dictionary<string, JsonElement> root) =>
         root.TryGetValue("outcomes", out var rules) && rules.ValueKind == JsonValueKind.Array
             ? rules.EnumerateArray()
                 .Where(rule => rule.ValueKind == JsonValueKind.Object)
@@ -106,7 +114,7 @@ public static partial class PolicyReader
 
     /// <summary>A facet as read: its states are known even when other parts of it are wrong, so that
     /// later references to it are still checked; <c>Policy</c> is null when the facet itself is wrong.</summary>
-    sealed record FacetRead(ImmutableList<string> States, FacetPolicy? Policy)
+    private sealed record FacetRead(ImmutableList<string> States, FacetPolicy? Policy)
     {
         /// <summary>The attributes as read, known even when other parts of the facet are wrong.</summary>
         public ImmutableList<DeclaredAttribute> Attributes { get; init; } = [];
@@ -118,18 +126,18 @@ public static partial class PolicyReader
     }
 
     /// <summary>Facets in declaration order (an ordered list of pairs, since Dictionary order is not a contract).</summary>
-    sealed class FacetTable
+    private sealed class FacetTable
     {
-        readonly List<KeyValuePair<string, FacetRead>> entries = [];
+        private readonly List<KeyValuePair<string, FacetRead>> _entries = [];
 
-        public IEnumerable<string> Keys => entries.Select(e => e.Key);
+        public IEnumerable<string> Keys => _entries.Select(e => e.Key);
 
-        public void Add(string name, FacetRead facet) => entries.Add(new(name, facet));
+        public void Add(string name, FacetRead facet) => _entries.Add(new(name, facet));
 
-        public FacetRead? Find(string name) => entries.FirstOrDefault(e => e.Key == name).Value;
+        public FacetRead? Find(string name) => _entries.FirstOrDefault(e => e.Key == name).Value;
 
         /// <summary>The facet policies, keyed by exact (ordinal) name; only called when every facet read cleanly.</summary>
         public ImmutableDictionary<string, FacetPolicy> ToPolicies() =>
-            entries.ToImmutableDictionary(e => e.Key, e => e.Value.Policy!, StringComparer.Ordinal);
+            _entries.ToImmutableDictionary(e => e.Key, e => e.Value.Policy!, StringComparer.Ordinal);
     }
 }

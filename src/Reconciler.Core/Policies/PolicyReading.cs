@@ -5,20 +5,20 @@ using System.Text.RegularExpressions;
 namespace Reconciler.Core.Policies;
 
 /// <summary>The problems found so far while reading one policy, and the JSON helpers that report them.</summary>
-sealed partial class PolicyReading
+internal sealed partial class PolicyReading
 {
-    readonly List<PolicyProblem> problems = [];
+    private readonly List<PolicyProblem> _problems = [];
 
-    public ImmutableList<PolicyProblem> Problems => [.. problems];
+    public ImmutableList<PolicyProblem> Problems => [.. _problems];
 
-    public bool HasProblems => problems.Count > 0;
+    public bool HasProblems => _problems.Count > 0;
 
     /// <summary>How many problems so far; compare before and after reading a part to tell whether it was clean.</summary>
-    public int Count => problems.Count;
+    public int Count => _problems.Count;
 
-    public void Add(string path, string message) => problems.Add(new PolicyProblem(path, message));
+    public void Add(string path, string message) => _problems.Add(new PolicyProblem(path, message));
 
-    public void AddRange(IEnumerable<PolicyProblem> more) => problems.AddRange(more);
+    public void AddRange(IEnumerable<PolicyProblem> more) => _problems.AddRange(more);
 
     /// <summary>Names of operation types, facets, states and outcomes: 1..200 characters of <c>[A-Za-z0-9._:-]</c>.</summary>
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,200}$")]
@@ -83,7 +83,11 @@ sealed partial class PolicyReading
         var at = Child(path, name);
         if (!properties.TryGetValue(name, out var value))
         {
-            if (required.Length > 0) Add(at, $"is required: {required}");
+            if (required.Length > 0)
+            {
+                Add(at, $"is required: {required}");
+            }
+
             return null;
         }
         if (value.ValueKind != JsonValueKind.String)
@@ -133,7 +137,7 @@ sealed partial class PolicyReading
             .FirstOrDefault();
     }
 
-    static int Distance(string a, string b)
+    private static int Distance(string a, string b)
     {
         var previous = Enumerable.Range(0, b.Length + 1).ToArray();
         for (var i = 1; i <= a.Length; i++)
@@ -141,7 +145,10 @@ sealed partial class PolicyReading
             var current = new int[b.Length + 1];
             current[0] = i;
             for (var j = 1; j <= b.Length; j++)
+            {
                 current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
             previous = current;
         }
         return previous[b.Length];

@@ -11,7 +11,7 @@ namespace Reconciler.Core.Policies;
 /// </summary>
 public static class PolicyWriter
 {
-    static readonly JsonWriterOptions Indented = new()
+    private static readonly JsonWriterOptions Indented = new()
     {
         Indented = true,
         // Policies are read by people: keep '+' and non-ASCII names as they are.
@@ -22,7 +22,11 @@ public static class PolicyWriter
     {
         ArgumentNullException.ThrowIfNull(policy);
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, Indented)) WriteTo(writer, policy);
+        using (var writer = new Utf8JsonWriter(buffer, Indented))
+        {
+            WriteTo(writer, policy);
+        }
+
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
@@ -41,16 +45,26 @@ public static class PolicyWriter
         writer.WriteStartObject();
         writer.WriteString("operationType", policy.OperationType);
         writer.WriteNumber("graceSeconds", policy.GraceSeconds);
-        if (policy.FinalAfter is { } finalAfter) writer.WriteString("finalAfter", DurationText(policy.FinalAfterText, finalAfter));
+        if (policy.FinalAfter is { } finalAfter)
+        {
+            writer.WriteString("finalAfter", DurationText(policy.FinalAfterText, finalAfter));
+        }
 
         if (!policy.Approvals.IsEmpty)
         {
             writer.WriteStartObject("approvals");
-            foreach (var resolution in PolicyReader.ApprovableResolutions.Where(policy.Approvals.ContainsKey)) writer.WriteNumber(resolution, policy.Approvals[resolution]);
+            foreach (var resolution in PolicyReader.ApprovableResolutions.Where(policy.Approvals.ContainsKey))
+            {
+                writer.WriteNumber(resolution, policy.Approvals[resolution]);
+            }
+
             writer.WriteEndObject();
         }
 
-        if (policy.StormThreshold is { } threshold) writer.WriteNumber("stormThreshold", threshold);
+        if (policy.StormThreshold is { } threshold)
+        {
+            writer.WriteNumber("stormThreshold", threshold);
+        }
 
         if (!policy.Sources.IsEmpty)
         {
@@ -65,7 +79,11 @@ public static class PolicyWriter
         }
 
         writer.WriteStartObject("facets");
-        foreach (var name in facetOrder) WriteFacet(writer, name, policy.Facets[name]);
+        foreach (var name in facetOrder)
+        {
+            WriteFacet(writer, name, policy.Facets[name]);
+        }
+
         writer.WriteEndObject();
 
         if (!policy.Matches.IsEmpty)
@@ -76,14 +94,22 @@ public static class PolicyWriter
                 writer.WriteStartObject();
                 writer.WriteString("attribute", match.Attribute);
                 WriteStrings(writer, "facets", match.Facets);
-                if (match.Tolerance is { } tolerance) writer.WriteString("tolerance", tolerance.Text);
+                if (match.Tolerance is { } tolerance)
+                {
+                    writer.WriteString("tolerance", tolerance.Text);
+                }
+
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
         }
 
         writer.WriteStartArray("expectations");
-        foreach (var expectation in policy.Expectations) WriteExpectation(writer, expectation);
+        foreach (var expectation in policy.Expectations)
+        {
+            WriteExpectation(writer, expectation);
+        }
+
         writer.WriteEndArray();
 
         writer.WriteStartArray("outcomes");
@@ -92,9 +118,17 @@ public static class PolicyWriter
             writer.WriteStartObject();
             writer.WriteString("outcome", rule.Outcome);
             writer.WriteStartObject("when");
-            foreach (var facet in InOrder(rule.When.Keys, facetOrder)) WriteStrings(writer, facet, rule.When[facet]);
+            foreach (var facet in InOrder(rule.When.Keys, facetOrder))
+            {
+                WriteStrings(writer, facet, rule.When[facet]);
+            }
+
             writer.WriteEndObject();
-            if (rule.RequireMatches) writer.WriteBoolean("requireMatches", true);
+            if (rule.RequireMatches)
+            {
+                writer.WriteBoolean("requireMatches", true);
+            }
+
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -102,20 +136,39 @@ public static class PolicyWriter
         writer.Flush();
     }
 
-    static void WriteFacet(Utf8JsonWriter writer, string name, FacetPolicy facet)
+    private static void WriteFacet(Utf8JsonWriter writer, string name, FacetPolicy facet)
     {
         writer.WriteStartObject(name);
-        if (facet.Owner is null) writer.WriteNull("owner");
-        else writer.WriteString("owner", facet.Owner);
+        if (facet.Owner is null)
+        {
+            writer.WriteNull("owner");
+        }
+        else
+        {
+            writer.WriteString("owner", facet.Owner);
+        }
+
         WriteStrings(writer, "states", facet.States);
         if (facet.HasTransitions)
         {
             writer.WriteStartObject("transitions");
-            foreach (var from in InOrder(facet.Transitions.Keys, facet.States)) WriteStrings(writer, from, facet.Transitions[from]);
+            foreach (var from in InOrder(facet.Transitions.Keys, facet.States))
+            {
+                WriteStrings(writer, from, facet.Transitions[from]);
+            }
+
             writer.WriteEndObject();
         }
-        if (facet.GraceSeconds is { } grace) writer.WriteNumber("graceSeconds", grace);
-        if (facet.Effect == FacetEffect.Once) writer.WriteString("effect", "once");
+        if (facet.GraceSeconds is { } grace)
+        {
+            writer.WriteNumber("graceSeconds", grace);
+        }
+
+        if (facet.Effect == FacetEffect.Once)
+        {
+            writer.WriteString("effect", "once");
+        }
+
         if (!facet.Attributes.IsEmpty)
         {
             writer.WriteStartObject("attributes");
@@ -123,7 +176,11 @@ public static class PolicyWriter
             {
                 writer.WriteStartObject(attribute.Name);
                 writer.WriteString("type", PolicyReader.TypeName(attribute.Type));
-                if (attribute.Tolerance is { } tolerance) writer.WriteString("tolerance", tolerance.Text);
+                if (attribute.Tolerance is { } tolerance)
+                {
+                    writer.WriteString("tolerance", tolerance.Text);
+                }
+
                 writer.WriteEndObject();
             }
             writer.WriteEndObject();
@@ -131,7 +188,7 @@ public static class PolicyWriter
         writer.WriteEndObject();
     }
 
-    static void WriteExpectation(Utf8JsonWriter writer, Expectation expectation)
+    private static void WriteExpectation(Utf8JsonWriter writer, Expectation expectation)
     {
         writer.WriteStartObject();
         writer.WriteStartObject("when");
@@ -154,18 +211,22 @@ public static class PolicyWriter
     }
 
     // Keep the author's spelling of a duration when it still says the same thing.
-    static string DurationText(string? text, TimeSpan value) =>
+    private static string DurationText(string? text, TimeSpan value) =>
         IsoDuration.TryParse(text, out var parsed) && parsed == value ? text! : IsoDuration.Format(value);
 
-    static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {
         writer.WriteStartArray(name);
-        foreach (var value in values) writer.WriteStringValue(value);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
         writer.WriteEndArray();
     }
 
     /// <summary>The keys in the order of <paramref name="order"/>, then any others in ordinal order.</summary>
-    static IEnumerable<string> InOrder(IEnumerable<string> keys, IEnumerable<string> order)
+    private static IEnumerable<string> InOrder(IEnumerable<string> keys, IEnumerable<string> order)
     {
         var set = keys.ToHashSet(StringComparer.Ordinal);
         var ordered = order.Where(set.Contains).Distinct(StringComparer.Ordinal).ToList();

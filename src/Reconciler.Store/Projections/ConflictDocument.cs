@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Reconciler.Core.Events;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Store.Projections;
 

@@ -1,5 +1,5 @@
 using NpgsqlTypes;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Store.Projections;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Store.Projections;
 

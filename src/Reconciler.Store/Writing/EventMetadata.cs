@@ -10,7 +10,7 @@ public sealed record EventMetadata(string? Source, string? SignalId, string? Cor
     public static EventMetadata None { get; } = new(null, null, null, null, null);
 
     [ThreadStatic]
-    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? writer;
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? _writer;
 
     /// <summary>The metadata column: the event's policy version and the members that are set, as camelCase JSON.</summary>
     public string ToJson(int policyVersion) => Encoding.UTF8.GetString(ToUtf8Json(policyVersion));
@@ -18,7 +18,7 @@ public sealed record EventMetadata(string? Source, string? SignalId, string? Cor
     /// <summary>The same as UTF-8 bytes, written through one reused writer per thread (one per event of every write).</summary>
     public byte[] ToUtf8Json(int policyVersion)
     {
-        var (buffer, json) = writer ??= (new ArrayBufferWriter<byte>(256), new Utf8JsonWriter(Stream.Null));
+        var (buffer, json) = _writer ??= (new ArrayBufferWriter<byte>(256), new Utf8JsonWriter(Stream.Null));
         buffer.ResetWrittenCount();
         json.Reset(buffer);
         json.WriteStartObject();

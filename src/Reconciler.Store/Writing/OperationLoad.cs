@@ -2,7 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Store.Writing;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Events;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store.Projections;
 
 namespace Reconciler.Store.Writing;

@@ -2,7 +2,7 @@ using Npgsql;
 using Polly;
 using Polly.Retry;
 using Reconciler.Core.Events;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;

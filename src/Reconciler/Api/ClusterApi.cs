@@ -1,7 +1,7 @@
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Store.Cluster;
-using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Judging;
 using Reconciler.Input;
-using Roles = Reconciler.Auth.Roles;
 using Reconciler.Store;
-using Reconciler.Api.OpenApi;
+using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Storms;
-using Reconciler.Store.Feed;
 using Reconciler.Store;
-using Reconciler.Api.OpenApi;
+using Reconciler.Store.Feed;
 
 namespace Reconciler.Api;
 

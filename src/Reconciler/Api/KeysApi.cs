@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Input;
-using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 

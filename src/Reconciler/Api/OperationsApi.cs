@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Npgsql;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Roles = Reconciler.Auth.Roles;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
+using Reconciler.Responses;
 using Reconciler.Store;
-using Reconciler.Views;
-using Reconciler.Api.OpenApi;
+using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;
 

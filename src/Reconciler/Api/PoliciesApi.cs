@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Store.Policies;
-using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
-using Reconciler.Auth;
 using Reconciler.Api.OpenApi;
+using Reconciler.Auth;
 using Reconciler.Sources;
 
 namespace Reconciler.Api;

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Ingest;
-using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 

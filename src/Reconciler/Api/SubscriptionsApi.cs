@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Input;
 using Reconciler.Store;
 using Reconciler.Webhooks;
-using Reconciler.Api.OpenApi;
 
 namespace Reconciler.Api;
 

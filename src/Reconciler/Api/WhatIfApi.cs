@@ -1,13 +1,13 @@
+using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Roles = Reconciler.Auth.Roles;
 using Reconciler.Core.WhatIf;
+using Reconciler.Responses;
 using Reconciler.Store;
 using Reconciler.Store.Projections;
-using Reconciler.Views;
-using Reconciler.Api.OpenApi;
+using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Reconciler.Store.Projections;
 using Reconciler.Store;
+using Reconciler.Store.Projections;
 using Spectre.Console;
 
 namespace Reconciler.Cli;

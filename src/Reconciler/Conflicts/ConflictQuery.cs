@@ -117,7 +117,7 @@ public static class ConflictQuery
                    count(*) FILTER (WHERE c.opened_at <= $11 - interval '7 days')
             FROM conflicts c WHERE {FilterSql}
             """;
-        await using var command = FilteredCommand(dataSource, sql, filter with { Status = Reconciler.Core.Views.ConflictRecord.Open });
+        await using var command = FilteredCommand(dataSource, sql, filter with { Status = Reconciler.Core.State.ConflictRecord.Open });
         command.Parameters.Add(Time(now));
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

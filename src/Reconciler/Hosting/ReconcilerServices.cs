@@ -5,12 +5,12 @@ using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
 using Reconciler.Sources;
-using Reconciler.Storms;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Writing;
+using Reconciler.Storms;
 using Reconciler.Webhooks;
 
 namespace Reconciler.Hosting;

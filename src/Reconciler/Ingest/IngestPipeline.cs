@@ -59,7 +59,7 @@ public sealed class IngestPipeline(OperationWriter writer, SourceMonitor sources
         }
         var policyVersion = batch.LatestPolicyVersion(operationType)!.Value;
         IReadOnlyList<OperationEvent> events;
-        Core.Views.OperationState after;
+        Core.State.OperationState after;
         try
         {
             var receipt = batch.ReceiptOf(source, signal.SignalId);

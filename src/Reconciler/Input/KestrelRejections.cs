@@ -97,17 +97,17 @@ public static class KestrelRejections
     private sealed class RewritingWriter(PipeWriter inner) : PipeWriter
     {
         private const int KeptCapacity = 64 * 1024;
-        private ArrayBufferWriter<byte> pending = new(4096);
+        private ArrayBufferWriter<byte> _pending = new(4096);
 
-        public override void Advance(int bytes) => pending.Advance(bytes);
+        public override void Advance(int bytes) => _pending.Advance(bytes);
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => pending.GetMemory(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _pending.GetMemory(sizeHint);
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => pending.GetSpan(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => _pending.GetSpan(sizeHint);
 
         public override bool CanGetUnflushedBytes => true;
 
-        public override long UnflushedBytes => pending.WrittenCount;
+        public override long UnflushedBytes => _pending.WrittenCount;
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
@@ -131,25 +131,25 @@ public static class KestrelRejections
 
         private void PassOn()
         {
-            if (pending.WrittenCount == 0)
+            if (_pending.WrittenCount == 0)
             {
                 return;
             }
-            if (Rewrite(pending.WrittenSpan) is { } rewritten)
+            if (Rewrite(_pending.WrittenSpan) is { } rewritten)
             {
                 inner.Write(rewritten);
             }
             else
             {
-                inner.Write(pending.WrittenSpan);
+                inner.Write(_pending.WrittenSpan);
             }
-            if (pending.Capacity > KeptCapacity)
+            if (_pending.Capacity > KeptCapacity)
             {
-                pending = new ArrayBufferWriter<byte>(4096);
+                _pending = new ArrayBufferWriter<byte>(4096);
             }
             else
             {
-                pending.ResetWrittenCount();
+                _pending.ResetWrittenCount();
             }
         }
     }

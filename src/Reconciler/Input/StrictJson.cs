@@ -110,26 +110,26 @@ public static class StrictJson
     /// </summary>
     private sealed class JsonPathTracker
     {
-        private readonly List<(bool IsArray, int Index, string? Property)> frames = [];
-        private readonly List<List<string>> names = [];
+        private readonly List<(bool IsArray, int Index, string? Property)> _frames = [];
+        private readonly List<List<string>> _names = [];
 
         public void Enter(bool isArray)
         {
-            frames.Add((isArray, -1, null));
-            if (names.Count < frames.Count)
+            _frames.Add((isArray, -1, null));
+            if (_names.Count < _frames.Count)
             {
-                names.Add([]);
+                _names.Add([]);
             }
-            names[frames.Count - 1].Clear();
+            _names[_frames.Count - 1].Clear();
         }
 
-        public void Leave() => frames.RemoveAt(frames.Count - 1);
+        public void Leave() => _frames.RemoveAt(_frames.Count - 1);
 
         /// <summary>The next property of the current object; false when the object already has one of that name.</summary>
         public bool Property(string name)
         {
-            frames[^1] = frames[^1] with { Property = name };
-            var seen = names[frames.Count - 1];
+            _frames[^1] = _frames[^1] with { Property = name };
+            var seen = _names[_frames.Count - 1];
             if (seen.Count < 16 ? seen.Contains(name, StringComparer.Ordinal) : seen.BinarySearch(name, StringComparer.Ordinal) >= 0)
             {
                 return false;
@@ -153,16 +153,16 @@ public static class StrictJson
         /// <summary>A value starts: inside an array it is the next element.</summary>
         public void Value()
         {
-            if (frames.Count > 0 && frames[^1].IsArray)
+            if (_frames.Count > 0 && _frames[^1].IsArray)
             {
-                frames[^1] = frames[^1] with { Index = frames[^1].Index + 1 };
+                _frames[^1] = _frames[^1] with { Index = _frames[^1].Index + 1 };
             }
         }
 
         public string Describe()
         {
             var text = new StringBuilder();
-            foreach (var (isArray, index, property) in frames)
+            foreach (var (isArray, index, property) in _frames)
             {
                 if (isArray)
                 {

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Api;
-using Reconciler.Store.Feed;
 using Reconciler.Store;
+using Reconciler.Store.Feed;
 using Reconciler.Storms;
 
 namespace Reconciler.Webhooks;

@@ -1,7 +1,7 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Tests.Support;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using static Reconciler.Core.Tests.Support.Scenario;
 
 namespace Reconciler.Core.Tests.Events;

@@ -12,18 +12,18 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_no_rule_holds_when_signals_arrive_then_outcome_stays_pending_and_is_not_declared()
     {
-        var events = order.When(order.Signal("payment-gateway", "payment", "captured", "p1", 0));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "captured", "p1", 0));
 
         Assert.DoesNotContain(events, e => e is OutcomeDeclared);
-        Assert.Equal((Outcomes.Pending, (int?)null), (order.State.Outcome, order.State.OutcomeRuleIndex));
+        Assert.Equal((Outcomes.Pending, (int?)null), (_order.State.Outcome, _order.State.OutcomeRuleIndex));
     }
 
     [Fact]
     public void Given_all_facets_of_a_rule_when_the_last_arrives_then_the_outcome_is_declared_with_its_basis()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "captured", "p1", 0), order.Signal("warehouse", "inventory", "shipped", "w1", 1));
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p1", 0), _order.Signal("warehouse", "inventory", "shipped", "w1", 1));
 
-        var events = order.When(order.Signal("erp", "ledger", "recorded", "x1", 2));
+        var events = _order.When(_order.Signal("erp", "ledger", "recorded", "x1", 2));
 
         var declared = Assert.Single(events.OfType<OutcomeDeclared>());
         Assert.Equal(("succeeded", Outcomes.Pending, 1), (declared.Outcome, declared.PreviousOutcome, declared.RuleIndex));
@@ -53,10 +53,10 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_a_declared_outcome_when_a_facet_leaves_the_rule_then_pending_is_declared()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "authorized", "p1", 0), order.Signal("payment-gateway", "payment", "declined", "p2", 1));
-        Assert.Equal("failed", order.State.Outcome);
+        _order.Given(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0), _order.Signal("payment-gateway", "payment", "declined", "p2", 1));
+        Assert.Equal("failed", _order.State.Outcome);
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "captured", "p3", 2));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "captured", "p3", 2));
 
         var declared = Assert.Single(events.OfType<OutcomeDeclared>());
         Assert.Equal((Outcomes.Pending, "failed", (int?)null), (declared.Outcome, declared.PreviousOutcome, declared.RuleIndex));
@@ -65,7 +65,7 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_a_rule_when_only_a_provisional_state_holds_then_it_does_not_count()
     {
-        var events = order.When(order.Signal("erp", "payment", "declined", "x1", 0));
+        var events = _order.When(_order.Signal("erp", "payment", "declined", "x1", 0));
 
         Assert.DoesNotContain(events, e => e is OutcomeDeclared);
     }
@@ -73,17 +73,17 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_a_history_when_folded_up_to_version_n_then_the_state_is_as_it_stood_then()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "captured", "p1", 0), order.Signal("warehouse", "inventory", "reserved", "w1", 1),
-            order.Signal("erp", "ledger", "recorded", "x1", 2));
-        var succeededAt = order.History.FindIndex(e => e is OutcomeDeclared) + 1;
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p1", 0), _order.Signal("warehouse", "inventory", "reserved", "w1", 1),
+            _order.Signal("erp", "ledger", "recorded", "x1", 2));
+        var succeededAt = _order.History.FindIndex(e => e is OutcomeDeclared) + 1;
 
-        var before = OperationDecider.Fold(order.History.Take(succeededAt - 1));
-        var after = OperationDecider.Fold(order.History.Take(succeededAt));
+        var before = OperationDecider.Fold(_order.History.Take(succeededAt - 1));
+        var after = OperationDecider.Fold(_order.History.Take(succeededAt));
 
         Assert.Equal((Outcomes.Pending, "succeeded"), (before.Outcome, after.Outcome));
         Assert.Equal(succeededAt, after.Version);
-        Assert.Equal("captured", OperationDecider.Fold(order.History.Take(1)).Facets["payment"].State);
-        Assert.False(OperationDecider.Fold(order.History.Take(1)).Facets.ContainsKey("ledger"));
+        Assert.Equal("captured", OperationDecider.Fold(_order.History.Take(1)).Facets["payment"].State);
+        Assert.False(OperationDecider.Fold(_order.History.Take(1)).Facets.ContainsKey("ledger"));
     }
 
     [Fact]

@@ -8,35 +8,35 @@ namespace Reconciler.Core.Tests.Judging;
 /// <summary>One test per row of DOMAIN.md's judging table, for signals.</summary>
 public sealed partial class OperationDeciderTests
 {
-    private readonly Scenario order = new(SamplePolicies.Order);
+    private readonly Scenario _order = new(SamplePolicies.Order);
 
     [Fact]
     public void Given_nothing_when_owner_reports_then_signal_is_applied_with_owner_basis()
     {
-        var events = order.When(order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
 
         var received = Assert.IsType<SignalReceived>(Assert.Single(events));
         Assert.True(received.Applied);
         Assert.Equal("fresh", received.Judgement);
-        Assert.Equal(Roles.Owner, received.Role);
-        var payment = order.State.Facets["payment"];
+        Assert.Equal(SourceStandings.Owner, received.Role);
+        var payment = _order.State.Facets["payment"];
         Assert.Equal(("authorized", "payment-gateway", Bases.Owner), (payment.State, payment.Source, payment.Basis));
         Assert.Equal("accepted", SignalVerdict.Of(events).Status);
-        Assert.Equal(HealthStates.Consistent, order.State.Health);
+        Assert.Equal(HealthStates.Consistent, _order.State.Health);
     }
 
     [Fact]
     public void Given_a_signal_when_the_same_signal_arrives_again_then_duplicate_is_absorbed()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
-        var before = order.State.Facets;
+        _order.Given(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
+        var before = _order.State.Facets;
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "authorized", "p1", 0) with { ReceivedAt = At(5) });
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0) with { ReceivedAt = At(5) });
 
         Assert.Equal(["SignalDuplicated", "ConflictOpened", "ConflictResolved"], Types(events));
-        var conflict = order.Conflict(ConflictKinds.Duplicate);
+        var conflict = _order.Conflict(ConflictKinds.Duplicate);
         Assert.Equal((Severities.Info, "resolved", Resolutions.Absorbed), (conflict.Severity, conflict.Status, conflict.Resolution));
-        Assert.Same(before, order.State.Facets);
+        Assert.Same(before, _order.State.Facets);
         var verdict = SignalVerdict.Of(events);
         Assert.Equal(("recorded", ConflictKinds.Duplicate), (verdict.Status, Assert.Single(verdict.ConflictsOpened).Kind));
     }
@@ -44,48 +44,48 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_a_duplicate_when_the_signal_arrives_a_third_time_then_the_same_record_counts_occurrences()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "authorized", "p1", 0), order.Signal("payment-gateway", "payment", "authorized", "p1", 1));
+        _order.Given(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0), _order.Signal("payment-gateway", "payment", "authorized", "p1", 1));
 
-        order.When(order.Signal("payment-gateway", "payment", "authorized", "p1", 2));
+        _order.When(_order.Signal("payment-gateway", "payment", "authorized", "p1", 2));
 
-        Assert.Equal(2, order.Conflict(ConflictKinds.Duplicate).Occurrences);
+        Assert.Equal(2, _order.Conflict(ConflictKinds.Duplicate).Occurrences);
     }
 
     [Fact]
     public void Given_a_signal_when_its_id_is_reused_for_other_content_then_idempotency_violation_opens()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
+        _order.Given(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0));
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "declined", "p1", 5));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "declined", "p1", 5));
 
         Assert.Equal(["SignalDuplicated", "ConflictOpened"], Types(events));
-        var conflict = order.Conflict(ConflictKinds.IdempotencyViolation);
+        var conflict = _order.Conflict(ConflictKinds.IdempotencyViolation);
         Assert.Equal((Severities.High, "open"), (conflict.Severity, conflict.Status));
-        Assert.Equal("authorized", order.State.Facets["payment"].State);
-        Assert.Equal(HealthStates.Conflicted, order.State.Health);
+        Assert.Equal("authorized", _order.State.Facets["payment"].State);
+        Assert.Equal(HealthStates.Conflicted, _order.State.Health);
         Assert.Equal("recorded", SignalVerdict.Of(events).Status);
     }
 
     [Fact]
     public void Given_a_report_when_the_source_retries_it_under_a_new_signal_id_then_retry_is_absorbed()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "authorized", "p1", 0, effectKey: "txn-1"));
+        _order.Given(_order.Signal("payment-gateway", "payment", "authorized", "p1", 0, effectKey: "txn-1"));
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "authorized", "p2", 5, effectKey: "txn-1"));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "authorized", "p2", 5, effectKey: "txn-1"));
 
         var received = Assert.IsType<SignalReceived>(events[0]);
         Assert.Equal((false, ConflictKinds.Retry), (received.Applied, received.Judgement));
-        var conflict = order.Conflict(ConflictKinds.Retry);
+        var conflict = _order.Conflict(ConflictKinds.Retry);
         Assert.Equal((Severities.Info, Resolutions.Absorbed), (conflict.Severity, conflict.Resolution));
-        Assert.Equal(At(0), order.State.Facets["payment"].Claims.Single().At);
+        Assert.Equal(At(0), _order.State.Facets["payment"].Claims.Single().At);
     }
 
     [Fact]
     public void Given_a_sequenced_report_when_the_same_state_comes_with_a_newer_sequence_then_it_is_not_a_retry()
     {
-        order.Given(order.Signal("warehouse", "inventory", "reserved", "w1", 0, sequence: 1));
+        _order.Given(_order.Signal("warehouse", "inventory", "reserved", "w1", 0, sequence: 1));
 
-        var events = order.When(order.Signal("warehouse", "inventory", "reserved", "w2", 5, sequence: 2));
+        var events = _order.When(_order.Signal("warehouse", "inventory", "reserved", "w2", 5, sequence: 2));
 
         Assert.True(Assert.IsType<SignalReceived>(Assert.Single(events)).Applied);
     }
@@ -93,130 +93,130 @@ public sealed partial class OperationDeciderTests
     [Fact]
     public void Given_an_effect_once_facet_when_a_second_effect_key_arrives_then_duplicate_effect_opens_and_applies()
     {
-        order.Given(order.Signal("email", "notification", "confirmation-sent", "e1", 0, effectKey: "mail-1"));
+        _order.Given(_order.Signal("email", "notification", "confirmation-sent", "e1", 0, effectKey: "mail-1"));
 
-        var events = order.When(order.Signal("email", "notification", "confirmation-sent", "e2", 5, effectKey: "mail-2"));
+        var events = _order.When(_order.Signal("email", "notification", "confirmation-sent", "e2", 5, effectKey: "mail-2"));
 
         var received = Assert.IsType<SignalReceived>(events[0]);
         Assert.Equal((true, ConflictKinds.DuplicateEffect), (received.Applied, received.Judgement));
-        var conflict = order.Conflict(ConflictKinds.DuplicateEffect);
+        var conflict = _order.Conflict(ConflictKinds.DuplicateEffect);
         Assert.Equal((Severities.High, "open"), (conflict.Severity, conflict.Status));
         Assert.Equal(["mail-1", "mail-2"], conflict.States);
-        Assert.Equal("e2", order.State.Facets["notification"].Claims.Single().SignalId);
+        Assert.Equal("e2", _order.State.Facets["notification"].Claims.Single().SignalId);
     }
 
     [Fact]
     public void Given_a_later_sequence_when_an_older_sequence_arrives_then_stale_is_absorbed()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "captured", "p2", 0, sequence: 2));
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p2", 0, sequence: 2));
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "authorized", "p1", 5, sequence: 1));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "authorized", "p1", 5, sequence: 1));
 
         Assert.Equal((false, ConflictKinds.Stale), (((SignalReceived)events[0]).Applied, ((SignalReceived)events[0]).Judgement));
-        Assert.Equal(Resolutions.Absorbed, order.Conflict(ConflictKinds.Stale).Resolution);
-        Assert.Equal("captured", order.State.Facets["payment"].State);
+        Assert.Equal(Resolutions.Absorbed, _order.Conflict(ConflictKinds.Stale).Resolution);
+        Assert.Equal("captured", _order.State.Facets["payment"].State);
     }
 
     [Fact]
     public void Given_no_sequences_when_an_older_observation_arrives_then_stale_by_observed_at()
     {
-        order.Given(order.Signal("warehouse", "inventory", "shipped", "w2", 10, observedAt: At(9)));
+        _order.Given(_order.Signal("warehouse", "inventory", "shipped", "w2", 10, observedAt: At(9)));
 
-        var events = order.When(order.Signal("warehouse", "inventory", "reserved", "w1", 20, observedAt: At(1)));
+        var events = _order.When(_order.Signal("warehouse", "inventory", "reserved", "w1", 20, observedAt: At(1)));
 
         Assert.Equal(ConflictKinds.Stale, ((SignalReceived)events[0]).Judgement);
-        Assert.Equal("shipped", order.State.Facets["inventory"].State);
+        Assert.Equal("shipped", _order.State.Facets["inventory"].State);
     }
 
     [Fact]
     public void Given_an_owner_state_when_the_owner_moves_along_a_forbidden_transition_then_invalid_transition_opens_and_applies()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "captured", "p1", 0));
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p1", 0));
 
-        var events = order.When(order.Signal("payment-gateway", "payment", "declined", "p2", 5));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "declined", "p2", 5));
 
         Assert.True(((SignalReceived)events[0]).Applied);
-        var conflict = order.Conflict(ConflictKinds.InvalidTransition);
+        var conflict = _order.Conflict(ConflictKinds.InvalidTransition);
         Assert.Equal((Severities.Medium, "open"), (conflict.Severity, conflict.Status));
         Assert.Equal(["captured", "declined"], conflict.States);
-        Assert.Equal("declined", order.State.Facets["payment"].State);
+        Assert.Equal("declined", _order.State.Facets["payment"].State);
     }
 
     [Fact]
     public void Given_an_owner_state_when_a_non_owner_differs_then_divergence_starts_and_truth_keeps_owner_state()
     {
-        order.Given(order.Signal("crm", "journey", "purchased", "c1", 0));
+        _order.Given(_order.Signal("crm", "journey", "purchased", "c1", 0));
 
-        var events = order.When(order.Signal("erp", "journey", "abandoned-cart", "x1", 10));
+        var events = _order.When(_order.Signal("erp", "journey", "abandoned-cart", "x1", 10));
 
         Assert.Equal(["SignalReceived", "DivergenceStarted"], Types(events));
         Assert.Equal(At(310), ((DivergenceStarted)events[1]).Due);
-        Assert.Equal("purchased", order.State.Facets["journey"].State);
-        Assert.Equal(2, order.State.Facets["journey"].Claims.Count);
-        Assert.Equal((HealthStates.Diverging, At(310)), (order.State.Health, order.State.NextDeadline));
+        Assert.Equal("purchased", _order.State.Facets["journey"].State);
+        Assert.Equal(2, _order.State.Facets["journey"].Claims.Count);
+        Assert.Equal((HealthStates.Diverging, At(310)), (_order.State.Health, _order.State.NextDeadline));
         Assert.Equal("accepted", SignalVerdict.Of(events).Status);
     }
 
     [Fact]
     public void Given_a_divergence_when_the_non_owner_agrees_inside_grace_then_it_ends_without_conflict()
     {
-        order.Given(order.Signal("crm", "journey", "purchased", "c1", 0), order.Signal("erp", "journey", "abandoned-cart", "x1", 10));
+        _order.Given(_order.Signal("crm", "journey", "purchased", "c1", 0), _order.Signal("erp", "journey", "abandoned-cart", "x1", 10));
 
-        var events = order.When(order.Signal("erp", "journey", "purchased", "x2", 20));
+        var events = _order.When(_order.Signal("erp", "journey", "purchased", "x2", 20));
 
         Assert.Equal(["SignalReceived", "DivergenceEnded"], Types(events));
-        Assert.Equal((HealthStates.Consistent, (DateTimeOffset?)null), (order.State.Health, order.State.NextDeadline));
-        Assert.Empty(order.State.Conflicts);
+        Assert.Equal((HealthStates.Consistent, (DateTimeOffset?)null), (_order.State.Health, _order.State.NextDeadline));
+        Assert.Empty(_order.State.Conflicts);
     }
 
     [Fact]
     public void Given_silent_owner_when_a_non_owner_claims_then_truth_is_provisional_and_does_not_count_for_outcome()
     {
-        order.When(order.Signal("erp", "payment", "declined", "x1", 0));
+        _order.When(_order.Signal("erp", "payment", "declined", "x1", 0));
 
-        var payment = order.State.Facets["payment"];
+        var payment = _order.State.Facets["payment"];
         Assert.Equal(("declined", Bases.Provisional, "erp"), (payment.State, payment.Basis, payment.Source));
-        Assert.Equal(Outcomes.Pending, order.State.Outcome);
+        Assert.Equal(Outcomes.Pending, _order.State.Outcome);
     }
 
     [Fact]
     public void Given_a_provisional_state_when_the_owner_reports_then_owner_replaces_it()
     {
-        order.Given(order.Signal("erp", "payment", "declined", "x1", 0));
+        _order.Given(_order.Signal("erp", "payment", "declined", "x1", 0));
 
-        order.When(order.Signal("payment-gateway", "payment", "declined", "p1", 5));
+        _order.When(_order.Signal("payment-gateway", "payment", "declined", "p1", 5));
 
-        Assert.Equal(Bases.Owner, order.State.Facets["payment"].Basis);
-        Assert.Equal("failed", order.State.Outcome);
+        Assert.Equal(Bases.Owner, _order.State.Facets["payment"].Basis);
+        Assert.Equal("failed", _order.State.Outcome);
     }
 
     [Fact]
     public void Given_a_policy_when_a_facet_is_unknown_then_unmodeled_opens_and_signal_is_recorded()
     {
-        var events = order.When(order.Signal("erp", "tax", "filed", "x1", 0));
+        var events = _order.When(_order.Signal("erp", "tax", "filed", "x1", 0));
 
         Assert.Equal(["SignalReceived", "ConflictOpened"], Types(events));
-        Assert.Equal((Severities.Medium, "open"), (order.Conflict(ConflictKinds.Unmodeled).Severity, order.Conflict(ConflictKinds.Unmodeled).Status));
-        Assert.False(order.State.Facets.ContainsKey("tax"));
+        Assert.Equal((Severities.Medium, "open"), (_order.Conflict(ConflictKinds.Unmodeled).Severity, _order.Conflict(ConflictKinds.Unmodeled).Status));
+        Assert.False(_order.State.Facets.ContainsKey("tax"));
         Assert.Equal("recorded", SignalVerdict.Of(events).Status);
     }
 
     [Fact]
     public void Given_a_policy_when_a_state_is_unknown_then_unmodeled_opens()
     {
-        var events = order.When(order.Signal("payment-gateway", "payment", "chargeback", "p1", 0));
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "chargeback", "p1", 0));
 
         Assert.False(((SignalReceived)events[0]).Applied);
-        Assert.Equal("payment", order.Conflict(ConflictKinds.Unmodeled).Facet);
+        Assert.Equal("payment", _order.Conflict(ConflictKinds.Unmodeled).Facet);
     }
 
     [Fact]
     public void Given_an_operation_of_one_type_when_a_signal_of_another_type_arrives_then_it_is_rejected()
     {
-        order.Given(order.Signal("erp", "ledger", "recorded", "x1", 0));
-        var other = order.Signal("erp", "ledger", "recorded", "x2", 5);
+        _order.Given(_order.Signal("erp", "ledger", "recorded", "x1", 0));
+        var other = _order.Signal("erp", "ledger", "recorded", "x2", 5);
 
-        var error = Assert.Throws<CommandRejectedException>(() => order.When(other with { Signal = other.Signal with { OperationType = "refund" } }));
+        var error = Assert.Throws<CommandRejectedException>(() => _order.When(other with { Signal = other.Signal with { OperationType = "refund" } }));
 
         Assert.Equal("operation-type-mismatch", error.Code);
     }

@@ -10,8 +10,8 @@ public sealed partial class OperationDeciderTests
 {
     private string OpenJourneyDisagreement()
     {
-        order.Given(order.Signal("crm", "journey", "abandoned-cart", "c1", 0), order.Signal("erp", "journey", "purchased", "x1", 0), TickAt(400));
-        return order.Conflict(ConflictKinds.Disagreement).ConflictId;
+        _order.Given(_order.Signal("crm", "journey", "abandoned-cart", "c1", 0), _order.Signal("erp", "journey", "purchased", "x1", 0), TickAt(400));
+        return _order.Conflict(ConflictKinds.Disagreement).ConflictId;
     }
 
     [Theory]
@@ -22,13 +22,13 @@ public sealed partial class OperationDeciderTests
     {
         var id = OpenJourneyDisagreement();
 
-        var events = order.When(new ResolveConflict(id, resolution, "checked by phone", "ann", null, At(500), 1));
+        var events = _order.When(new ResolveConflict(id, resolution, "checked by phone", "ann", null, At(500), 1));
 
         Assert.Equal(["OperatorResolved", "ConflictResolved"], Types(events));
-        var record = order.State.Conflicts[id];
+        var record = _order.State.Conflicts[id];
         Assert.Equal(("resolved", resolution, "ann", "checked by phone"), (record.Status, record.Resolution, record.ResolvedBy, record.Reason));
-        Assert.Equal("abandoned-cart", order.State.Facets["journey"].State);
-        Assert.Equal(HealthStates.Consistent, order.State.Health);
+        Assert.Equal("abandoned-cart", _order.State.Facets["journey"].State);
+        Assert.Equal(HealthStates.Consistent, _order.State.Health);
     }
 
     [Fact]
@@ -36,21 +36,21 @@ public sealed partial class OperationDeciderTests
     {
         var id = OpenJourneyDisagreement();
 
-        order.When(new ResolveConflict(id, Resolutions.Overridden, "erp has the invoice", "ann", new FacetOverride("journey", "purchased"), At(500), 1));
+        _order.When(new ResolveConflict(id, Resolutions.Overridden, "erp has the invoice", "ann", new FacetOverride("journey", "purchased"), At(500), 1));
 
-        var journey = order.State.Facets["journey"];
+        var journey = _order.State.Facets["journey"];
         Assert.Equal(("purchased", Bases.Override, "ann"), (journey.State, journey.Basis, journey.Source));
-        Assert.Equal(Resolutions.Overridden, order.State.Conflicts[id].Resolution);
+        Assert.Equal(Resolutions.Overridden, _order.State.Conflicts[id].Resolution);
     }
 
     [Fact]
     public void Given_an_override_that_completes_a_rule_when_resolved_then_the_outcome_is_declared()
     {
-        order.Given(order.Signal("payment-gateway", "payment", "captured", "p1", 0), order.Signal("warehouse", "inventory", "reserved", "w1", 0),
-            order.Signal("crm", "journey", "purchased", "c1", 0), TickAt(700));
-        var id = order.Conflict(ConflictKinds.Missing).ConflictId;
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p1", 0), _order.Signal("warehouse", "inventory", "reserved", "w1", 0),
+            _order.Signal("crm", "journey", "purchased", "c1", 0), TickAt(700));
+        var id = _order.Conflict(ConflictKinds.Missing).ConflictId;
 
-        var events = order.When(new ResolveConflict(id, Resolutions.Overridden, "booked by hand", "bob", new FacetOverride("ledger", "recorded"), At(800), 1));
+        var events = _order.When(new ResolveConflict(id, Resolutions.Overridden, "booked by hand", "bob", new FacetOverride("ledger", "recorded"), At(800), 1));
 
         var declared = Assert.Single(events.OfType<OutcomeDeclared>());
         Assert.Equal(("succeeded", 1), (declared.Outcome, declared.RuleIndex));
@@ -60,9 +60,9 @@ public sealed partial class OperationDeciderTests
     public void Given_a_resolved_conflict_when_resolved_again_then_conflict_closed()
     {
         var id = OpenJourneyDisagreement();
-        order.Given(new ResolveConflict(id, Resolutions.Accepted, "ok", "ann", null, At(500), 1));
+        _order.Given(new ResolveConflict(id, Resolutions.Accepted, "ok", "ann", null, At(500), 1));
 
-        var error = Assert.Throws<CommandRejectedException>(() => order.When(new ResolveConflict(id, Resolutions.Accepted, "ok", "ann", null, At(501), 1)));
+        var error = Assert.Throws<CommandRejectedException>(() => _order.When(new ResolveConflict(id, Resolutions.Accepted, "ok", "ann", null, At(501), 1)));
 
         Assert.Equal("conflict-closed", error.Code);
     }
@@ -79,7 +79,7 @@ public sealed partial class OperationDeciderTests
         var id = OpenJourneyDisagreement();
         var @override = facet is null ? null : new FacetOverride(facet, state!);
 
-        var error = Assert.Throws<CommandRejectedException>(() => order.When(new ResolveConflict(conflictId ?? id, resolution, "r", "ann", @override, At(500), 1)));
+        var error = Assert.Throws<CommandRejectedException>(() => _order.When(new ResolveConflict(conflictId ?? id, resolution, "r", "ann", @override, At(500), 1)));
 
         Assert.Equal(code, error.Code);
     }

@@ -120,7 +120,7 @@ public sealed partial class OperationDeciderTests
         s.When(new Tick(At(601), 1) { Sources = SourceWatch.Empty });
 
         var refolded = OperationDecider.Fold(s.History.Select(e => EventCodec.Deserialize(EventCodec.TypeName(e), EventCodec.Serialize(e))));
-        var restored = Reconciler.Core.Views.OperationSnapshot.Read(Reconciler.Core.Views.OperationSnapshot.Write(s.State))!;
+        var restored = Reconciler.Core.State.OperationSnapshot.Read(Reconciler.Core.State.OperationSnapshot.Write(s.State))!;
 
         var id = s.Conflict(ConflictKinds.Missing, "ledger").ConflictId;
         Assert.Equal(MissingCauses.SourceSilent, refolded.Conflicts[id].Cause);

@@ -3,7 +3,7 @@ using Reconciler.Core.Policies;
 
 namespace Reconciler.Core.Tests.Policies;
 
-static class PolicySamples
+internal static class PolicySamples
 {
     /// <summary>The sample policy of DOMAIN.md, as written there.</summary>
     public const string Order = """
@@ -94,7 +94,10 @@ static class PolicySamples
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Reconciler.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "Reconciler.sln")))
+            {
+                return dir.FullName;
+            }
         }
         throw new InvalidOperationException($"no Reconciler.sln above {AppContext.BaseDirectory}");
     }

@@ -3,7 +3,7 @@ using FsCheck.Fluent;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Tests.Support;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Core.WhatIf;
 
 namespace Reconciler.Core.Tests.Properties;

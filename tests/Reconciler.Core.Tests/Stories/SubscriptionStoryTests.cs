@@ -11,15 +11,15 @@ namespace Reconciler.Core.Tests.Stories;
 /// </summary>
 public sealed class SubscriptionStoryTests
 {
-    private readonly Scenario sub = new(SamplePolicies.Subscription, "sub-42");
+    private readonly Scenario _sub = new(SamplePolicies.Subscription, "sub-42");
 
     private void Play()
     {
-        sub.Given(
-            sub.Signal("billing", "billing", "paid", "bill-1", 0, sequence: 1),
-            sub.Signal("entitlement-service", "entitlement", "active", "ent-1", 5, sequence: 1),
-            sub.Signal("crm", "entitlement", "expired", "crm-1", 10),
-            sub.Signal("device", "playback", "blocked", "dev-1", 20, sequence: 7),
+        _sub.Given(
+            _sub.Signal("billing", "billing", "paid", "bill-1", 0, sequence: 1),
+            _sub.Signal("entitlement-service", "entitlement", "active", "ent-1", 5, sequence: 1),
+            _sub.Signal("crm", "entitlement", "expired", "crm-1", 10),
+            _sub.Signal("device", "playback", "blocked", "dev-1", 20, sequence: 7),
             TickAt(200),
             TickAt(400));
     }
@@ -29,17 +29,17 @@ public sealed class SubscriptionStoryTests
     {
         Play();
 
-        var open = sub.State.OpenConflicts.Select(c => (c.Kind, c.Facet, string.Join("+", c.Sources), string.Join(">", c.States))).ToList();
+        var open = _sub.State.OpenConflicts.Select(c => (c.Kind, c.Facet, string.Join("+", c.Sources), string.Join(">", c.States))).ToList();
         Assert.Equal(
             [
                 (ConflictKinds.Disagreement, "entitlement", "crm+entitlement-service", "active>expired"),
                 (ConflictKinds.Disagreement, "playback", "device+entitlement-service", "allowed>blocked"),
             ],
             open);
-        Assert.Equal(2, sub.State.Conflicts.Count);
-        Assert.Equal((Outcomes.Pending, HealthStates.Conflicted), (sub.State.Outcome, sub.State.Health));
-        Assert.Equal(("active", Bases.Owner), (sub.State.Facets["entitlement"].State, sub.State.Facets["entitlement"].Basis));
-        Assert.Contains(sub.History, e => e is ExpectationMet { ExpectationIndex: 0 });
+        Assert.Equal(2, _sub.State.Conflicts.Count);
+        Assert.Equal((Outcomes.Pending, HealthStates.Conflicted), (_sub.State.Outcome, _sub.State.Health));
+        Assert.Equal(("active", Bases.Owner), (_sub.State.Facets["entitlement"].State, _sub.State.Facets["entitlement"].Basis));
+        Assert.Contains(_sub.History, e => e is ExpectationMet { ExpectationIndex: 0 });
     }
 
     [Fact]
@@ -47,24 +47,24 @@ public sealed class SubscriptionStoryTests
     {
         Play();
 
-        var events = sub.When(sub.Signal("device", "playback", "allowed", "dev-2", 600, sequence: 8));
+        var events = _sub.When(_sub.Signal("device", "playback", "allowed", "dev-2", 600, sequence: 8));
 
         Assert.Equal(("active", 1), (events.OfType<OutcomeDeclared>().Single().Outcome, events.OfType<OutcomeDeclared>().Single().RuleIndex));
-        Assert.Equal(Resolutions.Converged, sub.Conflict(ConflictKinds.Disagreement, "playback").Resolution);
-        Assert.Equal("open", sub.Conflict(ConflictKinds.Disagreement, "entitlement").Status);
+        Assert.Equal(Resolutions.Converged, _sub.Conflict(ConflictKinds.Disagreement, "playback").Resolution);
+        Assert.Equal("open", _sub.Conflict(ConflictKinds.Disagreement, "entitlement").Status);
     }
 
     [Fact]
     public void Given_the_subscription_story_when_an_operator_accepts_the_crm_lag_then_the_operation_is_consistent()
     {
         Play();
-        sub.Given(sub.Signal("device", "playback", "allowed", "dev-2", 600, sequence: 8));
-        var id = sub.Conflict(ConflictKinds.Disagreement, "entitlement").ConflictId;
+        _sub.Given(_sub.Signal("device", "playback", "allowed", "dev-2", 600, sequence: 8));
+        var id = _sub.Conflict(ConflictKinds.Disagreement, "entitlement").ConflictId;
 
-        var events = sub.When(new ResolveConflict(id, Resolutions.Accepted, "CRM syncs nightly", "ops@example", null, At(700), 1));
+        var events = _sub.When(new ResolveConflict(id, Resolutions.Accepted, "CRM syncs nightly", "ops@example", null, At(700), 1));
 
         Assert.Equal(["OperatorResolved", "ConflictResolved"], Types(events));
-        Assert.Equal((HealthStates.Consistent, "active"), (sub.State.Health, sub.State.Outcome));
-        Assert.Equal(("ops@example", "CRM syncs nightly"), (sub.State.Conflicts[id].ResolvedBy, sub.State.Conflicts[id].Reason));
+        Assert.Equal((HealthStates.Consistent, "active"), (_sub.State.Health, _sub.State.Outcome));
+        Assert.Equal(("ops@example", "CRM syncs nightly"), (_sub.State.Conflicts[id].ResolvedBy, _sub.State.Conflicts[id].Reason));
     }
 }

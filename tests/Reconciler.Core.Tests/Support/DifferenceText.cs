@@ -1,5 +1,5 @@
 using Reconciler.Core.Events;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Tests.Support;
 

@@ -3,7 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
 namespace Reconciler.Core.Tests.Support;
 

@@ -21,7 +21,15 @@ public sealed class CliProcessTests(ApiServerFixture api) : IClassFixture<ApiSer
         {
             start.ArgumentList.Add(arg);
         }
-        if (key is null) start.Environment.Remove("RECONCILER_KEY"); else start.Environment["RECONCILER_KEY"] = key;
+        if (key is null)
+        {
+            start.Environment.Remove("RECONCILER_KEY");
+        }
+        else
+        {
+            start.Environment["RECONCILER_KEY"] = key;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -111,7 +119,11 @@ public sealed class CliProcessTests(ApiServerFixture api) : IClassFixture<ApiSer
         while (DateTime.UtcNow < until && !output.ToString().Contains(expected, StringComparison.Ordinal))
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(until - DateTime.UtcNow);
-            if (line is null) break;
+            if (line is null)
+            {
+                break;
+            }
+
             output.AppendLine(line);
         }
         await Task.Delay(300); // the cursor is saved right after the line is printed

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Reconciler.Testing;
 using Reconciler.IntegrationTests.Api;
+using Reconciler.Testing;
 
 namespace Reconciler.IntegrationTests.Cluster;
 

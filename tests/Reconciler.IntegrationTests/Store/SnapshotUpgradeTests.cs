@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
 
 namespace Reconciler.IntegrationTests.Store;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;

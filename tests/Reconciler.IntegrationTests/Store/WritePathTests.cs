@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
 using Reconciler.Store.Writing;
 

@@ -29,7 +29,7 @@ public sealed record ConflictRecordContract(
     IReadOnlyList<long> EvidenceVersions,
     IReadOnlyList<Difference>? Differences,
     [property: Description("A missing signal's cause: source-silent or not-reported")] string? Cause,
-    [property: Description("A resolution waiting for a second resolver (four-eyes)")] Core.Views.PendingResolution? PendingResolution,
+    [property: Description("A resolution waiting for a second resolver (four-eyes)")] Core.State.PendingResolution? PendingResolution,
     [property: Description("The second resolver of a four-eyes resolution")] string? ApprovedBy,
     [property: Description("Feed positions of the evidence events")] IReadOnlyList<long> Evidence,
     [property: Description("GET /v1/conflicts/{conflictId} only: the evidence events themselves")] IReadOnlyList<OperationsApi.StreamEvent>? Events);

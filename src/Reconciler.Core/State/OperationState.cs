@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Reconciler.Core.Judging;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// The agreed truth of one operation, folded from its events; immutable so that time travel and
@@ -21,7 +21,7 @@ public sealed record OperationState
     public long Version { get; init; }
     public int PolicyVersion { get; init; }
     public string Outcome { get; init; } = Outcomes.Pending;
-    private FacetsView? facetsView;
+    private FacetsView? _facetsView;
 
     public int? OutcomeRuleIndex { get; init; }
 
@@ -57,13 +57,13 @@ public sealed record OperationState
     {
         get
         {
-            if (facetsView is { } view && ReferenceEquals(view.Slots, FacetSlots))
+            if (_facetsView is { } view && ReferenceEquals(view.Slots, FacetSlots))
             {
                 return view.Facets;
             }
 
             var built = FacetSlots.ToImmutableDictionary();
-            facetsView = new FacetsView(FacetSlots, built);
+            _facetsView = new FacetsView(FacetSlots, built);
             return built;
         }
 

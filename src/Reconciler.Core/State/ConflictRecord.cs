@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// An explicit record that reality disagreed with itself. <c>OpenedAt</c> is the latest opening

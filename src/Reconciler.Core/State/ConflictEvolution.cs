@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>How conflict events change the conflict records (and the expectations they belong to); the state comes back stamped with the event.</summary>
 internal static class ConflictEvolution

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 
-namespace Reconciler.Views;
+namespace Reconciler.Responses;
 
 /// <summary>The agreed truth of API.md, as the API and the CLI show it. <c>Finality</c>: how sure the outcome is
 /// (provisional, agreed, final); <c>FinalDue</c>: when an agreed outcome becomes final if it stays so.</summary>

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Judging;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// Whether the outcome is agreed: it is not pending, every facet it rests on is owner-backed or overridden, and no

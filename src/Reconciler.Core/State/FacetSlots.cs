@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// The facets of one operation as a small copy-on-write array: a policy names a handful of facets, so a
@@ -11,13 +11,13 @@ internal sealed class FacetSlots
 {
     public static FacetSlots Empty { get; } = new([], []);
 
-    private readonly string[] names;
-    private readonly FacetTruth[] truths;
+    private readonly string[] _names;
+    private readonly FacetTruth[] _truths;
 
     private FacetSlots(string[] names, FacetTruth[] truths)
     {
-        this.names = names;
-        this.truths = truths;
+        _names = names;
+        _truths = truths;
     }
 
     public static FacetSlots From(ImmutableDictionary<string, FacetTruth> facets)
@@ -29,7 +29,7 @@ internal sealed class FacetSlots
     public FacetTruth? Find(string facet)
     {
         var i = IndexOf(facet);
-        return i < 0 ? null : truths[i];
+        return i < 0 ? null : _truths[i];
     }
 
     public FacetSlots With(string facet, FacetTruth truth)
@@ -37,27 +37,27 @@ internal sealed class FacetSlots
         var i = IndexOf(facet);
         if (i < 0)
         {
-            return new FacetSlots([.. names, facet], [.. truths, truth]);
+            return new FacetSlots([.. _names, facet], [.. _truths, truth]);
         }
 
         // A plain copy: Array.Clone goes through the runtime's generic object clone, slower for a few references.
-        var copy = new FacetTruth[truths.Length];
-        truths.CopyTo(copy, 0);
+        var copy = new FacetTruth[_truths.Length];
+        _truths.CopyTo(copy, 0);
         copy[i] = truth;
-        return new FacetSlots(names, copy);
+        return new FacetSlots(_names, copy);
     }
 
     /// <summary>The facets in the order they first appeared.</summary>
-    public int Count => names.Length;
+    public int Count => _names.Length;
 
-    public (string Name, FacetTruth Truth) this[int index] => (names[index], truths[index]);
+    public (string Name, FacetTruth Truth) this[int index] => (_names[index], _truths[index]);
 
     public ImmutableDictionary<string, FacetTruth> ToImmutableDictionary()
     {
         var builder = ImmutableDictionary.CreateBuilder<string, FacetTruth>(StringComparer.Ordinal);
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < _names.Length; i++)
         {
-            builder.Add(names[i], truths[i]);
+            builder.Add(_names[i], _truths[i]);
         }
 
         return builder.ToImmutable();
@@ -65,9 +65,9 @@ internal sealed class FacetSlots
 
     private int IndexOf(string facet)
     {
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < _names.Length; i++)
         {
-            if (string.Equals(names[i], facet, StringComparison.Ordinal))
+            if (string.Equals(_names[i], facet, StringComparison.Ordinal))
             {
                 return i;
             }

@@ -1,9 +1,9 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Core.Views;
+using Reconciler.Core.State;
 using Reconciler.Store;
 
-namespace Reconciler.Views;
+namespace Reconciler.Responses;
 
 /// <summary>
 /// Time travel: the truth as it stood after stream version N, or at an engine time (the events whose <c>at</c> is

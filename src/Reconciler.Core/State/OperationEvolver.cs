@@ -3,7 +3,7 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>Evolve: applies one event to the state. No judging here: every decision is already in the event.</summary>
 public static class OperationEvolver
@@ -178,9 +178,9 @@ public static class OperationEvolver
         var claims = ReplaceClaim(facet.Claims, claim);
         var truth = e.Role switch
         {
-            Roles.Owner => Agreed(facet, claims, e.State, e.Source, Bases.Owner, e.At),
-            Roles.NonOwner when facet.Basis is Bases.None or Bases.Provisional => Agreed(facet, claims, e.State, e.Source, Bases.Provisional, e.At),
-            Roles.Unowned => UnownedTruth(facet, claims, e),
+            SourceStandings.Owner => Agreed(facet, claims, e.State, e.Source, Bases.Owner, e.At),
+            SourceStandings.NonOwner when facet.Basis is Bases.None or Bases.Provisional => Agreed(facet, claims, e.State, e.Source, Bases.Provisional, e.At),
+            SourceStandings.Unowned => UnownedTruth(facet, claims, e),
             _ => facet with { Claims = claims },
         };
         var effects = e.EffectKey is not null && !s.EffectKeys.ContainsKey(e.Facet) ? s.EffectKeys.Add(e.Facet, e.EffectKey) : s.EffectKeys;

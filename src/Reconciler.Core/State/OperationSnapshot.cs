@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Reconciler.Core.Events;
 
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// The compact, versioned binary form of an <see cref="OperationState"/> that a writer keeps beside the
@@ -322,45 +322,45 @@ public static class OperationSnapshot
     private sealed class SnapshotWriter
     {
         [ThreadStatic]
-        private static SnapshotWriter? current;
+        private static SnapshotWriter? _current;
 
-        private readonly Dictionary<string, int> strings = new(StringComparer.Ordinal);
-        private byte[] buffer = new byte[1024];
-        private int at;
+        private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
+        private byte[] _buffer = new byte[1024];
+        private int _at;
 
         public static SnapshotWriter Rent()
         {
-            var writer = current ?? new SnapshotWriter();
-            current = null;
-            writer.at = 0;
-            writer.strings.Clear();
+            var writer = _current ?? new SnapshotWriter();
+            _current = null;
+            writer._at = 0;
+            writer._strings.Clear();
             return writer;
         }
 
         /// <summary>The bytes written, as a new array; the writer goes back to this thread's slot.</summary>
         public byte[] ToArrayAndReturn()
         {
-            var bytes = buffer.AsSpan(0, at).ToArray();
-            if (buffer.Length <= 64 * 1024)
+            var bytes = _buffer.AsSpan(0, _at).ToArray();
+            if (_buffer.Length <= 64 * 1024)
             {
-                current = this;
+                _current = this;
             }
             return bytes;
         }
 
         private Span<byte> Room(int size)
         {
-            if (at + size > buffer.Length)
+            if (_at + size > _buffer.Length)
             {
-                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, at + size));
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _at + size));
             }
-            return buffer.AsSpan(at, size);
+            return _buffer.AsSpan(_at, size);
         }
 
         public void Byte(byte value)
         {
             Room(1)[0] = value;
-            at++;
+            _at++;
         }
 
         public void Int(int value) => Long((uint)value);
@@ -376,7 +376,7 @@ public static class OperationSnapshot
                 v >>= 7;
             }
             room[n++] = (byte)v;
-            at += n;
+            _at += n;
         }
 
         public void OptionalInt(int? value) => OptionalLong(value);
@@ -395,7 +395,7 @@ public static class OperationSnapshot
             var room = Room(10);
             BitConverter.TryWriteBytes(room, value.Ticks);
             BitConverter.TryWriteBytes(room[8..], (short)value.Offset.TotalMinutes);
-            at += 10;
+            _at += 10;
         }
 
         public void OptionalTime(DateTimeOffset? value)
@@ -414,7 +414,7 @@ public static class OperationSnapshot
             {
                 Int(0);
             }
-            else if (strings.TryGetValue(value, out var number))
+            else if (_strings.TryGetValue(value, out var number))
             {
                 Int(number + 2);
             }
@@ -424,8 +424,8 @@ public static class OperationSnapshot
                 var length = Encoding.UTF8.GetByteCount(value);
                 Int(length);
                 Encoding.UTF8.GetBytes(value, Room(length));
-                at += length;
-                strings.Add(value, strings.Count);
+                _at += length;
+                _strings.Add(value, _strings.Count);
             }
         }
 
@@ -451,16 +451,16 @@ public static class OperationSnapshot
 
     private ref struct SnapshotReader(ReadOnlySpan<byte> bytes)
     {
-        private readonly ReadOnlySpan<byte> bytes = bytes;
-        private readonly List<string> strings = [];
-        private int at;
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private readonly List<string> _strings = [];
+        private int _at;
 
         public long Long()
         {
             long result = 0;
             for (var shift = 0; ; shift += 7)
             {
-                var b = bytes[at++];
+                var b = _bytes[_at++];
                 result |= (long)(b & 0x7F) << shift;
                 if (b < 0x80)
                 {
@@ -471,21 +471,21 @@ public static class OperationSnapshot
 
         public int Int() => (int)Long();
 
-        public byte Byte() => bytes[at++];
+        public byte Byte() => _bytes[_at++];
 
-        public int? OptionalInt() => bytes[at++] != 0 ? Int() : null;
+        public int? OptionalInt() => _bytes[_at++] != 0 ? Int() : null;
 
-        public long? OptionalLong() => bytes[at++] != 0 ? Long() : null;
+        public long? OptionalLong() => _bytes[_at++] != 0 ? Long() : null;
 
         public DateTimeOffset Time()
         {
-            var ticks = BitConverter.ToInt64(bytes.Slice(at, 8));
-            var offset = BitConverter.ToInt16(bytes.Slice(at + 8, 2));
-            at += 10;
+            var ticks = BitConverter.ToInt64(_bytes.Slice(_at, 8));
+            var offset = BitConverter.ToInt16(_bytes.Slice(_at + 8, 2));
+            _at += 10;
             return new DateTimeOffset(ticks, TimeSpan.FromMinutes(offset));
         }
 
-        public DateTimeOffset? OptionalTime() => bytes[at++] != 0 ? Time() : null;
+        public DateTimeOffset? OptionalTime() => _bytes[_at++] != 0 ? Time() : null;
 
         public string? Text()
         {
@@ -497,13 +497,13 @@ public static class OperationSnapshot
 
             if (tag >= 2)
             {
-                return strings[tag - 2];
+                return _strings[tag - 2];
             }
 
             var length = Int();
-            var text = Encoding.UTF8.GetString(bytes.Slice(at, length));
-            at += length;
-            strings.Add(text);
+            var text = Encoding.UTF8.GetString(_bytes.Slice(_at, length));
+            _at += length;
+            _strings.Add(text);
             return text;
         }
 
@@ -524,6 +524,6 @@ public static class OperationSnapshot
             return list.ToImmutable();
         }
 
-        public ImmutableList<string>? OptionalTexts() => bytes[at++] != 0 ? Texts() : null;
+        public ImmutableList<string>? OptionalTexts() => _bytes[_at++] != 0 ? Texts() : null;
     }
 }

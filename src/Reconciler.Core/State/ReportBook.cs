@@ -1,4 +1,4 @@
-namespace Reconciler.Core.Views;
+namespace Reconciler.Core.State;
 
 /// <summary>
 /// An insert-only, persistent record of the reports each source made: (source, facet, state, effect key)
@@ -13,15 +13,15 @@ public sealed class ReportBook
     public static ReportBook Empty { get; } = new([], null, new Index());
 
     // Each book is the newest link of its chain (its reports, oldest first); the empty book ends every chain.
-    private readonly Report[] reports;
-    private readonly ReportBook? previous;
-    private readonly Index index;
+    private readonly Report[] _reports;
+    private readonly ReportBook? _previous;
+    private readonly Index _index;
 
     private ReportBook(Report[] reports, ReportBook? previous, Index index)
     {
-        this.reports = reports;
-        this.previous = previous;
-        this.index = index;
+        _reports = reports;
+        _previous = previous;
+        _index = index;
         Count = (previous?.Count ?? 0) + reports.Length;
     }
 
@@ -33,7 +33,7 @@ public sealed class ReportBook
         ArgumentNullException.ThrowIfNull(report);
 
         // The empty book never lends its index, so that no operation's entries stay reachable from it.
-        return new ReportBook([report], this, Count == 0 ? new Index() : index);
+        return new ReportBook([report], this, Count == 0 ? new Index() : _index);
     }
 
     /// <summary>
@@ -52,10 +52,10 @@ public sealed class ReportBook
             return Scan(source, facet, state, effectKey, sequence);
         }
 
-        lock (index)
+        lock (_index)
         {
-            index.Cover(this);
-            return index.Reports.TryGetValue(new(source, facet, state, effectKey), out var seen)
+            _index.Cover(this);
+            return _index.Reports.TryGetValue(new(source, facet, state, effectKey), out var seen)
                 && (sequence is null || seen.Unsequenced || seen.Sequences.Contains(sequence.Value));
         }
     }
@@ -66,9 +66,9 @@ public sealed class ReportBook
 
     private bool Scan(string source, string facet, string state, string? effectKey, long? sequence)
     {
-        for (var book = this; book.previous is not null; book = book.previous)
+        for (var book = this; book._previous is not null; book = book._previous)
         {
-            foreach (var r in book.reports)
+            foreach (var r in book._reports)
             {
                 if (r.Source == source && r.Facet == facet && r.State == state && r.EffectKey == effectKey
                     && (sequence is null || r.SourceSequence is null || r.SourceSequence == sequence))
@@ -85,9 +85,9 @@ public sealed class ReportBook
     public IReadOnlyList<Report> All()
     {
         var all = new Report[Count];
-        for (var book = this; book.previous is not null; book = book.previous)
+        for (var book = this; book._previous is not null; book = book._previous)
         {
-            book.reports.CopyTo(all, book.Count - book.reports.Length);
+            book._reports.CopyTo(all, book.Count - book._reports.Length);
         }
 
         return all;
@@ -111,45 +111,45 @@ public sealed class ReportBook
     /// <summary>The lookup table for one chain; private and rebuilt per branch, so it may change in place.</summary>
     private sealed class Index
     {
-        private readonly Stack<ReportBook> missing = new();
-        private ReportBook? covered;
+        private readonly Stack<ReportBook> _missing = new();
+        private ReportBook? _covered;
 
         public Dictionary<ReportKey, ReportSeen> Reports { get; private set; } = [];
 
         /// <summary>Makes the index answer for the chain ending at <paramref name="head"/>.</summary>
         public void Cover(ReportBook head)
         {
-            if (ReferenceEquals(head, covered))
+            if (ReferenceEquals(head, _covered))
             {
                 return;
             }
 
             var book = head;
-            while (book.previous is not null && book.Count > (covered?.Count ?? 0))
+            while (book._previous is not null && book.Count > (_covered?.Count ?? 0))
             {
-                missing.Push(book);
-                book = book.previous;
+                _missing.Push(book);
+                book = book._previous;
             }
 
-            if (book.previous is not null && !ReferenceEquals(book, covered))
+            if (book._previous is not null && !ReferenceEquals(book, _covered))
             {
                 // Another branch: start over from the oldest entry of this chain.
                 Reports = [];
-                for (; book.previous is not null; book = book.previous)
+                for (; book._previous is not null; book = book._previous)
                 {
-                    missing.Push(book);
+                    _missing.Push(book);
                 }
             }
 
-            while (missing.TryPop(out var next))
+            while (_missing.TryPop(out var next))
             {
-                foreach (var r in next.reports)
+                foreach (var r in next._reports)
                 {
                     Add(r);
                 }
             }
 
-            covered = head;
+            _covered = head;
         }
 
         private void Add(Report r)
