@@ -12,6 +12,9 @@ public static class BenchCommand
         var core = new Command("core", "Signals judged and events folded per second by the pure core, on one thread");
         core.SetAction(_ => CoreBenchmark.Run(Console.Out));
 
+        var micro = new Command("micro", "The core's judging and folding under BenchmarkDotNet (short run, in process), with allocations");
+        micro.SetAction(_ => CoreMicroBenchmarks.Run([]));
+
         var store = new Command("store", "Event store appends against binary COPY and single-row INSERT baselines (embedded PostgreSQL unless --connection)")
         {
             CommonOptions.Connection,
@@ -53,6 +56,6 @@ public static class BenchCommand
         cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
             result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
 
-        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
     }
 }

@@ -103,7 +103,7 @@ public static class CoreBenchmark
         return (wall[Runs / 2], cpu[Runs / 2]);
     }
 
-    private static List<OperationEvent> Judge(TruthPolicy policy, List<ReceiveSignal> commands)
+    internal static List<OperationEvent> Judge(TruthPolicy policy, List<ReceiveSignal> commands)
     {
         var state = OperationState.Initial;
         var receipts = new SignalReceipts();
@@ -127,7 +127,7 @@ public static class CoreBenchmark
         return events;
     }
 
-    private static OperationState Fold(List<OperationEvent> events)
+    internal static OperationState Fold(List<OperationEvent> events)
     {
         var state = OperationState.Initial;
         foreach (var e in events)
@@ -138,7 +138,7 @@ public static class CoreBenchmark
         return state;
     }
 
-    private static TruthPolicy Policy()
+    internal static TruthPolicy Policy()
     {
         ImmutableList<string> states = ["s0", "s1", "s2", "s3", "s4"];
         var facets = Enumerable.Range(0, Facets).ToImmutableDictionary(
@@ -154,7 +154,7 @@ public static class CoreBenchmark
     // a rotating facet, one in three lagging behind the owner (divergences start and end); every 50th a
     // redelivery of an earlier signal (a duplicate), every 50th a retry of an earlier report under a new
     // signal id, and every 100th an owner report that arrives after a newer one (stale).
-    private static List<ReceiveSignal> Workload()
+    internal static List<ReceiveSignal> Workload()
     {
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var commands = new List<ReceiveSignal>(Signals);
