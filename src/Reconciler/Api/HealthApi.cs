@@ -1,4 +1,3 @@
-using Npgsql;
 using Reconciler.Cluster;
 using Reconciler.Store;
 
@@ -37,8 +36,10 @@ public static class HealthApi
                 new FeedCursor(feed.SafeTransactionId, 0).Encode(), notifier.IsListening ? "listening" : "reconnecting");
             return TypedResults.Ok(new Health("ok", "ok", feed.OldestTransactionAge?.TotalSeconds, null, node, lag));
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Whatever keeps the database from answering (a broken pooled connection after a pause, a timeout),
+            // the answer is 503 with the reason, never a 500: load balancers act on this endpoint.
             return TypedResults.Json(new Health("unavailable", "unreachable", null, e.Message, node), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

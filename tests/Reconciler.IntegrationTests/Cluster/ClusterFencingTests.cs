@@ -59,9 +59,10 @@ public sealed class ClusterFencingTests(PostgresFixture postgres, ITestOutputHel
 
         await cluster.ThawAsync(holder);
         // The deadline write specifically: the storm guard, under its own lease on the same node, may be refused first.
-        var health = await ApiCalls.EventuallyAsync(() => cluster.HealthAsync(holder),
-            h => h.GetProperty("node").GetProperty("fencedWrites").GetInt64() > 0
+        await ApiCalls.EventuallyAsync(() => cluster.HealthOrNullAsync(holder),
+            h => h is { } answer && answer.GetProperty("node").GetProperty("fencedWrites").GetInt64() > 0
                 && cluster.Output(holder).Contains("was refused: lease deadlines (epoch", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var health = await cluster.HealthAsync(holder);
         Assert.True(health.GetProperty("node").GetProperty("fencedWrites").GetInt64() > 0, $"the thawed node's write was not refused\n{cluster.Output(holder)}");
         Assert.DoesNotContain(health.GetProperty("node").GetProperty("leases").EnumerateArray(), l => l.GetProperty("name").GetString() == "deadlines");
         Assert.Contains("was refused: lease deadlines (epoch", cluster.Output(holder), StringComparison.Ordinal);

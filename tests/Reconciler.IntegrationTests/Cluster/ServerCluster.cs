@@ -103,7 +103,21 @@ public sealed class ServerCluster(TestDatabase database) : IAsyncDisposable
         return holder!;
     }
 
-    public async Task<JsonElement> HealthAsync(string node) => await Client(node).GetFromJsonAsync<JsonElement>("/healthz");
+    /// <summary>The node's /healthz; a failure carries the answer and the node's output, which say why.</summary>
+    public async Task<JsonElement> HealthAsync(string node)
+    {
+        using var response = await Client(node).GetAsync("/healthz");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{node} /healthz answered {(int)response.StatusCode}: {body}\n{Output(node)}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>The node's /healthz, or null while it answers otherwise (a node just thawed may briefly answer 503).</summary>
+    public async Task<JsonElement?> HealthOrNullAsync(string node)
+    {
+        using var response = await Client(node).GetAsync("/healthz");
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : null;
+    }
 
     public string Output(string node) => _nodes[node].Output;
 
