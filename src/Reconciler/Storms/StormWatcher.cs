@@ -17,9 +17,9 @@ namespace Reconciler.Storms;
 /// step (system events, storm rows, checkpoint) in one transaction fenced by its lease. On its very first run it starts at the
 /// end of the feed: storms are about now. The windows of a resumed guard start empty; lasting storms are resumed from their rows.
 /// </summary>
-public sealed partial class StormWatcher(
+public sealed class StormWatcher(
     LeaseKeeper keeper, FeedReader feed, EventStore events, StormStore storms, PolicyStore policies, FeedNotifier notifier, TimeProvider clock,
-    ILogger<StormWatcher> logger) : BackgroundService
+    ILogger<StormWatcher> logger) : LeasedWorker(LeaseName, keeper, clock, logger)
 {
     public const string LeaseName = "storms";
     private const int PageSize = 1000;
@@ -29,45 +29,7 @@ public sealed partial class StormWatcher(
 
     private readonly Dictionary<string, (int Threshold, DateTimeOffset ReadAt)> _thresholds = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            HeldLease? lease = null;
-            try
-            {
-                lease = await keeper.TryAcquireAsync(LeaseName, stoppingToken);
-                if (lease is null)
-                {
-                    await Task.Delay(LeaseTiming.AcquireEvery, clock, stoppingToken);
-                    continue;
-                }
-                await GuardAsync(lease, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (OperationCanceledException) when (lease?.IsLost == true)
-            {
-            }
-            catch (LeaseLostException refused)
-            {
-                keeper.Refused(refused);
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-        if (keeper.Held.FirstOrDefault(l => l.Name == LeaseName) is { } held)
-        {
-            await keeper.ReleaseAsync(held, CancellationToken.None);
-        }
-    }
-
-    private async Task GuardAsync(HeldLease lease, CancellationToken stoppingToken)
+    protected override async Task LeadAsync(HeldLease lease, CancellationToken stoppingToken)
     {
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
         var state = await storms.ResumeAsync(stoppingToken);
@@ -93,7 +55,7 @@ public sealed partial class StormWatcher(
                 }
                 decided.AddRange(step);
             }
-            (state, var timed) = StormGuard.Step(state, new StormClock(clock.GetUtcNow()), StormRules.Default);
+            (state, var timed) = StormGuard.Step(state, new StormClock(Clock.GetUtcNow()), StormRules.Default);
             decided.AddRange(timed);
             if (decided.Count > 0 || page.Next != cursor || !saved)
             {
@@ -131,7 +93,7 @@ public sealed partial class StormWatcher(
     // The newest policy's threshold, read again every few seconds (a policy change applies within them).
     private async Task<int> ThresholdAsync(string operationType, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         if (_thresholds.TryGetValue(operationType, out var known) && now - known.ReadAt < PolicyRefresh)
         {
             return known.Threshold;
@@ -140,7 +102,4 @@ public sealed partial class StormWatcher(
         _thresholds[operationType] = (threshold, now);
         return threshold;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The storm guard failed; it retries shortly")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }
