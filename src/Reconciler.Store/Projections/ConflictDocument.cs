@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Reconciler.Core.Events;
@@ -9,9 +10,9 @@ namespace Reconciler.Store.Projections;
 /// A conflict record as the <c>conflicts</c> projection stores it (its <c>record</c> column) and the API returns
 /// it; <c>EvidenceVersions</c> are stream versions of the operation (the API adds their positions as <c>evidence</c>).
 /// <c>Differences</c> is left out when a record has none (conflicts opened before differences existed), so that their
-/// stored JSON stays what the events fold to.
+/// stored JSON stays what the events fold to. Not sealed: the API's OpenAPI contract extends it with the evidence it adds.
 /// </summary>
-public sealed record ConflictDocument(
+public record ConflictDocument(
     string ConflictId,
     string OperationId,
     string OperationType,
@@ -23,7 +24,7 @@ public sealed record ConflictDocument(
     string Detail,
     DateTimeOffset OpenedAt,
     DateTimeOffset FirstOpenedAt,
-    string Status,
+    [property: Description("open or resolved")] string Status,
     DateTimeOffset? ResolvedAt,
     string? Resolution,
     string? ResolvedBy,
@@ -34,12 +35,15 @@ public sealed record ConflictDocument(
     IReadOnlyList<Difference>? Differences)
 {
     /// <summary>Why a missing signal is missing (source-silent, not-reported); left out when nothing more is known.</summary>
+    [Description("A missing signal's cause: source-silent or not-reported")]
     public string? Cause { get; init; }
 
     /// <summary>A resolution waiting for a second resolver (four-eyes); left out when none is.</summary>
+    [Description("A resolution waiting for a second resolver (four-eyes)")]
     public PendingResolution? PendingResolution { get; init; }
 
     /// <summary>The second resolver of a four-eyes resolution; left out otherwise.</summary>
+    [Description("The second resolver of a four-eyes resolution")]
     public string? ApprovedBy { get; init; }
 
     public static ConflictDocument From(ConflictRecord c, string operationId, string operationType) => new(
