@@ -64,6 +64,11 @@ public sealed class ServerProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
+        if (process.HasExited)
+        {
+            // HasExited can be true before the last lines of output have been read; this waits for the streams' end.
+            await process.WaitForExitAsync();
+        }
         var exited = process.HasExited ? $"exited with {process.ExitCode}" : "still running";
         await server.DisposeAsync();
         throw new InvalidOperationException($"reconciler serve did not become healthy ({exited}):\n{server.Output}");
