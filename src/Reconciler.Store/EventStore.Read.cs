@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Events;
@@ -112,11 +113,35 @@ public sealed partial class EventStore
         return new FeedPage(events, next);
     }
 
-    /// <summary>The cursor of "only new events from now on": the current safe point.</summary>
+    /// <summary>
+    /// The cursor of "only new events from now on": past every transaction that had begun when it was
+    /// asked for. Those still running are waited for (up to <see cref="EndCursorWait"/>), since the safe
+    /// point alone lies behind any writing transaction of the cluster, in any database, and would hand
+    /// back events committed before the call. A transaction open longer than that leaves the cursor at
+    /// the safe point: a few older events may then come again (at least once), none is ever skipped.
+    /// </summary>
     public async Task<FeedCursor> GetEndCursorAsync(CancellationToken ct = default)
     {
-        await using var command = DataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())");
-        return new FeedCursor((ulong)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!, 0);
+        var (safe, horizon) = await ReadSnapshotBoundsAsync(ct).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        while (safe < horizon && Stopwatch.GetElapsedTime(started) < EndCursorWait)
+        {
+            await Task.Delay(EndCursorPoll, ct).ConfigureAwait(false);
+            (safe, _) = await ReadSnapshotBoundsAsync(ct).ConfigureAwait(false);
+        }
+        return new FeedCursor(Math.Min(safe, horizon), 0);
+    }
+
+    public static readonly TimeSpan EndCursorWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan EndCursorPoll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The oldest transaction still running (the safe point) and the first not yet begun.</summary>
+    private async Task<(ulong Safe, ulong Horizon)> ReadSnapshotBoundsAsync(CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand("SELECT pg_snapshot_xmin(s), pg_snapshot_xmax(s) FROM pg_current_snapshot() s");
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return (reader.GetFieldValue<ulong>(0), reader.GetFieldValue<ulong>(1));
     }
 
     /// <summary>The safe point and the oldest open writing transaction of the cluster, which holds the feed back.</summary>

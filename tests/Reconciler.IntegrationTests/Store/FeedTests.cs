@@ -66,6 +66,29 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_writing_transaction_open_in_another_database_when_asking_for_the_end_then_it_waits_and_older_events_stay_behind()
+    {
+        await using var elsewhere = new NpgsqlConnection(postgres.AdminConnectionString);
+        await elsewhere.OpenAsync();
+        await using var elsewhereTx = await elsewhere.BeginTransactionAsync();
+        await using (var takeXid = new NpgsqlCommand("SELECT pg_current_xact_id()", elsewhere, elsewhereTx))
+        {
+            await takeXid.ExecuteScalarAsync();
+        }
+        await RawEvents.InsertAsync(_db.DataSource, "op-before", 2);
+
+        var asking = _store.GetEndCursorAsync();
+        await Task.Delay(200);
+        Assert.False(asking.IsCompleted, "the end waits for the transaction that was running when it was asked for");
+        await elsewhereTx.CommitAsync();
+        var end = await asking;
+        await RawEvents.InsertAsync(_db.DataSource, "op-after", 1);
+
+        var page = await _store.ReadAllAsync(end, 100);
+        Assert.Equal(["op-after"], page.Events.Select(e => e.StreamId));
+    }
+
+    [Fact]
     public void Given_a_cursor_when_encoded_then_it_decodes_to_itself_and_garbage_is_refused()
     {
         var cursor = new FeedCursor(123_456_789_012UL, 987_654_321L);
