@@ -47,6 +47,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource)
         (_reading, _folding, _copying) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         var watch = Stopwatch.StartNew();
         await using var writer = await dataSource.OpenConnectionAsync(ct);
+        await PlannerStatistics.RefreshIfStaleAsync(writer, ct);
         await ScratchTables.CreateAsync(writer, ct);
         long total;
         await using (var count = new NpgsqlCommand("SELECT coalesce(sum(version), 0)::bigint FROM streams WHERE operation_type <> '$system'", writer))
