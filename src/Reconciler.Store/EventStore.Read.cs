@@ -48,8 +48,25 @@ public sealed partial class EventStore
                 return state;
             }
         }
-        var events = await ReadStreamAsync(streamId, ct: ct).ConfigureAwait(false);
-        return OperationDecider.Fold(events.Select(e => EventCodec.Deserialize(e.Type, e.Data)));
+        return OperationDecider.Fold(await ReadDecodedStreamAsync(streamId, ct: ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A stream's events up to <paramref name="toVersion"/>, decoded, for folding (time travel, replay). Each
+    /// event's JSON is read as UTF-8 bytes and decoded as it arrives: no text copy of the stream is kept.
+    /// </summary>
+    public async Task<IReadOnlyList<OperationEvent>> ReadDecodedStreamAsync(string streamId, long toVersion = long.MaxValue, CancellationToken ct = default)
+    {
+        await using var command = DataSource.CreateCommand("SELECT type, data FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY version");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toVersion });
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var events = new List<OperationEvent>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            events.Add(EventCodec.Deserialize(reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+        }
+        return events;
     }
 
     public async Task<StreamInfo?> GetStreamAsync(string streamId, CancellationToken ct = default)

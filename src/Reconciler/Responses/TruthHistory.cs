@@ -16,20 +16,21 @@ public static class TruthHistory
 
     public static async Task<Point> FoldAsync(EventStore store, string id, DateTimeOffset? until, long? version, CancellationToken ct)
     {
-        var recorded = await store.ReadStreamAsync(id, 1, version ?? long.MaxValue, ct);
+        var recorded = await store.ReadDecodedStreamAsync(id, version ?? long.MaxValue, ct);
         if (recorded.Count == 0)
         {
             return new(null, "unknown-operation", UnknownOperation(id));
         }
-        if (version is { } wanted && recorded[^1].Version < wanted)
+        // Versions run 1..n without gaps, so the count of events read is the last version.
+        if (version is { } wanted && recorded.Count < wanted)
         {
-            return new(null, "unknown-version", $"Operation '{id}' has {recorded[^1].Version} events; ask for version 1..{recorded[^1].Version}.");
+            return new(null, "unknown-version", $"Operation '{id}' has {recorded.Count} events; ask for version 1..{recorded.Count}.");
         }
         // Engine time (each event's At): the truth as the engine knew it then.
-        var events = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).TakeWhile(e => until is null || e.At <= until).ToList();
+        var events = recorded.TakeWhile(e => until is null || e.At <= until).ToList();
         if (events.Count == 0)
         {
-            return new(null, "not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {EventCodec.Deserialize(recorded[0].Type, recorded[0].Data).At:O}.");
+            return new(null, "not-yet-known", $"Operation '{id}' had no events at {until:O}; its first is at {recorded[0].At:O}.");
         }
         return new(OperationDecider.Fold(events), null, null);
     }
