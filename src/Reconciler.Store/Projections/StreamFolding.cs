@@ -5,8 +5,8 @@ using Reconciler.Core.State;
 
 namespace Reconciler.Store.Projections;
 
-/// <summary>One stored event as the rebuild reads it: enough to deserialize it and to order conflicts.</summary>
-public readonly record struct StoredEvent(long Version, string Type, string Data, long Position, ulong TransactionId);
+/// <summary>One stored event as the rebuild reads it: enough to decode it (its UTF-8 JSON) and to order conflicts.</summary>
+public readonly record struct StoredEvent(long Version, string Type, byte[] Utf8Data, long Position, ulong TransactionId);
 
 /// <summary>A stream's header and its events, in version order, read in one statement (one snapshot).</summary>
 public sealed record StreamEvents(string StreamId, string OperationType, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, List<StoredEvent> Events);
@@ -27,7 +27,7 @@ public sealed record FoldedOperation(
 {
     public static FoldedOperation From(StreamEvents stream)
     {
-        var state = OperationDecider.Fold(stream.Events.Select(e => EventCodec.Deserialize(e.Type, e.Data)));
+        var state = OperationDecider.Fold(stream.Events.Select(e => EventCodec.Deserialize(e.Type, e.Utf8Data)));
         var events = stream.Events;
         var conflicts = new List<FoldedConflict>(state.Conflicts.Count);
         foreach (var conflict in state.Conflicts.Values)
@@ -50,7 +50,7 @@ public static class StreamPages
 {
     // One statement, hence one snapshot: the stream header and its events agree (events up to the header's version).
     private const string PageSql = """
-        SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data::text, e.position, e.transaction_id
+        SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data, e.position, e.transaction_id
         FROM (SELECT stream_id, operation_type, version, created_at, updated_at FROM streams
               WHERE stream_id > $1 AND operation_type <> '$system' ORDER BY stream_id LIMIT $2) AS s
         JOIN events e ON e.stream_id = s.stream_id AND e.version <= s.version
@@ -58,7 +58,7 @@ public static class StreamPages
         """;
 
     private const string SetSql = """
-        SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data::text, e.position, e.transaction_id
+        SELECT s.stream_id, s.operation_type, s.version, s.created_at, s.updated_at, e.version, e.type, e.data, e.position, e.transaction_id
         FROM streams s
         JOIN events e ON e.stream_id = s.stream_id AND e.version <= s.version
         WHERE s.stream_id = ANY($1) AND s.operation_type <> '$system'
@@ -97,7 +97,7 @@ public static class StreamPages
                     reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4), new List<StoredEvent>((int)Math.Min(reader.GetInt64(2), 4096)));
                 streams.Add(current);
             }
-            current.Events.Add(new StoredEvent(reader.GetInt64(5), reader.GetString(6), reader.GetString(7), reader.GetInt64(8), reader.GetFieldValue<ulong>(9)));
+            current.Events.Add(new StoredEvent(reader.GetInt64(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.GetInt64(8), reader.GetFieldValue<ulong>(9)));
         }
         return streams;
     }
