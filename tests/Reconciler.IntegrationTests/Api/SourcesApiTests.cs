@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CsvHelper;
 
 namespace Reconciler.IntegrationTests.Api;
 
@@ -63,6 +64,15 @@ public sealed class SourcesApiTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(("missing", "ledger", "source-silent"), (silent.GetProperty("kind").GetString(), silent.GetProperty("facet").GetString(), silent.GetProperty("cause").GetString()));
         Assert.Contains("erp has never been heard from", silent.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains(silent.GetProperty("differences").EnumerateArray(), d => d.GetProperty("field").GetString() == "source");
+        using (var csv = CsvReader.FromText(await _auditor.GetStringAsync("/v1/conflicts?format=csv&operationId=sil-1&kind=missing")))
+        {
+            var causes = new List<(string?, string?)>();
+            while (csv.Read())
+            {
+                causes.Add((csv.GetString("facet"), csv.GetString("cause")));
+            }
+            Assert.Equal([("journey", "not-reported"), ("ledger", "source-silent")], causes.Order());
+        }
         var unreported = Assert.Single((await ApiCalls.GetJsonAsync(_auditor, "/v1/conflicts?operationId=sil-1&cause=not-reported")).GetProperty("items").EnumerateArray());
         Assert.Equal(("journey", "not-reported"), (unreported.GetProperty("facet").GetString(), unreported.GetProperty("cause").GetString()));
         var passed = (await ApiCalls.GetJsonAsync(_auditor, "/v1/operations/sil-1/events")).EnumerateArray()
