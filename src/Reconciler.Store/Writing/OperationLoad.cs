@@ -26,7 +26,7 @@ internal static class OperationLoad
     private const string PolicyVersionsSql = "SELECT operation_type, max(version) FROM policies WHERE operation_type = ANY($1) GROUP BY operation_type";
     // With the first signal's event (found by its stream's index): a signal id comes back only for retries and reuses.
     private const string ReceiptsSql = """
-        SELECT r.signal_id, r.operation_id, r.content_hash, e.type, e.data::text
+        SELECT r.signal_id, r.operation_id, r.content_hash, e.type, e.data
         FROM signal_receipts r LEFT JOIN events e ON e.stream_id = r.operation_id AND e.position = r.position
         WHERE r.source = $1 AND r.signal_id = ANY($2)
         """;
@@ -72,7 +72,7 @@ internal static class OperationLoad
             while (await reader.ReadAsync(ct))
             {
                 var first = !reader.IsDBNull(3) && reader.GetString(3) == "SignalReceived"
-                    ? SignalReceipts.SignalOf((SignalReceived)EventCodec.Deserialize("SignalReceived", reader.GetString(4)))
+                    ? SignalReceipts.SignalOf((SignalReceived)EventCodec.Deserialize("SignalReceived", reader.GetFieldValue<byte[]>(4)))
                     : null;
                 receipts[(scope.ReceiptSource!, reader.GetString(0))] = new Receipt(reader.GetString(1), reader.GetString(2), first);
             }
@@ -84,7 +84,7 @@ internal static class OperationLoad
     public static async Task<Dictionary<string, OperationState>> FoldAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
-        const string Sql = "SELECT stream_id, type, data::text FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, version";
+        const string Sql = "SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, version";
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
         command.Parameters.Add(Texts(ids.ToArray()));
         var states = new Dictionary<string, OperationState>(StringComparer.Ordinal);
@@ -93,7 +93,7 @@ internal static class OperationLoad
         {
             var id = reader.GetString(0);
             var state = states.GetValueOrDefault(id) ?? OperationState.Initial;
-            states[id] = OperationDecider.Evolve(state, EventCodec.Deserialize(reader.GetString(1), reader.GetString(2)));
+            states[id] = OperationDecider.Evolve(state, EventCodec.Deserialize(reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
         }
         return states;
     }
