@@ -149,7 +149,7 @@ public sealed partial class EventStore
         return new FeedCursor(Math.Min(safe, horizon), 0);
     }
 
-    public static readonly TimeSpan EndCursorWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan EndCursorWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan EndCursorPoll = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The oldest transaction still running (the safe point) and the first not yet begun.</summary>
