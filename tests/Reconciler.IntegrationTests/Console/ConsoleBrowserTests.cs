@@ -150,8 +150,11 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
 
         await page.GetByTestId("events").GetByRole(AriaRole.Link, new() { Name = "v1", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("travel-note")).ToContainTextAsync("after version 1");
-        await Expect(page.GetByTestId("truth-facets").Locator("tbody tr")).ToHaveCountAsync(1);
+        // Every facet of the policy is listed; at version 1 only the CRM's journey has been reported.
+        await Expect(page.GetByTestId("truth-facets").Locator("tbody tr")).ToHaveCountAsync(5);
         await Expect(page.GetByTestId("truth-facets").Locator("tr[data-facet=journey] [data-cell=state]")).ToHaveTextAsync("abandoned-cart");
+        await Expect(page.GetByTestId("truth-facets").Locator("tr[data-facet=ledger] [data-cell=basis]")).ToHaveTextAsync("none");
+        await Expect(page.GetByTestId("truth-facets").Locator("[data-cell=unclaimed]")).ToHaveCountAsync(4);
         await Expect(page.GetByTestId("timeline-cursor")).ToHaveCountAsync(1);
 
         // A moment: the engine time of the third event.
