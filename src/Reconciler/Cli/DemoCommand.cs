@@ -115,10 +115,10 @@ public static class DemoCommand
             foreach (var story in stories)
             {
                 var truth = await admin.GetJsonAsync($"/v1/operations/{story.OperationId}", ct);
-                console.Write(ReplayCommand.TruthTable(truth, story.OperationType));
+                ReplayCommand.WriteTruth(console, truth, story.OperationType);
             }
             var conflicts = await admin.GetJsonAsync("/v1/conflicts?limit=1000", ct);
-            console.Write(ConflictsCommand.Table(conflicts.GetProperty("items").EnumerateArray(), "Conflict records"));
+            console.Write(ConflictsCommand.Table(conflicts.GetProperty("items").EnumerateArray(), "Conflict records").For(console));
             console.Write(DisagreementTable(await admin.GetJsonAsync("/v1/reports/disagreements", ct)));
         }
         finally
