@@ -50,7 +50,8 @@ public sealed class PolicyStore(NpgsqlDataSource dataSource)
             }
         }
         await ExecuteAsync(connection, insertSql, ct, policy.OperationType, latest + 1, new NpgsqlParameter { Value = body, NpgsqlDbType = NpgsqlDbType.Jsonb }, createdBy);
-        await RejudgingStore.StartWithVersionAsync(connection, policy.OperationType, latest + 1, rejudge, createdBy, ct);
+        // A first version has nothing to judge again: no signal of a type without a policy is ever stored.
+        await RejudgingStore.StartWithVersionAsync(connection, policy.OperationType, latest + 1, rejudge && latest > 0, createdBy, ct);
         await transaction.CommitAsync(ct);
         return (latest + 1, true);
     }
