@@ -49,8 +49,12 @@ public sealed class RejudgingStore(NpgsqlDataSource dataSource)
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Starts a run under the newest version of <paramref name="operationType"/> (or finds the one going); null when the type has no policy.</summary>
-    public async Task<RejudgingProgress?> StartAsync(string operationType, string requestedBy, CancellationToken ct)
+    /// <summary>
+    /// Starts a run under the newest version of <paramref name="operationType"/> (or finds the one going): its progress and that
+    /// version. No progress when <paramref name="expectedVersion"/> is given and is not the newest; no version when the type has
+    /// no policy.
+    /// </summary>
+    public async Task<(RejudgingProgress? Started, int? Newest)> StartAsync(string operationType, string requestedBy, int? expectedVersion, CancellationToken ct)
     {
         const string newestSql = "SELECT max(version) FROM policies WHERE operation_type = $1";
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -63,14 +67,18 @@ public sealed class RejudgingStore(NpgsqlDataSource dataSource)
         {
             if (await newest.ExecuteScalarAsync(ct) is not int version)
             {
-                return null;
+                return (null, null);
+            }
+            if (expectedVersion is { } expected && expected != version)
+            {
+                return (null, version);
             }
             await StartWithVersionAsync(connection, operationType, version, true, requestedBy, ct);
         }
         // Read before the commit: the worker may end a run with nothing to do before this could read it after.
         var started = await ProgressAsync(connection, operationType, ct);
         await transaction.CommitAsync(ct);
-        return started;
+        return (started, started?.PolicyVersion);
     }
 
     /// <summary>The run of <paramref name="operationType"/> going now with its progress, or null when none is.</summary>

@@ -119,7 +119,7 @@ public sealed class RejudgeApiTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Given_a_version_stored_with_rejudge_false_when_nothing_asks_then_nothing_is_rejudged_until_post_rejudge()
+    public async Task Given_a_version_stored_with_rejudge_false_when_nothing_asks_then_nothing_is_rejudged_until_post_rejudge_names_the_newest_version()
     {
         Assert.Equal(HttpStatusCode.Created, await PutAsync("rj-later", refunds: false));
         var id = await PartialRefundAsync("rj-later", "rj-later-1");
@@ -130,7 +130,14 @@ public sealed class RejudgeApiTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal("open", (await ConflictAsync(id)).GetProperty("status").GetString());
         Assert.False((await ApiCalls.GetJsonAsync(_auditor, "/v1/policies/rj-later")).TryGetProperty("rejudging", out _));
 
-        var (status, started) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", "");
+        var (staleStatus, stale) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", """{ "policyVersion": 1 }""");
+        var (badStatus, bad) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", """{ "policyVersion": "2" }""");
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.BadRequest), (staleStatus, badStatus));
+        Assert.EndsWith("/policy-version-changed", stale.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/invalid-rejudge", bad.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal("open", (await ConflictAsync(id)).GetProperty("status").GetString());
+
+        var (status, started) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", """{ "policyVersion": 2 }""");
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(2, started.GetProperty("policyVersion").GetInt32());
