@@ -21,13 +21,15 @@ public sealed record RejudgedPage(int Examined, int Rejudged, int Signals, bool 
 /// (a crash before its commit, a takeover) judges nothing twice.
 /// </summary>
 public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts conflicts, OperationWriter writer, RejudgeOptions options,
-    ILogger<Rejudger> logger)
+    TimeProvider clock, ILogger<Rejudger> logger)
 {
     private static readonly Counter<long> SignalsRejudged = ReconcilerTelemetry.Meter.CreateCounter<long>(
         "reconciler.rejudge.signals", description: "Stored signals judged again under a newer policy version, by operation type and judgement");
     private static readonly Counter<long> ConflictsModeled = ReconcilerTelemetry.Meter.CreateCounter<long>(
         "reconciler.rejudge.conflicts", description: "Unmodeled conflicts closed as modeled-by-policy, by operation type");
     private static readonly ConcurrentDictionary<string, long> Pending = new(StringComparer.Ordinal);
+    private static readonly TimeSpan PendingEvery = TimeSpan.FromSeconds(15);
+    private readonly Dictionary<string, DateTimeOffset> _pendingReadAt = new(StringComparer.Ordinal);
 
     static Rejudger() => ReconcilerTelemetry.Meter.CreateObservableGauge("reconciler.rejudge.pending",
         () => Pending.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("operation_type", p.Key))),
@@ -40,6 +42,7 @@ public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts con
         {
             await runs.FinishAsync(run, fence, ct);
             Pending.TryRemove(run.OperationType, out _);
+            _pendingReadAt.Remove(run.OperationType);
             LogFinished(logger, run.OperationType, run.PolicyVersion);
             return new RejudgedPage(0, 0, 0, true);
         }
@@ -73,14 +76,27 @@ public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts con
         if (superseded)
         {
             LogSuperseded(logger, run.OperationType, run.PolicyVersion);
+            Pending.TryRemove(run.OperationType, out _);
             return new RejudgedPage(0, 0, 0, true);
         }
         Count(run.OperationType, decided);
-        if (await runs.ProgressAsync(run.OperationType, ct) is { } progress)
-        {
-            Pending[run.OperationType] = progress.Pending;
-        }
+        await ReadPendingAsync(run.OperationType, ct);
         return new RejudgedPage(page.Count, Rejudged(decided), decided.OfType<SignalRejudged>().Count(), false);
+    }
+
+    // Counting what is pending walks the index of open unmodeled conflicts: not after every page of a large backlog.
+    private async Task ReadPendingAsync(string operationType, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_pendingReadAt.TryGetValue(operationType, out var readAt) && now - readAt < PendingEvery)
+        {
+            return;
+        }
+        _pendingReadAt[operationType] = now;
+        if (await runs.ProgressAsync(operationType, ct) is { } progress)
+        {
+            Pending[operationType] = progress.Pending;
+        }
     }
 
     // Conflicts re-judged: one of their signals judged again, or closed because the version names what they lacked.
