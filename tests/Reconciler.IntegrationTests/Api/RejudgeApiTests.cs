@@ -129,6 +129,10 @@ public sealed class RejudgeApiTests(PostgresFixture postgres) : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         Assert.Equal("open", (await ConflictAsync(id)).GetProperty("status").GetString());
         Assert.False((await ApiCalls.GetJsonAsync(_auditor, "/v1/policies/rj-later")).TryGetProperty("rejudging", out _));
+        await using (var runs = _db.DataSource.CreateCommand("SELECT count(*) FROM rejudgings WHERE operation_type = 'rj-later'"))
+        {
+            Assert.Equal(0L, await runs.ExecuteScalarAsync());
+        }
 
         var (staleStatus, stale) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", """{ "policyVersion": 1 }""");
         var (badStatus, bad) = await ApiCalls.PostJsonAsync(_server.Admin, "/v1/policies/rj-later/rejudge", """{ "policyVersion": "2" }""");
