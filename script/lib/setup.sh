@@ -43,15 +43,19 @@ install_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null || fail "apt-get install $* failed"
 }
 
-# The third-party tools that check the HTTP contract (tests/contract/package.json, .config/dotnet-tools.json).
-install_contract_tools() {
-  if [ -f tests/contract/package.json ]; then
-    command -v npm >/dev/null 2>&1 || fail "the contract checks need Node.js and npm (node 20 or newer) on PATH."
-    if [ ! -f tests/contract/node_modules/.package-lock.json ] || [ tests/contract/package-lock.json -nt tests/contract/node_modules/.package-lock.json ]; then
-      say "installing the contract checkers from the npm registry (npm ci in tests/contract)"
-      npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error >/dev/null || fail "npm ci in tests/contract failed"
+# The third-party tools the tests drive: each tests/<name>/package.json (npm: contract checkers, vendors' signing
+# libraries) and .config/dotnet-tools.json (NuGet: client generators).
+install_test_tools() {
+  local manifest folder
+  for manifest in tests/*/package.json; do
+    [ -f "$manifest" ] || continue
+    folder=$(dirname "$manifest")
+    command -v npm >/dev/null 2>&1 || fail "the tests in $folder need Node.js and npm (node 20 or newer) on PATH."
+    if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
+      say "installing the tools of $folder from the npm registry (npm ci)"
+      npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null || fail "npm ci in $folder failed"
     fi
-  fi
+  done
   if [ -f .config/dotnet-tools.json ]; then
     dotnet tool restore >/dev/null || fail "dotnet tool restore failed (NuGet)"
   fi

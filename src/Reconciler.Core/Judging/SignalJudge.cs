@@ -36,7 +36,10 @@ internal static class SignalJudge
         if (facetPolicy is null || !facetPolicy.States.Contains(s.State))
         {
             d.Add(Received(d, command, hash, false, SourceStandings.None, ConflictKinds.Unmodeled));
-            var gap = facetPolicy is null ? $"facet '{s.Facet}'" : $"state '{s.State}' of facet '{s.Facet}'";
+            // A near name is most likely a typo in the source's mapping: say which name it probably meant.
+            var gap = facetPolicy is null
+                ? $"facet '{s.Facet}'{NearNames.Hint(s.Facet, policy.FacetNames)}"
+                : $"state '{s.State}' of facet '{s.Facet}'{NearNames.Hint(s.State, facetPolicy.States)}";
             d.Open(ConflictKinds.Unmodeled, s.Facet, [command.Source], [s.State], $"The policy does not name {gap}.",
                 facetPolicy is null ? ConflictDifferences.Of("facet", (command.Source, s.Facet)) : ConflictDifferences.Of("state", (command.Source, s.State)));
             return d;

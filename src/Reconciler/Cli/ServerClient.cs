@@ -133,7 +133,9 @@ public sealed class ServerClient : IDisposable
         });
         if (!terminal)
         {
-            console.Profile.Width = 200;
+            // Piped or captured output has no window to measure: COLUMNS when the caller sets it (a fixed width), else wide.
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns >= 20 ? columns : 200;
         }
         return console;
     }

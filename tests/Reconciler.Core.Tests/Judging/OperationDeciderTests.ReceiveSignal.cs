@@ -266,6 +266,32 @@ public sealed partial class OperationDeciderTests
     }
 
     [Fact]
+    public void Given_a_misspelt_facet_when_received_then_unmodeled_says_which_facet_was_meant_in_the_record_and_the_verdict()
+    {
+        var events = _order.When(_order.Signal("payment-gateway", "paymnet", "captured", "p1", 0));
+
+        const string Expected = "The policy does not name facet 'paymnet' (did you mean 'payment'?).";
+        Assert.Equal(Expected, _order.Conflict(ConflictKinds.Unmodeled).Detail);
+        Assert.Equal(Expected, Assert.Single(SignalVerdict.Of(events).ConflictsOpened).Detail);
+    }
+
+    [Fact]
+    public void Given_a_misspelt_state_when_received_then_unmodeled_says_which_state_was_meant()
+    {
+        _order.When(_order.Signal("payment-gateway", "payment", "capturd", "p1", 0));
+
+        Assert.Equal("The policy does not name state 'capturd' of facet 'payment' (did you mean 'captured'?).", _order.Conflict(ConflictKinds.Unmodeled).Detail);
+    }
+
+    [Fact]
+    public void Given_a_facet_near_no_known_name_when_received_then_unmodeled_guesses_nothing()
+    {
+        _order.When(_order.Signal("erp", "tax", "filed", "x1", 0));
+
+        Assert.Equal("The policy does not name facet 'tax'.", _order.Conflict(ConflictKinds.Unmodeled).Detail);
+    }
+
+    [Fact]
     public void Given_an_operation_of_one_type_when_a_signal_of_another_type_arrives_then_it_is_rejected()
     {
         _order.Given(_order.Signal("erp", "ledger", "recorded", "x1", 0));

@@ -36,6 +36,7 @@ public sealed partial class QuickStartTests(PostgresFixture postgres) : IAsyncLi
         Assert.Contains("\"version\":1", output, StringComparison.Ordinal);
         Assert.Contains("\"status\":\"accepted\"", output, StringComparison.Ordinal);
         Assert.Matches("\"status\":\"recorded\".*\"kind\":\"duplicate\"", output);
+        Assert.Matches("\"outcome\":\"succeeded\",\"health\":\"diverging\".*\"nextDeadline\"", output);
         Assert.Contains("\"health\": \"conflicted\"", output, StringComparison.Ordinal);
         Assert.Contains("\"kind\": \"attribute-mismatch\"", output, StringComparison.Ordinal);
         Assert.Equal("succeeded consistent", output.TrimEnd().Split('\n')[^1]);
