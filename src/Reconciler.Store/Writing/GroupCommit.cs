@@ -66,9 +66,9 @@ public sealed class GroupCommit : IAsyncDisposable
     /// </summary>
     public Task<T> WriteAsync<T>(WriteScope scope, int weight, Func<WriteBatch, T> decide, CancellationToken ct)
     {
-        if (scope.Fence is not null)
+        if (scope.Fence is not null || scope.Alongside is not null)
         {
-            throw new ArgumentException("A fenced write goes to OperationWriter directly.", nameof(scope));
+            throw new ArgumentException("A background job's write (fenced, or with progress alongside) goes to OperationWriter directly.", nameof(scope));
         }
         var queued = Interlocked.Add(ref _queuedWeight, weight);
         if (queued > _options.MaxQueuedWeight && queued != weight)

@@ -55,6 +55,10 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                 {
                     await OperationSave.SaveAsync(connection, transaction, batch.Staged, token);
                 }
+                if (scope.Alongside is { } alongside)
+                {
+                    await alongside(connection, transaction, token);
+                }
                 await transaction.CommitAsync(token);
                 if (batch.Staged.Count > 0)
                 {
