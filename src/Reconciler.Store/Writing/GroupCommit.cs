@@ -34,21 +34,25 @@ public sealed record GroupCommitOptions
 /// in arrival order, one commit — and only then answers each write. A write whose decision throws is taken back
 /// (<see cref="WriteBatch.RollBackTo"/>) and fails alone; a unit the database refuses is run again one write at a
 /// time, so a write that cannot be stored fails only itself. Writes under a lease's fence do not come here.
+/// <para>
+/// The committers are the writers themselves: a write that finds fewer than <see cref="GroupCommitOptions.Committers"/>
+/// committing commits the queue (its own write first in line) on its own flow, so a lone request pays no hand-over
+/// to another thread; it stops once its own write is answered, and hands what is still queued to a committer of its own.
+/// </para>
 /// </summary>
 public sealed class GroupCommit : IAsyncDisposable
 {
     private readonly OperationWriter _writer;
     private readonly GroupCommitOptions _options;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _committers;
     private int _queuedWeight;
+    private int _committers;
 
     public GroupCommit(OperationWriter writer, GroupCommitOptions options)
     {
         options.Validate();
         _writer = writer;
         _options = options;
-        _committers = [.. Enumerable.Range(0, options.Committers).Select(_ => Task.Run(CommitLoopAsync))];
     }
 
     /// <summary>The weight of the writes waiting for a committer (signals, mostly).</summary>
@@ -83,18 +87,61 @@ public sealed class GroupCommit : IAsyncDisposable
             Interlocked.Add(ref _queuedWeight, -weight);
             throw new ObjectDisposedException(nameof(GroupCommit), "The server is stopping.");
         }
-        return write.Task;
+        return TryBecomeCommitter() ? CommitUntilAnsweredAsync(write) : write.Task;
     }
 
-    private async Task CommitLoopAsync()
+    private async Task<T> CommitUntilAnsweredAsync<T>(PendingWrite<T> own)
     {
-        var reader = _queue.Reader;
+        try
+        {
+            await CommitQueuedAsync(() => own.Task.IsCompleted);
+        }
+        finally
+        {
+            StopCommitting();
+        }
+        return await own.Task;
+    }
+
+    private bool TryBecomeCommitter()
+    {
+        if (Interlocked.Increment(ref _committers) <= _options.Committers)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _committers);
+        return false;
+    }
+
+    // A write queued while every committer was busy saw no room to commit; the last one out must not leave it behind.
+    private void StopCommitting()
+    {
+        Interlocked.Decrement(ref _committers);
+        if (_queue.Reader.Count > 0 && TryBecomeCommitter())
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await CommitQueuedAsync(() => false);
+                }
+                finally
+                {
+                    StopCommitting();
+                }
+            });
+        }
+    }
+
+    /// <summary>Commits units of whatever is queued until the queue is empty or <paramref name="done"/>.</summary>
+    private async Task CommitQueuedAsync(Func<bool> done)
+    {
         var unit = new List<PendingWrite>();
-        while (await reader.WaitToReadAsync())
+        while (!done())
         {
             unit.Clear();
             var weight = 0;
-            while (weight < _options.MaxWeightPerUnit && reader.TryRead(out var write))
+            while (weight < _options.MaxWeightPerUnit && _queue.Reader.TryRead(out var write))
             {
                 Interlocked.Add(ref _queuedWeight, -write.Weight);
                 if (!write.Abandoned)
@@ -103,10 +150,11 @@ public sealed class GroupCommit : IAsyncDisposable
                     weight += write.Weight;
                 }
             }
-            if (unit.Count > 0)
+            if (unit.Count == 0)
             {
-                await CommitAsync(unit, weight);
+                return;
             }
+            await CommitAsync(unit, weight);
         }
     }
 
@@ -144,10 +192,28 @@ public sealed class GroupCommit : IAsyncDisposable
         }
     }
 
+    /// <summary>Refuses new writes and commits what is still queued.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_committers);
+        while (_queue.Reader.Count > 0)
+        {
+            if (TryBecomeCommitter())
+            {
+                try
+                {
+                    await CommitQueuedAsync(() => false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _committers);
+                }
+            }
+            else
+            {
+                await Task.Delay(10);
+            }
+        }
     }
 
     private abstract class PendingWrite(WriteScope scope, int weight)
