@@ -14,7 +14,7 @@ public static class StormsApi
 
     public static IEndpointRouteBuilder MapStormsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/storms", ListAsync).Answers<StormsResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/storms", ListAsync).Describe("listStorms", "Conflict storms, newest first").WithTags(ApiTags.Storms).Answers<StormsResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 

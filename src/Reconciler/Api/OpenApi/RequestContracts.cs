@@ -22,8 +22,12 @@ public sealed record SignalContract(
     string? CausationId,
     [property: Description("Facet attributes compared under the policy's tolerances, e.g. {\"amount\": \"129.90\"}")] JsonElement? Attributes);
 
-[Description("Up to 5,000 signals judged in one unit of work; a single signal object is accepted too.")]
+[Description("Up to 5,000 signals judged in one unit of work, in order.")]
 public sealed record SignalBatchContract(IReadOnlyList<SignalContract> Signals);
+
+[Description("One signal object, or { \"signals\": [ … ] }; at most 8 MiB either way.")]
+[OneOf(typeof(SignalContract), typeof(SignalBatchContract))]
+public sealed record SignalsBodyContract;
 
 public sealed record KeyRequestContract(
     [property: Description("source, auditor, resolver or admin")] string Role,
@@ -59,7 +63,7 @@ public sealed record PolicyContract(
     [property: Description("More conflicts of one kind a minute than this is a storm (default 500)")] int? StormThreshold);
 
 public sealed record FacetContract(
-    [property: Description("The source authoritative for this facet")] string Owner,
+    [property: Description("The source authoritative for this facet; left out, the facet is unowned (nobody is authoritative for it)")] string? Owner,
     IReadOnlyList<string> States,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Transitions,
     int? GraceSeconds,
@@ -74,7 +78,15 @@ public sealed record MatchContract(string Attribute, IReadOnlyList<string> Facet
 
 public sealed record ConditionContract(string Facet, string State);
 
-public sealed record TargetContract(string? Facet, string? State, string? Outcome);
+[Description("A facet must reach a state.")]
+public sealed record FacetStateTargetContract(string Facet, string State);
+
+[Description("An outcome must be declared.")]
+public sealed record OutcomeTargetContract(string Outcome);
+
+[Description("What must follow: a facet's state, or an outcome.")]
+[OneOf(typeof(FacetStateTargetContract), typeof(OutcomeTargetContract))]
+public sealed record TargetContract;
 
 public sealed record ExpectationContract(ConditionContract When, TargetContract Expect, [property: Description("ISO-8601 duration")] string Within);
 

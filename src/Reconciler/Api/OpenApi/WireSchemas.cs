@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Reconciler.Core.Events;
+
+namespace Reconciler.Api.OpenApi;
+
+/// <summary>
+/// Makes each schema say what the serializer writes rather than what the CLR type allows: a property the API's JSON
+/// leaves out when it is null (every nullable one, <see cref="ApiJson"/>) is optional and, when present, never null;
+/// a property kept as null (<c>[JsonIgnore(Condition = Never)]</c>) stays required and nullable. A property written
+/// by a custom converter is described by what that converter writes; one this class does not know fails the
+/// document, so a new converter cannot put a wire shape the schema does not describe.
+/// </summary>
+public sealed class WireSchemas : IOpenApiSchemaTransformer
+{
+    // Marks Microsoft.AspNetCore.OpenApi puts on a schema while it builds the document.
+    private const string NullableMark = "x-is-nullable-property";
+
+    /// <summary>What each custom converter writes.</summary>
+    private static readonly Dictionary<Type, Func<OpenApiSchema>> Converters = new()
+    {
+        [typeof(DifferenceValuesJson)] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Each value as JSON, keyed by source (or by a role: first/second, expected/due, from/to, claim/signal, final/now); the order of the keys carries no meaning.",
+            AdditionalProperties = new OpenApiSchema(),
+        },
+    };
+
+    public async Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type.GetCustomAttributes(typeof(OneOfAttribute), false) is [OneOfAttribute oneOf])
+        {
+            await DescribeChoiceAsync(schema, oneOf, context, cancellationToken);
+            return;
+        }
+        if (context.JsonPropertyInfo is { CustomConverter: { } converter } written)
+        {
+            Describe(schema, converter, written);
+        }
+        // An object's schema comes here alone, or as the schema of a property that holds it (JsonTypeInfo is the object's then too).
+        if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Properties is { } properties)
+        {
+            foreach (var property in context.JsonTypeInfo.Properties.Where(p => LeftOutWhenNull(p, context.JsonTypeInfo.Options)))
+            {
+                schema.Required?.Remove(property.Name);
+                if (properties.TryGetValue(property.Name, out var described) && described is OpenApiSchema inline)
+                {
+                    MarkOptional(inline);
+                }
+            }
+        }
+        if (context.JsonTypeInfo.Type == typeof(ProblemDetails))
+        {
+            DescribeProblem(schema);
+        }
+    }
+
+    /// <summary>The schema of a <see cref="OneOfAttribute"/> type: one of its shapes, each a component of its own.</summary>
+    private static async Task DescribeChoiceAsync(OpenApiSchema schema, OneOfAttribute oneOf, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        schema.Type = null;
+        schema.Properties = null;
+        schema.Required = null;
+        schema.OneOf = [];
+        foreach (var shape in oneOf.Shapes)
+        {
+            // Generated like any type, so it becomes a component and a $ref of its own.
+            schema.OneOf.Add(await context.GetOrCreateSchemaAsync(shape, null, ct));
+        }
+    }
+
+    /// <summary>The problems <see cref="Problems"/> writes: type, title, status and detail always; more members by problem type.</summary>
+    private static void DescribeProblem(OpenApiSchema schema)
+    {
+        schema.Description = "An RFC 9457 problem. Some types add members: errors (a list of every problem, each with its path or index and field), "
+            + "field (the JSON path or parameter at fault), maxSignals and maxBytes (batch-too-large).";
+        schema.Required = new HashSet<string> { "type", "title", "status", "detail" };
+        schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+        schema.Properties["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "https://reconciler.dev/problems/<slug>: the rule, one slug per cause (docs/api.md, 'Problem types')" };
+        schema.Properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id, as logged" };
+        schema.AdditionalProperties = new OpenApiSchema();
+    }
+
+    private static void Describe(OpenApiSchema schema, JsonConverter converter, JsonPropertyInfo property)
+    {
+        if (!Converters.TryGetValue(converter.GetType(), out var wire))
+        {
+            throw new InvalidOperationException(
+                $"{property.DeclaringType.Name}.{property.Name} is written by {converter.GetType().Name}, which {nameof(WireSchemas)} cannot describe: add what it writes to its table.");
+        }
+        var described = wire();
+        schema.Type = described.Type;
+        schema.Description = described.Description;
+        schema.AdditionalProperties = described.AdditionalProperties;
+        schema.Items = null;
+        schema.Properties = null;
+        schema.Required = null;
+    }
+
+    private static bool LeftOutWhenNull(JsonPropertyInfo property, JsonSerializerOptions options)
+    {
+        var condition = property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true)
+            .OfType<JsonIgnoreAttribute>().FirstOrDefault()?.Condition ?? options.DefaultIgnoreCondition;
+        return property.IsGetNullable && condition is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault;
+    }
+
+    /// <summary>The property's schema without null: the property is left out instead (<see cref="OptionalProperties"/> says so).</summary>
+    private static void MarkOptional(OpenApiSchema schema)
+    {
+        if (schema.Type is { } type)
+        {
+            schema.Type = type & ~JsonSchemaType.Null;
+        }
+        // The generator later turns a nullable property of a component type into oneOf [null, $ref] by this mark.
+        schema.Metadata?.Remove(NullableMark);
+    }
+}
