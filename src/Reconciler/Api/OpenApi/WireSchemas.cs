@@ -60,17 +60,26 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
         }
     }
 
-    /// <summary>The schema of a <see cref="OneOfAttribute"/> type: one of its shapes, each a component of its own.</summary>
+    /// <summary>
+    /// The schema of a <see cref="OneOfAttribute"/> type: an object with the properties of all its shapes, and one of
+    /// their required sets. Not a oneOf of the shapes themselves: NSwag cannot generate a property or body of that
+    /// (it takes the first shape, or names a class it never writes), while every generator reads this as one class
+    /// whose properties are optional, and a validator still holds a body to exactly one shape.
+    /// </summary>
     private static async Task DescribeChoiceAsync(OpenApiSchema schema, OneOfAttribute oneOf, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
-        schema.Type = null;
-        schema.Properties = null;
+        schema.Type = JsonSchemaType.Object;
+        schema.Properties = new Dictionary<string, IOpenApiSchema>();
         schema.Required = null;
         schema.OneOf = [];
         foreach (var shape in oneOf.Shapes)
         {
-            // Generated like any type, so it becomes a component and a $ref of its own.
-            schema.OneOf.Add(await context.GetOrCreateSchemaAsync(shape, null, ct));
+            var described = await context.GetOrCreateSchemaAsync(shape, null, ct);
+            foreach (var (name, property) in described.Properties ?? new Dictionary<string, IOpenApiSchema>())
+            {
+                schema.Properties.TryAdd(name, property);
+            }
+            schema.OneOf.Add(new OpenApiSchema { Description = described.Description, Required = new HashSet<string>(described.Required ?? new HashSet<string>()) });
         }
     }
 
