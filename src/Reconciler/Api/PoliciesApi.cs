@@ -16,7 +16,7 @@ public static class PoliciesApi
             .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>()
             .WithHeader(StatusCodes.Status201Created, "Location", "The new version's path, /v1/policies/{operationType}?version=N.").RequireRole([Roles.Admin]);
         policies.MapGet("/{operationType}", GetPolicy).Describe("getPolicy", "Read the newest policy version, or version N")
-            .Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
+            .Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
         return app;
     }
 

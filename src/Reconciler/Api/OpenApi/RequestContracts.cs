@@ -51,7 +51,7 @@ public sealed record SourceRuleContract([property: Description("ISO-8601 duratio
 
 [Description("A truth policy (docs/domain.md, 'The truth policy'); GET returns it normalised with version and createdAt.")]
 public sealed record PolicyContract(
-    string OperationType,
+    [property: Description("The path's operation type; may be left out")] string? OperationType,
     [property: Description("Seconds sources may disagree before a disagreement is recorded (default 300)")] int? GraceSeconds,
     [property: Description("ISO-8601 duration after which an agreed outcome becomes final")] string? FinalAfter,
     IReadOnlyDictionary<string, FacetContract> Facets,
