@@ -85,12 +85,15 @@ public static class ContractTools
         {
             start.ArgumentList.Add(argument);
         }
-        // No colours, no update checks, no telemetry: the output is read by a test.
+        // No colours, no update checks, no telemetry (and so no request to anywhere but the registries): the output is read by a test.
         start.Environment["NO_COLOR"] = "1";
         start.Environment["REDOCLY_TELEMETRY"] = "off";
         start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["KIOTA_OFFLINE_ENABLED"] = "true";
+        start.Environment["KIOTA_CLI_TELEMETRY_OPTOUT"] = "true";
+        start.Environment["KIOTA_TUTORIAL_ENABLED"] = "false";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
 
 namespace Reconciler.Api.OpenApi;
 
@@ -17,6 +18,8 @@ public static class ApiDocument
     public static IServiceCollection AddApiDocument(this IServiceCollection services) =>
         services.AddOpenApi("v1", options =>
         {
+            // JSON passed through as it came (event data, attributes) is described where it is used, not as a type of its own.
+            options.CreateSchemaReferenceId = type => (Nullable.GetUnderlyingType(type.Type) ?? type.Type) == typeof(System.Text.Json.JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddSchemaTransformer<WireSchemas>();
             options.AddOperationTransformer<OperationConventions>();
             options.AddDocumentTransformer<DocumentShape>();

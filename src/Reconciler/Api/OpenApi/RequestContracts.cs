@@ -26,7 +26,8 @@ public sealed record SignalContract(
 public sealed record SignalBatchContract(IReadOnlyList<SignalContract> Signals);
 
 [Description("One signal object, or { \"signals\": [ … ] }; at most 8 MiB either way.")]
-[OneOf(typeof(SignalContract), typeof(SignalBatchContract))]
+// A body with 'signals' is a batch, whatever else it holds: at least one shape, not exactly one.
+[Either(typeof(SignalContract), typeof(SignalBatchContract), Exclusive = false)]
 public sealed record SignalsBodyContract;
 
 public sealed record KeyRequestContract(
@@ -85,7 +86,7 @@ public sealed record FacetStateTargetContract(string Facet, string State);
 public sealed record OutcomeTargetContract(string Outcome);
 
 [Description("What must follow: a facet's state, or an outcome.")]
-[OneOf(typeof(FacetStateTargetContract), typeof(OutcomeTargetContract))]
+[Either(typeof(FacetStateTargetContract), typeof(OutcomeTargetContract))]
 public sealed record TargetContract;
 
 public sealed record ExpectationContract(ConditionContract When, TargetContract Expect, [property: Description("ISO-8601 duration")] string Within);

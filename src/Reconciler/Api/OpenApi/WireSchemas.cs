@@ -33,21 +33,32 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
 
     public async Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.JsonTypeInfo.Type.GetCustomAttributes(typeof(OneOfAttribute), false) is [OneOfAttribute oneOf])
+        if (context.JsonTypeInfo.Type.GetCustomAttributes(typeof(EitherAttribute), false) is [EitherAttribute either])
         {
-            await DescribeChoiceAsync(schema, oneOf, context, cancellationToken);
+            await DescribeChoiceAsync(schema, either, context, cancellationToken);
             return;
+        }
+        if (context.JsonPropertyInfo is not null && (Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(JsonElement))
+        {
+            // Every JsonElement property the API writes or reads is an object passed through as it came: event data and
+            // metadata, attributes. (Only the property itself: its additionalProperties come here too, as JsonElement.)
+            schema.Type = JsonSchemaType.Object;
+            schema.AdditionalProperties = new OpenApiSchema();
         }
         if (context.JsonPropertyInfo is { CustomConverter: { } converter } written)
         {
             Describe(schema, converter, written);
         }
         // An object's schema comes here alone, or as the schema of a property that holds it (JsonTypeInfo is the object's then too).
+        // Required is what the serializer always writes (a property set in an initializer counts as much as a constructor's).
         if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Properties is { } properties)
         {
-            foreach (var property in context.JsonTypeInfo.Properties.Where(p => LeftOutWhenNull(p, context.JsonTypeInfo.Options)))
+            var options = context.JsonTypeInfo.Options;
+            schema.Required = new HashSet<string>(context.JsonTypeInfo.Properties
+                .Where(p => p.Get is not null && !LeftOutWhenNull(p, options) && properties.ContainsKey(p.Name))
+                .Select(p => p.Name));
+            foreach (var property in context.JsonTypeInfo.Properties.Where(p => LeftOutWhenNull(p, options)))
             {
-                schema.Required?.Remove(property.Name);
                 if (properties.TryGetValue(property.Name, out var described) && described is OpenApiSchema inline)
                 {
                     MarkOptional(inline);
@@ -61,26 +72,40 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
     }
 
     /// <summary>
-    /// The schema of a <see cref="OneOfAttribute"/> type: an object with the properties of all its shapes, and one of
-    /// their required sets. Not a oneOf of the shapes themselves: NSwag cannot generate a property or body of that
-    /// (it takes the first shape, or names a class it never writes), while every generator reads this as one class
-    /// whose properties are optional, and a validator still holds a body to exactly one shape.
+    /// The schema of an <see cref="EitherAttribute"/> type: an object with the properties of all its shapes, and anyOf
+    /// their required sets; an exclusive choice also forbids, in each branch, the properties only the other shapes have.
+    /// Neither a oneOf of the shapes themselves nor a oneOf of required sets: NSwag takes the first branch of a oneOf
+    /// for the whole type (a class it never writes, or one without properties), while every generator reads this as
+    /// one class whose properties are optional, and a validator still holds a body to the shapes.
     /// </summary>
-    private static async Task DescribeChoiceAsync(OpenApiSchema schema, OneOfAttribute oneOf, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    private static async Task DescribeChoiceAsync(OpenApiSchema schema, EitherAttribute either, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
         schema.Type = JsonSchemaType.Object;
         schema.Properties = new Dictionary<string, IOpenApiSchema>();
         schema.Required = null;
-        schema.OneOf = [];
-        foreach (var shape in oneOf.Shapes)
+        var shapes = new List<OpenApiSchema>();
+        foreach (var shape in either.Shapes)
         {
             var described = await context.GetOrCreateSchemaAsync(shape, null, ct);
+            shapes.Add(described);
             foreach (var (name, property) in described.Properties ?? new Dictionary<string, IOpenApiSchema>())
             {
                 schema.Properties.TryAdd(name, property);
             }
-            schema.OneOf.Add(new OpenApiSchema { Description = described.Description, Required = new HashSet<string>(described.Required ?? new HashSet<string>()) });
         }
+        schema.AnyOf = [.. shapes.Select(shape => Branch(shape, either.Exclusive ? shapes.Where(s => s != shape) : []))];
+    }
+
+    private static OpenApiSchema Branch(OpenApiSchema shape, IEnumerable<OpenApiSchema> others)
+    {
+        var own = shape.Properties?.Keys.ToHashSet() ?? [];
+        var foreign = others.SelectMany(o => o.Properties?.Keys ?? []).Where(p => !own.Contains(p)).Distinct().ToList();
+        return new OpenApiSchema
+        {
+            Description = shape.Description,
+            Required = new HashSet<string>(shape.Required ?? new HashSet<string>()),
+            Not = foreign.Count == 0 ? null : new OpenApiSchema { AnyOf = [.. foreign.Select(p => new OpenApiSchema { Required = new HashSet<string> { p } })] },
+        };
     }
 
     /// <summary>The problems <see cref="Problems"/> writes: type, title, status and detail always; more members by problem type.</summary>
