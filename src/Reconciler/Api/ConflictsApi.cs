@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -42,7 +43,7 @@ public static class ConflictsApi
 
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
-        string? operationId, string? from, string? to, string? cause, string? cursor, int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? operationId, string? from, string? to, string? cause, string? cursor, [Range(1, MaxLimit)] int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
         {

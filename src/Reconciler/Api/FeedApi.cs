@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
@@ -39,7 +40,7 @@ public static class FeedApi
     }
 
     private static async Task<IResult> GetFeed(
-        string? after, string? types, int? limit, double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
+        string? after, string? types, [Range(1, MaxLimit)] int? limit, [Range(0, MaxWaitSeconds)] double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
     {
         var (cursor, cursorProblem) = await ParseCursorAsync(after, "after", store, ct);
         if (cursorProblem is not null)

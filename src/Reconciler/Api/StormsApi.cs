@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Storms;
@@ -18,7 +19,7 @@ public static class StormsApi
         return app;
     }
 
-    private static async Task<IResult> ListAsync(string? status, int? limit, StormStore storms, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, [Range(1, MaxLimit)] int? limit, StormStore storms, CancellationToken ct)
     {
         if (status is not (null or "active" or "ended"))
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
@@ -94,7 +95,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> DeleteAsync(string name, SubscriptionStore store, CancellationToken ct) =>
         await store.DeleteAsync(name, ct) ? TypedResults.NoContent() : Unknown(name);
 
-    private static async Task<IResult> ParkedAsync(string name, string? cursor, int? limit, ParkedDeliveries parked, CancellationToken ct)
+    private static async Task<IResult> ParkedAsync(string name, string? cursor, [Range(1, MaxParkedLimit)] int? limit, ParkedDeliveries parked, CancellationToken ct)
     {
         long afterPosition = 0;
         if (cursor is not null)

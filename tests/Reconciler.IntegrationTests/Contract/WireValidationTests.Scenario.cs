@@ -81,7 +81,7 @@ public sealed partial class WireValidationTests
         var first = await GetAsync(auditor, "listOperations", "/v1/operations?operationType=wire&limit=1");
         await GetAsync(auditor, "listOperations", $"/v1/operations?limit=1&cursor={first.GetProperty("next").GetString()}");
         await GetAsync(auditor, "listOperations", "/v1/operations?outcome=pending&health=conflicted");
-        await GetAsync(auditor, "listOperations", "/v1/operations?limit=0", Expectation.Refused, 400);
+        await GetAsync(auditor, "listOperations", "/v1/operations?limit=0", Expectation.Invalid, 400);
         await GetAsync(auditor, "listOperations", "/v1/operations?cursor=nowhere", Expectation.Refused, 400);
         await GetAsync(auditor, "listOperations", "/v1/operations?limit=many", Expectation.Invalid, 400);
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/w-1/what-if", Policy("wire").Replace("\"0.5%\"", "\"1%\"", StringComparison.Ordinal));
@@ -97,6 +97,7 @@ public sealed partial class WireValidationTests
         await GetAsync(auditor, "listConflicts", "/v1/conflicts?status=closed", Expectation.Refused, 400);
         await GetAsync(auditor, "listConflicts", "/v1/conflicts?cause=weather", Expectation.Refused, 400);
         await GetAsync(auditor, "listConflicts", "/v1/conflicts?limit=2.5", Expectation.Invalid, 400);
+        await GetAsync(auditor, "listConflicts", "/v1/conflicts?limit=5000", Expectation.Invalid, 400);
         var ids = conflicts.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("conflictId").GetString()!).ToList();
         Assert.True(ids.Count >= 2, $"the story should open at least two conflicts on w-1, not {ids.Count}");
         await GetAsync(auditor, "getConflict", $"/v1/conflicts/{ids[0]}");
@@ -123,6 +124,7 @@ public sealed partial class WireValidationTests
         await GetAsync(auditor, "getDisagreementReport", "/v1/reports/disagreements?from=monday", Expectation.Refused, 400);
         await GetAsync(auditor, "listStorms", "/v1/storms?status=active&limit=5");
         await GetAsync(auditor, "listStorms", "/v1/storms?status=raging", Expectation.Refused, 400);
+        await GetAsync(auditor, "listStorms", "/v1/storms?limit=1001", Expectation.Invalid, 400);
 
         // The feed; its stream only when refused here (a stream that does not end cannot pass a proxy that reads it whole).
         var page = await GetAsync(auditor, "readFeed", "/v1/feed?limit=5");
@@ -130,7 +132,7 @@ public sealed partial class WireValidationTests
         await GetAsync(auditor, "readFeed", "/v1/feed?after=end");
         await GetAsync(auditor, "readFeed", "/v1/feed?after=yesterday", Expectation.Refused, 400);
         await GetAsync(auditor, "readFeed", "/v1/feed?types=Rain", Expectation.Refused, 400);
-        await GetAsync(auditor, "readFeed", "/v1/feed?waitSeconds=600", Expectation.Refused, 400);
+        await GetAsync(auditor, "readFeed", "/v1/feed?waitSeconds=600", Expectation.Invalid, 400);
         await GetAsync(auditor, "readFeed", "/v1/feed?waitSeconds=long", Expectation.Invalid, 400);
         await GetAsync(auditor, StreamFeed, "/v1/feed/stream?after=yesterday", Expectation.Refused, 400);
 
@@ -150,6 +152,7 @@ public sealed partial class WireValidationTests
         await SendAsync(_admin, "updateSubscription", Patch, "/v1/subscriptions/nothing", """{ "status": "paused" }""", Expectation.Refused, 404);
         await GetAsync(_admin, "listParkedDeliveries", "/v1/subscriptions/wire/parked?limit=10");
         await GetAsync(_admin, "listParkedDeliveries", "/v1/subscriptions/wire/parked?cursor=somewhere", Expectation.Refused, 400);
+        await GetAsync(_admin, "listParkedDeliveries", "/v1/subscriptions/wire/parked?limit=0", Expectation.Invalid, 400);
         await GetAsync(_admin, "listParkedDeliveries", "/v1/subscriptions/nothing/parked", Expectation.Refused, 404);
         await SendAsync(_admin, "redeliverParked", Post, "/v1/subscriptions/wire/parked/redeliver", null, status: 202);
         await SendAsync(_admin, "redeliverParked", Post, "/v1/subscriptions/wire/parked/redeliver", """{ "eventIds": ["evt-1"], "from": "2026-01-01T00:00:00Z", "to": "2999-01-01T00:00:00Z" }""", status: 202);
