@@ -56,13 +56,14 @@ public static class UnifiedDiff
             {
                 yield return (' ', start + x++, start + y++);
             }
-            else if (y < m && (x == n || table[x, y + 1] >= table[x + 1, y]))
+            // Removals before additions, as diff prints them.
+            else if (x < n && (y == m || table[x + 1, y] >= table[x, y + 1]))
             {
-                yield return ('+', -1, start + y++);
+                yield return ('-', start + x++, -1);
             }
             else
             {
-                yield return ('-', start + x++, -1);
+                yield return ('+', -1, start + y++);
             }
         }
     }
