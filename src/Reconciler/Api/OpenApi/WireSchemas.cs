@@ -9,11 +9,17 @@ using Reconciler.Core.Events;
 namespace Reconciler.Api.OpenApi;
 
 /// <summary>
-/// Makes each schema say what the serializer writes rather than what the CLR type allows: a property the API's JSON
-/// leaves out when it is null (every nullable one, <see cref="ApiJson"/>) is optional and, when present, never null;
-/// a property kept as null (<c>[JsonIgnore(Condition = Never)]</c>) stays required and nullable. A property written
-/// by a custom converter is described by what that converter writes; one this class does not know fails the
-/// document, so a new converter cannot put a wire shape the schema does not describe.
+/// Makes each schema say what the serializer writes rather than what the CLR type allows:
+/// <list type="bullet">
+/// <item>required is every property the serializer always writes; one it leaves out when null (every nullable one,
+/// <see cref="ApiJson"/>) is optional and, when present, never null; one kept as null
+/// (<c>[JsonIgnore(Condition = Never)]</c>) stays required and nullable;</item>
+/// <item>a property written by a custom converter is described by what that converter writes; one this class does not
+/// know fails the document, so a new converter cannot put a wire shape the schema does not describe;</item>
+/// <item>JSON passed through as it came (<see cref="JsonElement"/>) is an object of any values;</item>
+/// <item>a request contract marked <see cref="EitherAttribute"/> takes either of its shapes;</item>
+/// <item>a problem has the members <see cref="Problems"/> always writes.</item>
+/// </list>
 /// </summary>
 public sealed class WireSchemas : IOpenApiSchemaTransformer
 {
