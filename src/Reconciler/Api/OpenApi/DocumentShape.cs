@@ -96,8 +96,8 @@ public sealed class DocumentShape : IOpenApiDocumentTransformer
     /// <summary>The promise of <see cref="WireSchemas"/>, on each property that is not required.</summary>
     private static void SayOptionalIsLeftOut(OpenApiDocument document)
     {
-        // A choice of shapes (one signal or a batch) says which properties it requires in each of its anyOf branches.
-        foreach (var schema in document.Components?.Schemas?.Values.OfType<OpenApiSchema>().Where(s => s.AnyOf is not { Count: > 0 }) ?? [])
+        // A choice of shapes (one signal or a batch) says which properties it requires in each of its anyOf branches (in allOf).
+        foreach (var schema in document.Components?.Schemas?.Values.OfType<OpenApiSchema>().Where(s => s.AllOf is not { Count: > 0 }) ?? [])
         {
             foreach (var (name, property) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
             {

@@ -78,11 +78,11 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
     }
 
     /// <summary>
-    /// The schema of an <see cref="EitherAttribute"/> type: an object with the properties of all its shapes, and anyOf
-    /// their required sets; an exclusive choice also forbids, in each branch, the properties only the other shapes have.
-    /// Neither a oneOf of the shapes themselves nor a oneOf of required sets: NSwag takes the first branch of a oneOf
-    /// for the whole type (a class it never writes, or one without properties), while every generator reads this as
-    /// one class whose properties are optional, and a validator still holds a body to the shapes.
+    /// The schema of an <see cref="EitherAttribute"/> type: an object with the properties of all its shapes, and (in
+    /// allOf) anyOf their required sets; an exclusive choice also forbids, in each branch, the properties only the other
+    /// shapes have. Every generator reads this as one class whose properties are optional, and a validator still holds
+    /// a body to the shapes. Not a oneOf: NSwag takes a oneOf's first branch for the whole type (a class it never
+    /// writes, or one without properties). Not a bare anyOf: openapi-typescript types that as unknown.
     /// </summary>
     private static async Task DescribeChoiceAsync(OpenApiSchema schema, EitherAttribute either, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
@@ -99,7 +99,7 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
                 schema.Properties.TryAdd(name, property);
             }
         }
-        schema.AnyOf = [.. shapes.Select(shape => Branch(shape, either.Exclusive ? shapes.Where(s => s != shape) : []))];
+        schema.AllOf = [new OpenApiSchema { AnyOf = [.. shapes.Select(shape => Branch(shape, either.Exclusive ? shapes.Where(s => s != shape) : []))] }];
     }
 
     private static OpenApiSchema Branch(OpenApiSchema shape, IEnumerable<OpenApiSchema> others)

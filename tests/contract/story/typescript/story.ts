@@ -25,7 +25,19 @@ async function key(admin: ReturnType<typeof client>, body: Schemas["KeyRequestCo
     return data.key;
 }
 
+// The generated types hold: a body of the wrong shape does not compile (were a body typed unknown, these would,
+// and tsc would fail on the unused directives).
+const wrongSignal: Schemas["SignalsBodyContract"] = {
+    // @ts-expect-error a signal's facet is a string
+    facet: 42,
+};
+const wrongTarget: Schemas["TargetContract"] = {
+    // @ts-expect-error an expectation's outcome is a string
+    outcome: ["succeeded"],
+};
+
 async function main(): Promise<void> {
+    check(wrongSignal !== undefined && wrongTarget !== undefined, "the wrong shapes are values");
     const admin = client(adminKey);
     const type = `ts-${run}`;
     const operationId = `ts-order-${run}`;
