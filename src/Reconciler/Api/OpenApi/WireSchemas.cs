@@ -105,12 +105,20 @@ public sealed class WireSchemas : IOpenApiSchemaTransformer
     private static OpenApiSchema Branch(OpenApiSchema shape, IEnumerable<OpenApiSchema> others)
     {
         var own = shape.Properties?.Keys.ToHashSet() ?? [];
-        var foreign = others.SelectMany(o => o.Properties?.Keys ?? []).Where(p => !own.Contains(p)).Distinct().ToList();
+        // "Has property p", with p named among the properties too (a required property that is not is a lint warning).
+        var foreign = others.SelectMany(o => o.Properties?.Keys ?? []).Where(p => !own.Contains(p)).Distinct()
+            .Select(p => new OpenApiSchema { Required = new HashSet<string> { p }, Properties = new Dictionary<string, IOpenApiSchema> { [p] = new OpenApiSchema() } })
+            .ToList();
         return new OpenApiSchema
         {
             Description = shape.Description,
             Required = new HashSet<string>(shape.Required ?? new HashSet<string>()),
-            Not = foreign.Count == 0 ? null : new OpenApiSchema { AnyOf = [.. foreign.Select(p => new OpenApiSchema { Required = new HashSet<string> { p } })] },
+            Not = foreign switch
+            {
+                [] => null,
+                [var one] => one,
+                _ => new OpenApiSchema { AnyOf = [.. foreign] },
+            },
         };
     }
 
