@@ -52,7 +52,7 @@ internal static class PostgresBinaries
         }
         throw new EmbeddedPostgresException(
             "PostgreSQL server programs (initdb, pg_ctl, postgres) were not found on PATH nor under /usr/lib/postgresql/*/bin. " +
-            "Install them (Debian/Ubuntu: `apt-get install postgresql`), or pass --connection (RECONCILER_CONNECTION) to use an existing server.");
+            "Install them (from a checkout: script/bootstrap; Debian/Ubuntu: `apt-get install postgresql`), or pass --connection (RECONCILER_CONNECTION) to use an existing server.");
     }
 
     private static bool HasAll(string dir) => Required.All(p => File.Exists(Path.Combine(dir, p)));

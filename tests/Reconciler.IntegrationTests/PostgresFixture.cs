@@ -48,7 +48,18 @@ public sealed class PostgresFixture : IAsyncLifetime
                 _adminConnectionString = external;
                 return;
             }
-            var server = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Temporary("reconciler-test"));
+            EmbeddedPostgres server;
+            try
+            {
+                server = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Temporary("reconciler-test"));
+            }
+            catch (EmbeddedPostgresException e)
+            {
+                // The product's advice (--connection) is not how tests are pointed elsewhere.
+                throw new InvalidOperationException(
+                    $"The integration tests start their own PostgreSQL and could not: {e.Message.Split(". Install")[0]}. " +
+                    "Run script/test (it installs what is missing), or set RECONCILER_TEST_DB to a connection string of a server where the tests may create databases.", e);
+            }
             AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
             _server = server;
             _adminConnectionString = server.ConnectionString;

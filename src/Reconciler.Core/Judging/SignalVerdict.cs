@@ -16,7 +16,7 @@ public sealed record SignalVerdict(string Status, bool Applied, string Judgement
     public static SignalVerdict Of(IReadOnlyList<OperationEvent> decided)
     {
         ArgumentNullException.ThrowIfNull(decided);
-        var opened = decided.OfType<ConflictOpened>().Select(c => new OpenedConflict(c.ConflictId, c.Kind, c.Severity, c.Facet)).ToImmutableList();
+        var opened = decided.OfType<ConflictOpened>().Select(c => new OpenedConflict(c.ConflictId, c.Kind, c.Severity, c.Facet, c.Detail)).ToImmutableList();
         return decided.Count == 0 ? throw new ArgumentException("A signal's decision has at least one event.", nameof(decided))
             : decided[0] switch
             {
@@ -27,4 +27,6 @@ public sealed record SignalVerdict(string Status, bool Applied, string Judgement
     }
 }
 
-public sealed record OpenedConflict(string ConflictId, string Kind, string Severity, string? Facet);
+/// <summary>A conflict one signal's decision opened; <c>Detail</c> is the record's sentence (for an unmodeled facet or
+/// state it names the near name the source probably meant).</summary>
+public sealed record OpenedConflict(string ConflictId, string Kind, string Severity, string? Facet, string Detail);

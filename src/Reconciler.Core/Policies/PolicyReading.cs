@@ -66,7 +66,7 @@ internal sealed partial class PolicyReading
             var at = Child(path, property.Name);
             if (!known.Contains(property.Name, StringComparer.Ordinal))
             {
-                var suggestion = Suggest(property.Name, known);
+                var suggestion = NearNames.Suggest(property.Name, known);
                 Add(at, suggestion is null ? $"unknown property {Known(known)}" : $"unknown property (did you mean '{suggestion}'?)");
             }
             else if (!found.TryAdd(property.Name, property.Value))
@@ -123,34 +123,5 @@ internal sealed partial class PolicyReading
             return null;
         }
         return seconds;
-    }
-
-    /// <summary>The closest known name within a small edit distance, for "did you mean" hints.</summary>
-    public static string? Suggest(string name, IEnumerable<string> known)
-    {
-        var limit = Math.Max(1, name.Length / 3);
-        return known
-            .Select(candidate => (candidate, distance: Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant())))
-            .Where(c => c.distance <= limit)
-            .OrderBy(c => c.distance)
-            .Select(c => c.candidate)
-            .FirstOrDefault();
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            previous = current;
-        }
-        return previous[b.Length];
     }
 }

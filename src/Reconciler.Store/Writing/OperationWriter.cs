@@ -16,10 +16,13 @@ public sealed class StoreUnavailableException(Exception inner)
 /// <summary>
 /// Which operations a unit of work writes, the operation types whose newest policy it needs, and whose receipts it
 /// asks about. <see cref="Fence"/>: the lease a background job writes under (checked first, in the same transaction).
+/// <see cref="Alongside"/>: what the job records of its own progress, run after the save in the same transaction, so that
+/// its progress and the events it decided commit together.
 /// </summary>
 public sealed record WriteScope(
     IReadOnlyCollection<string> OperationIds, IReadOnlyCollection<string> OperationTypes, string? ReceiptSource = null,
-    IReadOnlyCollection<string>? SignalIds = null, LeaseFence? Fence = null);
+    IReadOnlyCollection<string>? SignalIds = null, LeaseFence? Fence = null,
+    Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? Alongside = null);
 
 /// <summary>
 /// The one write path. A unit of work, in one read-committed transaction: lock the operations (advisory
@@ -63,6 +66,10 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                 if (batch.Staged.Count > 0)
                 {
                     await OperationSave.SaveAsync(connection, transaction, batch.Staged, token);
+                }
+                if (scope.Alongside is { } alongside)
+                {
+                    await alongside(connection, transaction, token);
                 }
                 await transaction.CommitAsync(token);
                 if (batch.Staged.Count > 0)

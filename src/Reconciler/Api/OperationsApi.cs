@@ -7,6 +7,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Core.State;
 using Reconciler.Responses;
 using Reconciler.Store;
+using Reconciler.Store.Policies;
 using Roles = Reconciler.Auth.Roles;
 
 namespace Reconciler.Api;
@@ -27,7 +28,7 @@ public static class OperationsApi
         return app;
     }
 
-    private static async Task<IResult> GetOperation(string id, string? at, long? version, EventStore store, CancellationToken ct)
+    private static async Task<IResult> GetOperation(string id, string? at, long? version, EventStore store, PolicyStore policies, CancellationToken ct)
     {
         if (IsSystemStream(id))
         {
@@ -36,7 +37,7 @@ public static class OperationsApi
         if (at is null && version is null)
         {
             var state = await store.ReadStateAsync(id, ct);
-            return state is null ? Unknown(id) : TypedResults.Ok(TruthView.From(id, state));
+            return state is null ? Unknown(id) : TypedResults.Ok(await TruthView.ReadAsync(id, state, policies, ct));
         }
         if (at is not null && version is not null)
         {
@@ -52,7 +53,7 @@ public static class OperationsApi
             return Problems.BadRequest("invalid-query", "version counts events from 1.");
         }
         var point = await TruthHistory.FoldAsync(store, id, until, version, ct);
-        return point.State is { } folded ? TypedResults.Ok(TruthView.From(id, folded)) : Problems.NotFound(point.Refusal!, point.Detail!);
+        return point.State is { } folded ? TypedResults.Ok(await TruthView.ReadAsync(id, folded, policies, ct)) : Problems.NotFound(point.Refusal!, point.Detail!);
     }
 
     private static async Task<IResult> GetEvents(string id, long? fromVersion, EventStore store, CancellationToken ct)

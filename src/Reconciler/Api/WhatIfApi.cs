@@ -66,6 +66,6 @@ public static class WhatIfApi
             .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
             .Select(c => ConflictDocument.From(c, id, recorded[0].OperationType))
             .ToList();
-        return new WhatIfResponse(id, TruthView.From(id, result.State), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count);
+        return new WhatIfResponse(id, TruthView.From(id, result.State, policy), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count);
     }
 }

@@ -43,7 +43,10 @@ public static class ConsoleEndpoints
             }
             if (!http.Request.Path.StartsWithSegments(Root + "/assets"))
             {
-                headers.CacheControl = "no-store";
+                // Exactly what antiforgery sets on every response that carries a token (its forms, the sign-out button):
+                // given anything else (no-store alone), it overrides the header and logs a warning on every page load.
+                headers.CacheControl = "no-cache, no-store";
+                headers.Pragma = "no-cache";
             }
             return next(http);
         }));

@@ -44,6 +44,10 @@ public sealed class ApiKeyAuthentication(
         return claims;
     }
 
+    // The first admin key cannot come from POST /v1/keys (that needs an admin key): say where it comes from.
+    private const string NoKey = "Send 'Authorization: Bearer <key>'. An admin makes keys with POST /v1/keys; the first admin key is " +
+        "the secret in RECONCILER_BOOTSTRAP_ADMIN_KEY when the server starts.";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -64,7 +68,7 @@ public sealed class ApiKeyAuthentication(
     {
         var result = await HandleAuthenticateOnceSafeAsync();
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Api.Problems.Unauthorized(result.Failure?.Message ?? "Send 'Authorization: Bearer <key>'; create keys with POST /v1/keys.")
+        await Api.Problems.Unauthorized(result.Failure?.Message ?? NoKey)
             .ExecuteAsync(Context);
     }
 

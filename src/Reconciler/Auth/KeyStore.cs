@@ -65,6 +65,14 @@ public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
         return revoked;
     }
 
+    /// <summary>Whether any live admin key exists (a server without one tells how to make the first).</summary>
+    public async Task<bool> AnyAdminAsync(CancellationToken ct)
+    {
+        const string sql = "SELECT EXISTS (SELECT FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL)";
+        await using var command = dataSource.CreateCommand(sql);
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
     /// <summary>Makes the secret from <c>RECONCILER_BOOTSTRAP_ADMIN_KEY</c> an admin key (replacing an earlier one).</summary>
     public async Task EnsureBootstrapAdminAsync(string secret, CancellationToken ct)
     {

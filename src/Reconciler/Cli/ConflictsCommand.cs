@@ -55,22 +55,26 @@ public static class ConflictsCommand
             await output.WriteLineAsync(JsonSerializer.Serialize(records, new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
-        ServerClient.ConsoleFor(output).Write(Table(records, $"{records.Count} conflict(s)"));
+        var console = ServerClient.ConsoleFor(output);
+        console.Write(Table(records, $"{records.Count} conflict(s)").For(console));
     }
 
-    public static Table Table(IEnumerable<JsonElement> records, string title)
+    /// <summary>Conflict records as a table whose ids never wrap (one block per record on a narrow terminal).</summary>
+    public static CliTable Table(IEnumerable<JsonElement> records, string title)
     {
-        var table = new Table().Title(Markup.Escape(title))
-            .AddColumns("opened", "operation", "kind", "severity", "facet", "sources", "differences", "status", "resolution", "conflict");
+        var table = new CliTable(title,
+            new CliColumn("conflict", CliWrap.Never), new CliColumn("operation", CliWrap.Never), new CliColumn("opened"), new CliColumn("kind"),
+            new CliColumn("severity"), new CliColumn("facet"), new CliColumn("sources"), new CliColumn("status"), new CliColumn("differences", CliWrap.Anywhere));
         foreach (var r in records)
         {
             var sources = r.TryGetProperty("sources", out var s) && s.ValueKind == JsonValueKind.Array
                 ? string.Join(", ", s.EnumerateArray().Select(x => x.GetString())) : "";
+            var status = ServerClient.Text(r, "status");
+            var resolution = ServerClient.Text(r, "resolution");
             table.AddRow(
-                Markup.Escape(Time(ServerClient.Text(r, "openedAt"))), Markup.Escape(ServerClient.Text(r, "operationId")),
-                Markup.Escape(ServerClient.Text(r, "kind")), Markup.Escape(ServerClient.Text(r, "severity")), Markup.Escape(ServerClient.Text(r, "facet")),
-                Markup.Escape(sources), Markup.Escape(DifferencesText.OfRecord(r)), Markup.Escape(ServerClient.Text(r, "status")), Markup.Escape(ServerClient.Text(r, "resolution")),
-                Markup.Escape(ServerClient.Text(r, "conflictId")));
+                ServerClient.Text(r, "conflictId"), ServerClient.Text(r, "operationId"), Time(ServerClient.Text(r, "openedAt")),
+                ServerClient.Text(r, "kind"), ServerClient.Text(r, "severity"), ServerClient.Text(r, "facet"), sources,
+                resolution.Length > 0 ? $"{status} ({resolution})" : status, DifferencesText.OfRecord(r));
         }
         return table;
     }

@@ -106,7 +106,7 @@ public static class DemoCommand
                     }
                     var opened = result.TryGetProperty("conflictsOpened", out var c) ? string.Join(", ", c.EnumerateArray().Select(x => ServerClient.Text(x, "kind"))) : "";
                     console.MarkupLine($"  signal  {Markup.Escape(step.Describe())}: [bold]{Markup.Escape(ServerClient.Text(result, "status"))}[/]" +
-                        $" (outcome {Markup.Escape(ServerClient.Text(result, "outcome"))}, health {Markup.Escape(ServerClient.Text(result, "health"))}{(opened.Length > 0 ? $", conflict: {Markup.Escape(opened)}" : "")})");
+                        $" (outcome {Markup.Escape(ServerClient.Text(result, "outcome"))}, health {Markup.Escape(ServerClient.Text(result, "health"))}{JudgedAt(result)}{(opened.Length > 0 ? $", conflict: {Markup.Escape(opened)}" : "")})");
                     await feed.FollowAsync(TimeSpan.Zero, ct);
                 }
             }
@@ -115,10 +115,10 @@ public static class DemoCommand
             foreach (var story in stories)
             {
                 var truth = await admin.GetJsonAsync($"/v1/operations/{story.OperationId}", ct);
-                console.Write(ReplayCommand.TruthTable(truth, story.OperationType));
+                ReplayCommand.WriteTruth(console, truth, story.OperationType);
             }
             var conflicts = await admin.GetJsonAsync("/v1/conflicts?limit=1000", ct);
-            console.Write(ConflictsCommand.Table(conflicts.GetProperty("items").EnumerateArray(), "Conflict records"));
+            console.Write(ConflictsCommand.Table(conflicts.GetProperty("items").EnumerateArray(), "Conflict records").For(console));
             console.Write(DisagreementTable(await admin.GetJsonAsync("/v1/reports/disagreements", ct)));
         }
         finally
@@ -145,6 +145,12 @@ public static class DemoCommand
         }
         return table;
     }
+
+    // A diverging operation is judged at its next deadline: say when, so that the wait that follows makes sense.
+    private static string JudgedAt(JsonElement result) =>
+        ServerClient.Text(result, "health") == "diverging" && result.TryGetProperty("nextDeadline", out var due)
+            ? $", judged at {due.GetDateTimeOffset().ToUniversalTime().ToString("HH:mm:ss.f", System.Globalization.CultureInfo.InvariantCulture)} UTC"
+            : "";
 
     private static string Seconds(JsonElement times, string name) =>
         times.ValueKind == JsonValueKind.Object && times.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";

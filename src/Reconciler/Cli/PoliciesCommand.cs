@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Reconciler.Cli;
 
@@ -21,10 +21,12 @@ public static class PoliciesCommand
     public static async Task PutAsync(string server, string? key, TextWriter output, string file, CancellationToken ct)
     {
         var json = PolicyFile.ReadAsJson(file);
-        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        var operationType = document.RootElement.GetProperty("operationType").GetString()!;
+        var operationType = JsonNode.Parse(json)!["operationType"]!.GetValue<string>();
         using var client = new ServerClient(server, key);
-        var stored = await client.SendJsonAsync(HttpMethod.Put, $"/v1/policies/{Uri.EscapeDataString(operationType)}", json, ct);
-        await output.WriteLineAsync($"Stored policy '{operationType}' version {ServerClient.Text(stored, "version")}.");
+        var (status, stored) = await client.SendJsonWithStatusAsync(HttpMethod.Put, $"/v1/policies/{Uri.EscapeDataString(operationType)}", json, ct);
+        var version = ServerClient.Text(stored, "version");
+        await output.WriteLineAsync(status == StatusCodes.Status201Created
+            ? $"Stored policy '{operationType}' version {version}."
+            : $"Policy '{operationType}' is unchanged: version {version} already says the same, so no version was added.");
     }
 }

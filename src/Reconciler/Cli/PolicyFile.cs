@@ -7,8 +7,10 @@ using YamlDotNet.RepresentationModel;
 namespace Reconciler.Cli;
 
 /// <summary>
-/// Reads a policy file, JSON or YAML (by extension), into the JSON shape of DOMAIN.md and validates it with
+/// Reads a policy file, JSON or YAML (by extension), into the JSON shape of docs/domain.md and validates it with
 /// Core's <see cref="PolicyReader"/> before anything is sent, so a typo is reported with its path locally.
+/// A file written by hand may have comments and trailing commas; what is sent is plain JSON, which the HTTP API
+/// takes (it reads request bodies strictly).
 /// </summary>
 public static class PolicyFile
 {
@@ -27,8 +29,13 @@ public static class PolicyFile
             throw new ServerCallException($"{path} is not a valid policy:{Environment.NewLine}" +
                 string.Join(Environment.NewLine, read.Problems.Select(p => $"  {p.Path}: {p.Message}")));
         }
-        return json;
+        return PlainJson(json);
     }
+
+    // The reader has accepted the text, so it parses with the same leniency.
+    private static string PlainJson(string json) =>
+        JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!
+            .ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     public static string YamlToJson(string yaml, string name = "YAML")
     {

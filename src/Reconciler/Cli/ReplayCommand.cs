@@ -63,18 +63,18 @@ public static class ReplayCommand
             return;
         }
         var console = ServerClient.ConsoleFor(output);
-        console.Write(TimelineTable(request, timeline));
-        console.Write(TruthTable(truth, request.At is not null || request.Version is not null ? "Truth at that point" : "Agreed truth"));
+        console.Write(TimelineTable(request, timeline).For(console));
+        WriteTruth(console, truth, request.At is not null || request.Version is not null ? "Truth at that point" : "Agreed truth");
         if (whatIf is { } w)
         {
-            console.Write(TruthTable(w.GetProperty("truth"), $"What-if: outcome {ServerClient.Text(w, "outcome")} (today {ServerClient.Text(w, "currentOutcome")})"));
-            var changes = new Table().Title("What-if changes against today").AddColumns("what", "subject", "before", "after");
+            WriteTruth(console, w.GetProperty("truth"), $"What-if: outcome {ServerClient.Text(w, "outcome")} (today {ServerClient.Text(w, "currentOutcome")})");
+            var changes = new CliTable("What-if changes against today",
+                new CliColumn("what"), new CliColumn("subject", CliWrap.Never), new CliColumn("before"), new CliColumn("after"));
             foreach (var change in w.GetProperty("changes").EnumerateArray())
             {
-                changes.AddRow(Markup.Escape(ServerClient.Text(change, "what")), Markup.Escape(ServerClient.Text(change, "subject")),
-                    Markup.Escape(ServerClient.Text(change, "before")), Markup.Escape(ServerClient.Text(change, "after")));
+                changes.AddRow(ServerClient.Text(change, "what"), ServerClient.Text(change, "subject"), ServerClient.Text(change, "before"), ServerClient.Text(change, "after"));
             }
-            console.Write(changes);
+            console.Write(changes.For(console));
         }
     }
 
@@ -82,20 +82,19 @@ public static class ReplayCommand
         request.Version is { } v ? e.GetProperty("version").GetInt64() <= v
         : request.At is not { } at || e.GetProperty("time").GetDateTimeOffset() <= at;
 
-    private static Table TimelineTable(Request request, IReadOnlyList<JsonElement> events)
+    private static CliTable TimelineTable(Request request, IReadOnlyList<JsonElement> events)
     {
-        var table = new Table().Title($"Timeline of {Markup.Escape(request.OperationId)}")
-            .AddColumns("v", "time", "source", "signal", "decision");
+        var table = new CliTable($"Timeline of {request.OperationId}",
+            new CliColumn("v", CliWrap.Never), new CliColumn("time"), new CliColumn("source"), new CliColumn("signal"), new CliColumn("decision"));
         foreach (var e in events)
         {
             var data = e.GetProperty("data");
-            var type = ServerClient.Text(e, "type");
             table.AddRow(
                 ServerClient.Text(e, "version"),
                 e.GetProperty("time").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
-                Markup.Escape(ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine"),
-                Markup.Escape(Signal(data)),
-                Markup.Escape(Decision(type, data)));
+                ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine",
+                Signal(data),
+                Decision(ServerClient.Text(e, "type"), data));
         }
         return table;
     }
@@ -109,6 +108,8 @@ public static class ReplayCommand
     {
         "SignalReceived" => "received",
         "SignalDuplicated" => "duplicate (not applied)",
+        "SignalRejudged" => $"re-judged under policy version {ServerClient.Text(data, "policyVersion")}: "
+            + (ServerClient.Text(data, "applied") == "true" ? "applied" : "not applied") + $" ({ServerClient.Text(data, "judgement")})",
         "ConflictOpened" => $"conflict opened: {ServerClient.Text(data, "kind")} on {Or(ServerClient.Text(data, "facet"), "-")} ({ServerClient.Text(data, "severity")}) {ServerClient.Text(data, "conflictId")}",
         "ConflictResolved" => $"conflict resolved: {ServerClient.Text(data, "kind")} {ServerClient.Text(data, "resolution")} {ServerClient.Text(data, "conflictId")}",
         "DeadlinePassed" => $"deadline passed: {ServerClient.Text(data, "deadlineKind")} {ServerClient.Text(data, "subject")} {ServerClient.Text(data, "facet")}".TrimEnd(),
@@ -126,30 +127,45 @@ public static class ReplayCommand
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
-    public static Table TruthTable(JsonElement truth, string title)
+    /// <summary>The truth's facets, then its open conflicts in a table of their own (they are not facets).</summary>
+    public static void WriteTruth(IAnsiConsole console, JsonElement truth, string title)
     {
-        var table = new Table()
-            .Title(Markup.Escape($"{title}: {ServerClient.Text(truth, "operationId")} v{ServerClient.Text(truth, "version")} — outcome {ServerClient.Text(truth, "outcome")} ({ServerClient.Text(truth, "finality")}), health {ServerClient.Text(truth, "health")}"))
-            .AddColumns("facet", "state", "source", "basis", "claims");
-        if (truth.TryGetProperty("facets", out var facets) && facets.ValueKind == JsonValueKind.Object)
+        ArgumentNullException.ThrowIfNull(console);
+        var facets = new CliTable(
+            $"{title}: {ServerClient.Text(truth, "operationId")} v{ServerClient.Text(truth, "version")} — outcome {ServerClient.Text(truth, "outcome")} ({ServerClient.Text(truth, "finality")}), health {ServerClient.Text(truth, "health")}",
+            new CliColumn("facet"), new CliColumn("state"), new CliColumn("source"), new CliColumn("basis"), new CliColumn("claims"));
+        if (truth.TryGetProperty("facets", out var all) && all.ValueKind == JsonValueKind.Object)
         {
-            foreach (var facet in facets.EnumerateObject())
+            foreach (var facet in all.EnumerateObject())
             {
-                var claims = facet.Value.TryGetProperty("claims", out var c) && c.ValueKind == JsonValueKind.Array
+                var claims = facet.Value.TryGetProperty("claims", out var c) && c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0
                     ? string.Join(", ", c.EnumerateArray().Select(claim => $"{ServerClient.Text(claim, "source")}={ServerClient.Text(claim, "state")}"))
-                    : "";
-                table.AddRow(Markup.Escape(facet.Name), Markup.Escape(ServerClient.Text(facet.Value, "state")), Markup.Escape(ServerClient.Text(facet.Value, "source")),
-                    Markup.Escape(ServerClient.Text(facet.Value, "basis")), Markup.Escape(claims));
+                    : "nobody has reported it";
+                facets.AddRow(facet.Name, Or(ServerClient.Text(facet.Value, "state"), "—"), Or(ServerClient.Text(facet.Value, "source"), "—"),
+                    ServerClient.Text(facet.Value, "basis"), claims);
             }
         }
-        if (truth.TryGetProperty("openConflicts", out var open) && open.ValueKind == JsonValueKind.Array)
+        console.Write(facets.For(console));
+        var open = new CliTable("Open conflicts",
+            new CliColumn("conflict", CliWrap.Never), new CliColumn("kind"), new CliColumn("severity"), new CliColumn("facet"), new CliColumn("sources"), new CliColumn("opened"));
+        if (truth.TryGetProperty("openConflicts", out var conflicts) && conflicts.ValueKind == JsonValueKind.Array)
         {
-            foreach (var conflict in open.EnumerateArray())
+            foreach (var conflict in conflicts.EnumerateArray())
             {
-                table.AddRow("[bold]open conflict[/]", Markup.Escape(ServerClient.Text(conflict, "kind")), Markup.Escape(ServerClient.Text(conflict, "facet")),
-                    Markup.Escape(ServerClient.Text(conflict, "severity")), Markup.Escape(ServerClient.Text(conflict, "conflictId")));
+                var sources = conflict.TryGetProperty("sources", out var s) && s.ValueKind == JsonValueKind.Array
+                    ? string.Join(", ", s.EnumerateArray().Select(x => x.GetString())) : "";
+                open.AddRow(ServerClient.Text(conflict, "conflictId"), ServerClient.Text(conflict, "kind"), ServerClient.Text(conflict, "severity"),
+                    Or(ServerClient.Text(conflict, "facet"), "—"), sources,
+                    conflict.GetProperty("openedAt").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
             }
         }
-        return table;
+        if (open.RowCount > 0)
+        {
+            console.Write(open.For(console));
+        }
+        else
+        {
+            console.WriteLine("No open conflicts.");
+        }
     }
 }

@@ -27,12 +27,14 @@ public sealed class ServerClient : IDisposable
     };
 
     private readonly HttpClient _http;
+    private readonly bool _hasKey;
 
     public ServerClient(string server, string? key)
     {
         _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
         key ??= Environment.GetEnvironmentVariable(KeyVariable);
-        if (!string.IsNullOrEmpty(key))
+        _hasKey = !string.IsNullOrEmpty(key);
+        if (_hasKey)
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
@@ -49,12 +51,23 @@ public sealed class ServerClient : IDisposable
     }
 
     public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, string json, CancellationToken ct) =>
-        Parse(await SendAsync(new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, ct));
+        (await SendJsonWithStatusAsync(method, path, json, ct)).Body;
 
-    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    /// <summary>As <see cref="SendJsonAsync"/>, with the status code (200 and 201 can mean different things, as for policies).</summary>
+    public async Task<(int Status, JsonElement Body)> SendJsonWithStatusAsync(HttpMethod method, string path, string json, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        var (status, text) = await SendWithStatusAsync(request, ct);
+        return (status, Parse(text));
+    }
+
+    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken ct) => (await SendWithStatusAsync(request, ct)).Text;
+
+    private async Task<(int Status, string Text)> SendWithStatusAsync(HttpRequestMessage request, CancellationToken ct)
     {
         using (request)
         {
+            var target = new Uri(_http.BaseAddress!, request.RequestUri!);
             HttpResponseMessage response;
             try
             {
@@ -69,20 +82,27 @@ public sealed class ServerClient : IDisposable
                 var text = await response.Content.ReadAsStringAsync(ct);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new ServerCallException($"{request.Method} /{request.RequestUri}: {(int)response.StatusCode} {Describe(text)}");
+                    throw new ServerCallException($"{request.Method} {target}: {(int)response.StatusCode} {Describe(response.StatusCode, text)}");
                 }
-                return text;
+                return ((int)response.StatusCode, text);
             }
         }
     }
 
-    private static string Describe(string problem)
+    // A 401's detail tells an HTTP client which header to send; a CLI user passes --key instead.
+    private static readonly string KeyAdvice =
+        $"Pass an API key with --key <key> or set {KeyVariable}; the first admin key is the secret the server was started with in " +
+        $"{ServeCommand.BootstrapAdminKeyVariable}, and `reconciler keys create` makes others.";
+
+    private string Describe(System.Net.HttpStatusCode status, string problem)
     {
         try
         {
             var json = JsonDocument.Parse(problem).RootElement;
             var title = Text(json, "title");
-            var detail = Text(json, "detail");
+            var detail = status != System.Net.HttpStatusCode.Unauthorized ? Text(json, "detail")
+                : _hasKey ? $"{Text(json, "detail")} {KeyAdvice}"
+                : $"no API key was given. {KeyAdvice}";
             var errors = json.TryGetProperty("errors", out var e) ? " " + e.GetRawText() : "";
             return $"{title}{(detail.Length > 0 ? ": " + detail : "")}{errors}";
         }
@@ -113,7 +133,9 @@ public sealed class ServerClient : IDisposable
         });
         if (!terminal)
         {
-            console.Profile.Width = 200;
+            // Piped or captured output has no window to measure: COLUMNS when the caller sets it (a fixed width), else wide.
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns >= 20 ? columns : 200;
         }
         return console;
     }

@@ -29,6 +29,9 @@ public static class ReconcilerApp
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // A failed start is thrown to the caller as well, which says it in one line (serve: the address is in use);
+        // the host's own log of it would only repeat it as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         var nodeIdentity = node ?? NodeIdentity.Create(null);
         builder.Services.AddReconciler(dataSource, nodeIdentity, runDeadlineWorker);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
@@ -52,6 +55,7 @@ public static class ReconcilerApp
         app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);
         app.MapKeysApi();
         app.MapPoliciesApi();
+        app.MapPolicyRejudgeApi();
         app.MapSignalsApi();
         app.MapSourcesApi();
         app.MapOperationsApi();

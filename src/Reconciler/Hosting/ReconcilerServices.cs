@@ -4,11 +4,13 @@ using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Ingest;
+using Reconciler.Rejudging;
 using Reconciler.Sources;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
+using Reconciler.Store.Rejudging;
 using Reconciler.Store.Writing;
 using Reconciler.Storms;
 using Reconciler.Webhooks;
@@ -44,6 +46,12 @@ public static class ReconcilerServices
         services.AddSingleton<StormStore>();
         services.AddSingleton<StormHold>();
         services.AddHostedService<StormWatcher>();
+        services.AddSingleton(RejudgeOptions.FromEnvironment());
+        services.AddSingleton<RejudgingStore>();
+        services.AddSingleton<UnmodeledConflicts>();
+        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<Rejudger>();
+        services.AddHostedService<RejudgeWorker>();
         services.AddWebhooks();
         if (runDeadlineWorker)
         {

@@ -84,7 +84,7 @@ public sealed class IngestPipeline(OperationWriter writer, SourceMonitor sources
         {
             var final = batch.StateOf(signal.OperationId);
             return new SignalResult(index, signal.OperationId, verdict.Status, staged.PositionOf(own), staged.FirstVersion + own,
-                final.Outcome, final.Health, verdict.ConflictsOpened, null);
+                final.Outcome, final.Health, final.NextDeadline, verdict.ConflictsOpened, null);
         };
     }
 
@@ -109,6 +109,6 @@ public sealed class IngestPipeline(OperationWriter writer, SourceMonitor sources
     }
 
     private static SignalResult Rejected(int index, Signal signal, SignalProblem problem) =>
-        new(index, signal.OperationId, SignalStatuses.Rejected, null, null, null, null, [],
+        new(index, signal.OperationId, SignalStatuses.Rejected, null, null, null, null, null, [],
             problem with { Type = Problems.TypeBase + problem.Type });
 }

@@ -2,7 +2,9 @@ using Reconciler.Core.Judging;
 
 namespace Reconciler.Ingest;
 
-/// <summary>What became of one signal of a request (API.md): accepted, recorded or rejected.</summary>
+/// <summary>What became of one signal of a request (API.md): accepted, recorded or rejected. <c>Outcome</c>, <c>Health</c>
+/// and <c>NextDeadline</c> are the operation's after the whole request; <c>NextDeadline</c> (as in the truth) says when a
+/// diverging operation is judged next, and is left out when nothing is pending.</summary>
 public sealed record SignalResult(
     int Index,
     string OperationId,
@@ -11,6 +13,7 @@ public sealed record SignalResult(
     long? Version,
     string? Outcome,
     string? Health,
+    DateTimeOffset? NextDeadline,
     IReadOnlyList<OpenedConflict> ConflictsOpened,
     SignalProblem? Problem);
 

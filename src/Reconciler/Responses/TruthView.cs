@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Reconciler.Core.Policies;
 using Reconciler.Core.State;
+using Reconciler.Store.Policies;
 
 namespace Reconciler.Responses;
 
@@ -20,7 +22,10 @@ public sealed record TruthView(
     DateTimeOffset? NextDeadline,
     DateTimeOffset? UpdatedAt)
 {
-    public static TruthView From(string operationId, OperationState state) => new(
+    /// <summary>The truth of <paramref name="state"/>, listing every facet <paramref name="policy"/> (the version it was judged
+    /// under, or a what-if's candidate) declares: a facet nobody claimed is the one an auditor looks for, so it is shown
+    /// with basis <c>none</c> and no claims rather than left out.</summary>
+    public static TruthView From(string operationId, OperationState state, TruthPolicy? policy) => new(
         operationId,
         state.OperationType,
         state.Version,
@@ -30,12 +35,20 @@ public sealed record TruthView(
         state.OutcomeFinality,
         state.FinalDue,
         state.Health,
-        state.Facets
-            .OrderBy(f => f.Key, StringComparer.Ordinal)
-            .ToDictionary(f => f.Key, f => FacetView.From(f.Value), StringComparer.Ordinal),
+        state.Facets.Keys
+            .Union(policy?.Facets.Keys ?? [], StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToDictionary(f => f, f => FacetView.From(state.FacetOrEmpty(f)), StringComparer.Ordinal),
         state.OpenConflicts.Select(OpenConflictView.From).ToList(),
         state.NextDeadline,
         state.UpdatedAt);
+
+    /// <summary>The truth of a stored operation's state, with the facets of the policy version it was judged under.</summary>
+    public static async Task<TruthView> ReadAsync(string operationId, OperationState state, PolicyStore policies, CancellationToken ct)
+    {
+        var judgedUnder = state.OperationType is { } type ? await policies.GetAsync(type, state.PolicyVersion, ct) : null;
+        return From(operationId, state, judgedUnder?.Policy);
+    }
 }
 
 /// <summary>A facet's agreed state, its basis (owner, provisional, override, none) and every source's latest claim.</summary>

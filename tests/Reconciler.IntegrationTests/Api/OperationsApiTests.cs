@@ -67,6 +67,45 @@ public sealed class OperationsApiTests(ApiServerFixture api) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task Given_an_operation_with_one_facet_claimed_when_read_now_at_a_version_and_at_a_time_then_every_policy_facet_is_listed()
+    {
+        await SendAsync(_gateway, "tt-all", "a", "payment", "captured");
+        var events = await _auditor.GetFromJsonAsync<JsonElement>("/v1/operations/tt-all/events");
+        var lastTime = Uri.EscapeDataString(events[events.GetArrayLength() - 1].GetProperty("time").GetDateTimeOffset().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
+        foreach (var query in new[] { "", "?version=1", $"?at={lastTime}" })
+        {
+            var facets = (await _auditor.GetFromJsonAsync<JsonElement>($"/v1/operations/tt-all{query}")).GetProperty("facets");
+
+            Assert.Equal(["inventory", "journey", "ledger", "notification", "payment"], facets.EnumerateObject().Select(f => f.Name));
+            Assert.Equal("captured", facets.GetProperty("payment").GetProperty("state").GetString());
+            foreach (var unclaimed in new[] { "inventory", "journey", "ledger", "notification" })
+            {
+                // Absent, not null: the facet has no state, source or since at all.
+                Assert.Equal(["basis", "claims"], facets.GetProperty(unclaimed).EnumerateObject().Select(p => p.Name));
+                Assert.Equal("none", facets.GetProperty(unclaimed).GetProperty("basis").GetString());
+                Assert.Equal(0, facets.GetProperty(unclaimed).GetProperty("claims").GetArrayLength());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Given_a_candidate_policy_with_another_facet_when_what_if_runs_then_its_truth_lists_the_candidates_facets()
+    {
+        await SendAsync(_gateway, "tt-what-if", "a", "payment", "captured");
+        var candidate = System.Text.Json.Nodes.JsonNode.Parse(TestPolicies.Order())!.AsObject();
+        candidate["facets"]!["shipment"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "owner": "carrier", "states": ["sent"] }""");
+
+        var response = await _auditor.PostAsync("/v1/operations/tt-what-if/what-if", ApiServer.Json(candidate.ToJsonString()));
+        response.EnsureSuccessStatusCode();
+        var facets = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("truth").GetProperty("facets");
+
+        Assert.Equal(["inventory", "journey", "ledger", "notification", "payment", "shipment"], facets.EnumerateObject().Select(f => f.Name));
+        Assert.Equal(["basis", "claims"], facets.GetProperty("shipment").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("owner", facets.GetProperty("payment").GetProperty("basis").GetString());
+    }
+
+    [Fact]
     public async Task Given_a_stream_when_reading_events_from_a_version_then_only_those_come_back_in_order()
     {
         await SendAsync(_gateway, "ev-1", "a", "payment", "authorized");

@@ -120,6 +120,39 @@ public sealed class SignalsApiTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Equal("unmodeled", result.GetProperty("conflictsOpened")[0].GetProperty("kind").GetString());
     }
 
+    [Fact]
+    public async Task Given_a_misspelt_facet_when_posted_then_the_result_and_the_record_say_which_facet_was_meant()
+    {
+        var result = (await PostAsync(Signal("order-typo", "typo-1", "captured", "paymnet"))).GetProperty("results")[0];
+
+        var opened = result.GetProperty("conflictsOpened")[0];
+        const string Expected = "The policy does not name facet 'paymnet' (did you mean 'payment'?).";
+        Assert.Equal(("unmodeled", Expected), (opened.GetProperty("kind").GetString(), opened.GetProperty("detail").GetString()));
+        var record = await _server.Admin.GetFromJsonAsync<JsonElement>($"/v1/conflicts/{opened.GetProperty("conflictId").GetString()}");
+        Assert.Equal(Expected, record.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Given_a_non_owner_that_disagrees_when_posted_then_the_result_says_when_the_divergence_is_judged()
+    {
+        var warehouse = await _server.ClientWithRoleAsync("source", source: "warehouse");
+        var erp = await _server.ClientWithRoleAsync("source", source: "erp");
+
+        var agreed = (await PostAsync(Signal("order-nd", "nd-1", "reserved", "inventory"), client: warehouse)).GetProperty("results")[0];
+        var diverging = (await PostAsync(Signal("order-nd", "nd-2", "released", "inventory"), client: erp)).GetProperty("results")[0];
+
+        // Nothing pending after the owner's claim (no expectation starts at inventory): the field is left out.
+        Assert.False(agreed.TryGetProperty("nextDeadline", out _));
+        Assert.Equal("diverging", diverging.GetProperty("health").GetString());
+        var events = await _server.Admin.GetFromJsonAsync<JsonElement>("/v1/operations/order-nd/events");
+        var started = events.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "DivergenceStarted");
+        var due = started.GetProperty("data").GetProperty("due").GetDateTimeOffset();
+        Assert.Equal(due, diverging.GetProperty("nextDeadline").GetDateTimeOffset());
+        Assert.Equal(started.GetProperty("time").GetDateTimeOffset().AddSeconds(300), due);
+        var truth = await _server.Admin.GetFromJsonAsync<JsonElement>("/v1/operations/order-nd");
+        Assert.Equal(due, truth.GetProperty("nextDeadline").GetDateTimeOffset());
+    }
+
     [Theory]
     [InlineData("{ \"operationId\": ", "malformed-json")]
     [InlineData("{ \"operationId\": \"o-x\", \"operationType\": \"order\", \"signalId\": \"s\", \"facet\": \"payment\" }", "invalid-signal")]

@@ -13,31 +13,10 @@ public sealed class CliProcessTests(ApiServerFixture api) : IClassFixture<ApiSer
 {
     private readonly ApiServer _server = api.Server;
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string dll, string? key, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        if (key is null)
-        {
-            start.Environment.Remove("RECONCILER_KEY");
-        }
-        else
-        {
-            start.Environment["RECONCILER_KEY"] = key;
-        }
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(string dll, string? key, params string[] args) =>
+        CliProcess.RunAsync(dll, key, null, args);
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output, await error);
-    }
-
-    private static string Reconciler => Path.Combine(AppContext.BaseDirectory, "reconciler.dll");
+    private static string Reconciler => CliProcess.Reconciler;
 
     [Fact]
     public async Task Given_the_key_in_RECONCILER_KEY_when_keys_create_and_conflicts_run_as_processes_then_they_succeed()

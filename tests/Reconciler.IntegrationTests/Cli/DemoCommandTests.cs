@@ -41,6 +41,9 @@ public sealed class DemoCommandTests
         Assert.Contains("conflict opened   sub-2001: disagreement on playback", output);
         Assert.Contains("conflict opened   sub-2001: disagreement on journey", output);
         Assert.Contains("conflict closed   order-1001: missing on ledger converged", output);
+        // The ERP's 129.00 against the gateway's 129.90: a mismatch of amounts, which converges when the ERP corrects it.
+        Assert.Contains("conflict opened   order-1001: attribute-mismatch on payment", output);
+        Assert.Contains("conflict closed   order-1001: attribute-mismatch on payment converged", output);
         Assert.DoesNotContain("rejected", output);
         Assert.Contains("Disagreement report", output);
     }

@@ -36,11 +36,11 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         return new ConsoleBrowser(playwright, browser);
     }
 
-    /// <summary>A fresh browser profile (its own cookies) on a laptop-sized window.</summary>
-    public Task<IBrowserContext> NewContextAsync(Uri server) => Browser.NewContextAsync(new()
+    /// <summary>A fresh browser profile (its own cookies) on a laptop-sized window, or one <paramref name="width"/> pixels wide.</summary>
+    public Task<IBrowserContext> NewContextAsync(Uri server, int width = 1366) => Browser.NewContextAsync(new()
     {
         BaseURL = server.ToString().TrimEnd('/'),
-        ViewportSize = new() { Width = 1366, Height = 900 },
+        ViewportSize = new() { Width = width, Height = 900 },
         AcceptDownloads = true,
         Locale = "en-GB",
         TimezoneId = "Europe/Berlin",

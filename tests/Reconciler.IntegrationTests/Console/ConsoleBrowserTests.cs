@@ -20,9 +20,9 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
 {
     private const string OperationId = ConsoleStoryFixture.OperationId;
 
-    private async Task<IPage> SignInAsync(string key)
+    private async Task<IPage> SignInAsync(string key, int width = 1366)
     {
-        var context = await story.Browser.NewContextAsync(story.Server.BaseAddress);
+        var context = await story.Browser.NewContextAsync(story.Server.BaseAddress, width);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/sign-in"));
@@ -150,8 +150,11 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
 
         await page.GetByTestId("events").GetByRole(AriaRole.Link, new() { Name = "v1", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("travel-note")).ToContainTextAsync("after version 1");
-        await Expect(page.GetByTestId("truth-facets").Locator("tbody tr")).ToHaveCountAsync(1);
+        // Every facet of the policy is listed; at version 1 only the CRM's journey has been reported.
+        await Expect(page.GetByTestId("truth-facets").Locator("tbody tr")).ToHaveCountAsync(5);
         await Expect(page.GetByTestId("truth-facets").Locator("tr[data-facet=journey] [data-cell=state]")).ToHaveTextAsync("abandoned-cart");
+        await Expect(page.GetByTestId("truth-facets").Locator("tr[data-facet=ledger] [data-cell=basis]")).ToHaveTextAsync("none");
+        await Expect(page.GetByTestId("truth-facets").Locator("[data-cell=unclaimed]")).ToHaveCountAsync(4);
         await Expect(page.GetByTestId("timeline-cursor")).ToHaveCountAsync(1);
 
         // A moment: the engine time of the third event.
@@ -248,7 +251,9 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
     public async Task Given_a_source_key_or_a_signed_out_session_then_the_console_is_closed()
     {
         var source = await SignInAsync(story.SourceKey);
-        await Expect(source.GetByTestId("problems")).ToContainTextAsync("source key cannot sign in");
+        await Expect(source.GetByTestId("problems")).ToContainTextAsync("The key was not accepted: A source key cannot sign in");
+        // One sentence, not a list naming a form field.
+        await Expect(source.GetByTestId("problems").Locator("code, li")).ToHaveCountAsync(0);
         await Expect(source).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/sign-in"));
         await source.Context.CloseAsync();
 
@@ -275,6 +280,88 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
 
         await Expect(page.Locator($"tr[data-conflict-id='{opened.Single()}']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await Expect(page.Locator("#live-status")).ToContainTextAsync("1 new conflict");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Given_an_800_px_window_when_the_queue_shows_then_the_page_does_not_scroll_sideways_and_the_last_column_is_in_view()
+    {
+        var page = await SignInAsync(story.AuditorKey, width: 800);
+        await Expect(page.GetByTestId("queue")).ToBeVisibleAsync();
+        await ConsoleBrowser.ScreenshotAsync(page, "queue-800");
+
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"),
+            $"the page is {await page.EvaluateAsync<int>("document.documentElement.scrollWidth")} px wide in an 800 px window");
+        var last = page.GetByTestId("queue").Locator("thead th").Last;
+        await Expect(last).ToContainTextAsync("occur");
+        var box = (await last.BoundingBoxAsync())!;
+        Assert.True(box.X >= 0 && box.X + box.Width <= 800, $"the last column spans {box.X}..{box.X + box.Width} px");
+        var cell = page.GetByTestId("queue").Locator("tbody tr").First.Locator("td").Last;
+        var cellBox = (await cell.BoundingBoxAsync())!;
+        Assert.True(cellBox.X + cellBox.Width <= 800, $"the last cell ends at {cellBox.X + cellBox.Width} px");
+        // No filter looks set when none is: the time fields are empty and carry no example value.
+        await Expect(page.Locator("input[placeholder]")).ToHaveCountAsync(0);
+        await Expect(page.GetByLabel("Opened from (UTC)")).ToHaveValueAsync("");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Given_a_conflict_whose_detail_has_a_policy_duration_when_shown_then_it_reads_as_people_say_it()
+    {
+        var page = await SignInAsync(story.AuditorKey);
+
+        // The story's policy expects the ledger within PT3S of the capture.
+        await page.GotoAsync($"/console/conflicts/{await story.ConflictIdAsync("missing")}");
+
+        await Expect(page.GetByTestId("detail")).ToContainTextAsync("nobody reported 'ledger' within 3 s.");
+        await Expect(page.GetByTestId("detail")).Not.ToContainTextAsync("PT3S");
+        await Expect(page.Locator("ol.steps")).ToContainTextAsync("converged after");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Given_an_open_conflict_when_an_auditor_views_it_then_where_the_form_would_be_it_says_a_resolver_is_needed()
+    {
+        // An open conflict of its own, whatever the other tests resolved: a misspelt facet.
+        var crm = story.Server.ClientFor(story.SourceKey);
+        var opened = await ApiCalls.SendOneAsync(crm, "order-typo-1", "crm-typo-1", "jorney", "browsing");
+
+        var auditor = await SignInAsync(story.AuditorKey);
+        await auditor.GotoAsync($"/console/conflicts/{opened.Single()}");
+        await Expect(auditor.GetByTestId("status")).ToHaveTextAsync("open");
+        await Expect(auditor.GetByTestId("detail")).ToContainTextAsync("did you mean 'journey'?");
+        await Expect(auditor.GetByTestId("resolve-form")).ToHaveCountAsync(0);
+        await Expect(auditor.GetByTestId("needs-resolver")).ToContainTextAsync("needs a resolver or admin key");
+        await Expect(auditor.GetByTestId("needs-resolver")).ToContainTextAsync("ann (auditor)");
+        await auditor.Context.CloseAsync();
+
+        var resolver = await SignInAsync(story.ResolverKey);
+        await resolver.GotoAsync($"/console/conflicts/{opened.Single()}");
+        await Expect(resolver.GetByTestId("resolve-form")).ToBeVisibleAsync();
+        await Expect(resolver.GetByTestId("needs-resolver")).ToHaveCountAsync(0);
+        await resolver.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Given_the_report_when_drawn_then_every_kind_has_its_own_colour_and_none_is_the_red_of_open()
+    {
+        var page = await SignInAsync(story.AuditorKey);
+        await page.GotoAsync("/console/reports");
+
+        var fill = "e => getComputedStyle(e).fill";
+        var open = await page.GetByTestId("pairs-chart").Locator("rect.bar-open").First.EvaluateAsync<string>(fill);
+        var legend = page.Locator("ul.legend li");
+        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < await legend.CountAsync(); i++)
+        {
+            kinds[(await legend.Nth(i).GetAttributeAsync("data-kind"))!] = await legend.Nth(i).Locator("rect").EvaluateAsync<string>(fill);
+        }
+
+        Assert.Contains("duplicate", kinds.Keys);
+        Assert.Contains("disagreement", kinds.Keys);
+        Assert.Equal(kinds.Count, kinds.Values.Distinct(StringComparer.Ordinal).Count());
+        Assert.DoesNotContain(open, kinds.Values);
+        await Expect(page.Locator("input[placeholder]")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 

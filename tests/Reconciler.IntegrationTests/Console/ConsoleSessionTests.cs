@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Reconciler.IntegrationTests.Api;
+using Reconciler.IntegrationTests.Support;
 using Reconciler.Webhooks;
 
 namespace Reconciler.IntegrationTests.Console;
@@ -159,6 +160,33 @@ public sealed class ConsoleSessionTests : IClassFixture<ApiServerFixture>
         var signedOut = await client.PostAsync("/console/sign-out", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/console")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Given_a_signed_in_auditor_when_every_kind_of_page_loads_then_antiforgery_logs_no_warning()
+    {
+        await _server.PutPolicyAsync(TestPolicies.Order(type: "console-logs"));
+        var gateway = await _server.ClientWithRoleAsync("source", source: "payment-gateway");
+        await ApiCalls.SendOneAsync(gateway, "logs-1", "pgw-logs-1", "payment", "captured", "console-logs");
+        var conflictId = (await ApiCalls.SendOneAsync(gateway, "logs-1", "pgw-logs-1", "payment", "captured", "console-logs")).Single();
+        var (_, key) = await KeyAsync("auditor", name: "ann-logs");
+        var logs = new CapturedLogs();
+        await using var server = await ApiServer.StartAsync(_database, runDeadlineWorker: false,
+            addServices: services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        server.Services.GetRequiredService<WebhookOptions>().SecretsKey = SecretsKeyOfTheRun;
+
+        using var client = await ConsoleHttp.SignedInAsync(server.BaseAddress, key);
+        foreach (var path in new[] { "/console", "/console/reports", $"/console/conflicts/{conflictId}", "/console/operations/logs-1", "/console/sign-in" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(response.Headers.CacheControl is { NoStore: true, NoCache: true }, $"{path}: Cache-Control {response.Headers.CacheControl}");
+        }
+
+        // Antiforgery ran on these pages and logs through the captured provider, and said nothing at warning level or above.
+        Assert.Contains(logs.Categories, c => c.StartsWith("Microsoft.AspNetCore.Antiforgery", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore.Antiforgery", StringComparison.Ordinal)
+            && e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 
     [Fact]

@@ -39,6 +39,13 @@ public sealed partial class WireValidationTests
         await SendAsync(_admin, "putPolicy", Put, "/v1/policies/wire", """{ "facets": { "payment": { "states": ["captured"], "transitons": {} } } }""", Expectation.Refused, 422);
         await SendAsync(_admin, "putPolicy", Put, "/v1/policies/wire", """{ "graceSeconds": "soon", "facets": { "payment": { "states": ["captured"] } } }""", Expectation.Invalid, 422);
         await SendAsync(_admin, "putPolicy", Put, "/v1/policies/wire", """{ "facets": { "payment": { "states": ["captured"] } }, "expectations": [ { "when": { "facet": "payment", "state": "captured" }, "expect": { "facet": "payment" }, "within": "PT1M" } ] }""", Expectation.Invalid, 422);
+        await SendAsync(_admin, "putPolicy", Put, "/v1/policies/plain?rejudge=false", """{ "facets": { "payment": { "owner": "payment-gateway", "states": ["captured", "refunded"] } } }""", status: 201);
+        await SendAsync(_admin, "putPolicy", Put, "/v1/policies/plain?rejudge=maybe", """{ "facets": { "payment": { "states": ["captured"] } } }""", Expectation.Invalid, 400);
+        await SendAsync(_admin, "rejudgePolicy", Post, "/v1/policies/plain/rejudge", null, status: 202);
+        await SendAsync(_admin, "rejudgePolicy", Post, "/v1/policies/plain/rejudge", """{ "policyVersion": 2 }""", status: 202);
+        await SendAsync(_admin, "rejudgePolicy", Post, "/v1/policies/plain/rejudge", """{ "policyVersion": 1 }""", Expectation.Refused, 409);
+        await SendAsync(_admin, "rejudgePolicy", Post, "/v1/policies/plain/rejudge", """{ "policyVersion": "two" }""", Expectation.Invalid, 400);
+        await SendAsync(_admin, "rejudgePolicy", Post, "/v1/policies/nothing/rejudge", null, Expectation.Refused, 404);
         await GetAsync(gateway, "getPolicy", "/v1/policies/wire");
         await GetAsync(auditor, "getPolicy", "/v1/policies/plain?version=1");
         await GetAsync(auditor, "getPolicy", "/v1/policies/nothing", Expectation.Refused, 404);

@@ -25,7 +25,7 @@ public sealed record ConflictRecordContract : ConflictDocument
 public sealed record ConflictPageContract(IReadOnlyList<ConflictRecordContract> Items, [property: Description("Cursor of the next page; null on the last")] string? Next);
 
 [Description("A stored policy version: the policy in normal form with its version and when it was written.")]
-public sealed record StoredPolicyContract(
+public sealed partial record StoredPolicyContract(
     string OperationType,
     int Version,
     DateTimeOffset CreatedAt,

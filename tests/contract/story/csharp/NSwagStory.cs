@@ -51,7 +51,7 @@ namespace Story
                     new OutcomeRuleContract { Outcome = "succeeded", When = new Dictionary<string, ICollection<string>> { ["payment"] = ["captured"], ["ledger"] = ["recorded"] } },
                 ],
             };
-            var put = await admin.PutPolicyAsync(type, policy);
+            var put = await admin.PutPolicyAsync(type, rejudge: null, body: policy);
             Check(put.Version == 1, $"policy version {put.Version}");
             var stored = await admin.GetPolicyAsync(type, version: null);
             Check(stored.Facets["notification"].Owner is null, "the unowned facet's owner is null");
