@@ -9,7 +9,7 @@ namespace Reconciler.Api.OpenApi;
 /// Per operation, what the endpoint's metadata says beyond bodies: the bearer key and the roles it needs (or
 /// <c>security: []</c> for a public one), the headers it sends, and the media types it answers besides JSON.
 /// Headers every endpoint sends on a problem are described here once: <c>WWW-Authenticate</c> on 401,
-/// <c>Retry-After</c> on a 503 <c>store-unavailable</c>.
+/// <c>Retry-After</c> on a 503 <c>store-unavailable</c> or <c>overloaded</c>.
 /// </summary>
 public sealed class OperationConventions : IOpenApiOperationTransformer
 {
@@ -47,7 +47,7 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         if (operation.Responses.TryGetValue("503", out var unavailable) && unavailable is OpenApiResponse { Content: { } content } busy
             && content.ContainsKey("application/problem+json"))
         {
-            AddHeader(busy, "Retry-After", "Seconds to wait before sending the request again as it is (store-unavailable).");
+            AddHeader(busy, "Retry-After", "Seconds to wait before sending the request again as it is (store-unavailable, overloaded).");
         }
         return Task.CompletedTask;
     }
