@@ -16,7 +16,7 @@ internal static class SignalJudge
         if (state.OperationType is { } type && type != s.OperationType)
         {
             throw new CommandRejectedException("operation-type-mismatch",
-                $"Operation '{s.OperationId}' is of type '{type}'; a signal of type '{s.OperationType}' cannot join it.");
+                $"Operation '{s.OperationId}' is of type '{type}' (fixed by its first signal), not '{s.OperationType}'.");
         }
 
         if (state.OperationId is { } id && id != s.OperationId)

@@ -42,13 +42,14 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
             };
         }
 
-        var events = OperationDecider.Decide(State, Policy, command);
+        // The state Handle returns is the one the server snapshots; the properties compare it with the fold of History.
+        var (events, state) = OperationDecider.Handle(State, Policy, command);
         foreach (var e in events)
         {
-            State = OperationDecider.Evolve(State, e);
             Receipts.Record(e);
         }
 
+        State = state;
         History.AddRange(events);
         return events;
     }
