@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Storms;
+using Reconciler.Store.Storms;
 
 namespace Reconciler.Api;
 

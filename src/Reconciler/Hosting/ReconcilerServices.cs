@@ -7,6 +7,7 @@ using Reconciler.Ingest;
 using Reconciler.Rejudging;
 using Reconciler.Sources;
 using Reconciler.Store;
+using Reconciler.Store.Storms;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;

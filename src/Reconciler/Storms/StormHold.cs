@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Reconciler.Core.Storms;
 using Reconciler.Store;
+using Reconciler.Store.Storms;
 
 namespace Reconciler.Storms;
 

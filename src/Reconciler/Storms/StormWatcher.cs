@@ -7,6 +7,7 @@ using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
+using Reconciler.Store.Storms;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Storms;
@@ -18,7 +19,7 @@ namespace Reconciler.Storms;
 /// end of the feed: storms are about now. The windows of a resumed guard start empty; lasting storms are resumed from their rows.
 /// </summary>
 public sealed class StormWatcher(
-    LeaseKeeper keeper, FeedReader feed, EventStore events, StormStore storms, PolicyStore policies, FeedNotifier notifier, TimeProvider clock,
+    LeaseKeeper keeper, FeedReader feed, EventStore events, StormStore storms, PolicyStore policies, TimeProvider clock,
     ILogger<StormWatcher> logger) : LeasedWorker(LeaseName, keeper, clock, logger)
 {
     public const string LeaseName = "storms";
@@ -71,8 +72,7 @@ public sealed class StormWatcher(
             cursor = page.Next;
             if (decided.Count > 0)
             {
-                notifier.Committed();
-                Count(decided);
+                Count(decided); // the unit of work has woken the feed's readers
             }
         }
     }

@@ -1,11 +1,11 @@
 using System.Collections.Immutable;
 using Npgsql;
-using NpgsqlTypes;
 using Reconciler.Core.Storms;
-using Reconciler.Store;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Writing;
+using static Reconciler.Store.Sql.DbParameters;
 
-namespace Reconciler.Storms;
+namespace Reconciler.Store.Storms;
 
 /// <summary>A storm as <c>GET /v1/storms</c> shows it; <c>EndedAt</c> null while it lasts.</summary>
 public sealed record StormView(
@@ -16,10 +16,10 @@ public sealed record StormView(
 public sealed record StormSpan(string OperationType, string Kind, FeedCursor From, FeedCursor? Until);
 
 /// <summary>
-/// The storms table, the guard's checkpoint and the system stream: what the guard resumes from, and one transaction per step
-/// that appends its events to <c>$system</c>, writes the storms it changed and moves its checkpoint (fenced by its lease).
+/// The storms table, the guard's checkpoint and the system stream: what the guard resumes from, and one unit of work per
+/// step that appends its events to <c>$system</c>, writes the storms it changed and moves its checkpoint (fenced by its lease).
 /// </summary>
-public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
+public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store, OperationWriter writer)
 {
     public const string CheckpointName = "storm-guard";
 
@@ -46,24 +46,27 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
     }
 
     /// <summary>
-    /// Saves one step of the guard: its events on <c>$system</c>, the lasting storms' rows (new ones start at the cursor of the
-    /// conflict that raised them, <paramref name="starts"/>), ended ones closed at <paramref name="checkpoint"/>, and the checkpoint.
+    /// Saves one step of the guard as one unit of work fenced by its lease: its events on <c>$system</c>, the lasting storms'
+    /// rows (new ones start at the cursor of the conflict that raised them, <paramref name="starts"/>), ended ones closed at
+    /// <paramref name="checkpoint"/>, and the checkpoint.
     /// </summary>
-    public async Task SaveAsync(IReadOnlyList<SystemEvent> events, StormState state, IReadOnlyDictionary<string, FeedCursor> starts, FeedCursor checkpoint,
-        LeaseFence fence, CancellationToken ct)
+    public Task SaveAsync(IReadOnlyList<SystemEvent> events, StormState state, IReadOnlyDictionary<string, FeedCursor> starts, FeedCursor checkpoint,
+        LeaseFence fence, CancellationToken ct) =>
+        writer.WriteAsync<bool>(new WriteScope([], [], Fence: fence, SystemStream: events.Count > 0,
+                Alongside: (connection, transaction, token) => SaveRowsAsync(connection, transaction, events, state, starts, checkpoint, token)),
+            batch =>
+            {
+                batch.AppendSystem(events);
+                return true;
+            }, ct);
+
+    private async Task SaveRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SystemEvent> events, StormState state,
+        IReadOnlyDictionary<string, FeedCursor> starts, FeedCursor checkpoint, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await fence.EnsureHeldAsync(connection, transaction, ct);
-        if (events.Count > 0)
-        {
-            await AppendAsync(connection, transaction, events, ct);
-        }
         foreach (var e in events.OfType<ConflictStormEnded>())
         {
             await ExecuteAsync(connection, transaction, "UPDATE storms SET ended_at = $2, count = $3, sources = $4, ended_tx = $5, ended_position = $6 WHERE storm_id = $1", ct,
-                Text(e.StormId), Time(e.At), new NpgsqlParameter<long> { TypedValue = e.Count }, Texts(e.Sources),
-                new NpgsqlParameter<ulong> { TypedValue = checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 }, new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
+                Text(e.StormId), Time(e.At), Long(e.Count), Texts(e.Sources), Xid8(checkpoint.TransactionId), Long(checkpoint.Position));
         }
         foreach (var ((type, kind), track) in state.Tracks)
         {
@@ -78,13 +81,11 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
                 ON CONFLICT (storm_id) DO UPDATE SET count = excluded.count, sources = excluded.sources, threshold = excluded.threshold,
                     notified_at = excluded.notified_at, notified_count = excluded.notified_count
                 """;
-            await ExecuteAsync(connection, transaction, upsert, ct, Text(storm.StormId), Text(type), Text(kind), new NpgsqlParameter<int> { TypedValue = track.Threshold },
-                Time(storm.StartedAt), new NpgsqlParameter<long> { TypedValue = storm.Count }, Texts(storm.Sources), Time(storm.NotifiedAt),
-                new NpgsqlParameter<long> { TypedValue = storm.NotifiedCount },
-                new NpgsqlParameter<ulong> { TypedValue = start.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 }, new NpgsqlParameter<long> { TypedValue = start.Position });
+            await ExecuteAsync(connection, transaction, upsert, ct, Text(storm.StormId), Text(type), Text(kind), Int(track.Threshold),
+                Time(storm.StartedAt), Long(storm.Count), Texts(storm.Sources), Time(storm.NotifiedAt), Long(storm.NotifiedCount),
+                Xid8(start.TransactionId), Long(start.Position));
         }
         await store.SaveCheckpointAsync(connection, transaction, CheckpointName, checkpoint, ct);
-        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Storms, newest first; <paramref name="status"/> <c>active</c> or <c>ended</c> (null: both).</summary>
@@ -95,8 +96,8 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
             WHERE $1::text IS NULL OR ($1 = 'active') = (ended_at IS NULL) ORDER BY started_at DESC, storm_id LIMIT $2
             """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(Text(status));
+        command.Parameters.Add(Int(limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var storms = new List<StormView>();
         while (await reader.ReadAsync(ct))
@@ -116,8 +117,8 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
             WHERE ended_tx IS NULL OR (ended_tx, ended_position) > ($1, $2)
             """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
+        command.Parameters.Add(Xid8(after.TransactionId));
+        command.Parameters.Add(Long(after.Position));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var spans = new List<StormSpan>();
         while (await reader.ReadAsync(ct))
@@ -128,39 +129,10 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store)
         return spans;
     }
 
-    // The system stream is created on its first event; its head row is locked while appending, so events keep one order.
-    private static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SystemEvent> events, CancellationToken ct)
-    {
-        const string head = """
-            INSERT INTO streams (stream_id, operation_type, version) VALUES ($1, $1, 0) ON CONFLICT (stream_id) DO NOTHING;
-            """;
-        await ExecuteAsync(connection, transaction, head, ct, Text(SystemEventCodec.StreamId));
-        await using var locked = new NpgsqlCommand("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", connection, transaction);
-        locked.Parameters.Add(Text(SystemEventCodec.StreamId));
-        var version = (long)(await locked.ExecuteScalarAsync(ct))!;
-        const string insert = """
-            INSERT INTO events (stream_id, version, type, data)
-            SELECT $1, v, t, d FROM unnest($2::bigint[], $3::text[], $4::jsonb[]) AS u(v, t, d)
-            """;
-        var versions = events.Select((_, i) => version + i + 1).ToArray();
-        await ExecuteAsync(connection, transaction, insert, ct, Text(SystemEventCodec.StreamId),
-            new NpgsqlParameter<long[]> { TypedValue = versions },
-            new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(SystemEventCodec.TypeName)] },
-            new NpgsqlParameter { Value = events.Select(SystemEventCodec.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        await ExecuteAsync(connection, transaction, "UPDATE streams SET version = $2, updated_at = now() WHERE stream_id = $1", ct,
-            Text(SystemEventCodec.StreamId), new NpgsqlParameter<long> { TypedValue = version + events.Count });
-    }
-
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         command.Parameters.AddRange(parameters);
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };
-
-    private static NpgsqlParameter Texts(IEnumerable<string> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Time(DateTimeOffset value) => new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime };
 }
