@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.State;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store;
 
@@ -179,6 +180,32 @@ public sealed partial class EventStore
             reader.GetFieldValue<ulong>(1),
             reader.IsDBNull(2) ? null : reader.GetFieldValue<TimeSpan>(2),
             reader.IsDBNull(3) ? null : reader.GetInt32(3));
+    }
+
+    /// <summary>The committed events after <paramref name="after"/> that match the filters (at most <paramref name="max"/>), and when the oldest was recorded.</summary>
+    public async Task<(long Events, DateTimeOffset? Oldest)> CountBehindAsync(
+        FeedCursor after, IReadOnlyCollection<string>? types, IReadOnlyCollection<string>? operationTypes, int max, CancellationToken ct = default)
+    {
+        const string Sql = """
+            SELECT count(*), min(recorded_at) FROM (
+                SELECT e.recorded_at
+                FROM events e JOIN streams s ON s.stream_id = e.stream_id
+                WHERE (e.transaction_id, e.position) > ($1, $2)
+                  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                  AND ($3::text[] IS NULL OR e.type = ANY($3))
+                  AND ($4::text[] IS NULL OR s.operation_type = ANY($4))
+                ORDER BY e.transaction_id, e.position
+                LIMIT $5) behind
+            """;
+        await using var command = DataSource.CreateCommand(Sql);
+        command.Parameters.Add(Xid8(after.TransactionId));
+        command.Parameters.Add(Long(after.Position));
+        command.Parameters.Add(Texts(types));
+        command.Parameters.Add(Texts(operationTypes));
+        command.Parameters.Add(Int(max));
+        await using var row = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await row.ReadAsync(ct).ConfigureAwait(false);
+        return (row.GetInt64(0), row.IsDBNull(1) ? null : row.GetFieldValue<DateTimeOffset>(1));
     }
 
     private static async Task<IReadOnlyList<RecordedEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)

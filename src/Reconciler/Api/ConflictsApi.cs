@@ -10,6 +10,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Input;
 using Reconciler.Store;
 using Roles = Reconciler.Auth.Roles;
+using Reconciler.Store.Conflicts;
 
 namespace Reconciler.Api;
 
@@ -43,7 +44,7 @@ public static class ConflictsApi
 
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
-        string? operationId, string? from, string? to, string? cause, string? cursor, [Range(1, MaxLimit)] int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? operationId, string? from, string? to, string? cause, string? cursor, [Range(1, MaxLimit)] int? limit, string? format, ConflictQuery conflicts, CancellationToken ct)
     {
         if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
         {
@@ -77,11 +78,10 @@ public static class ConflictsApi
         if (WantsCsv(http.Request, format))
         {
             // The export streams every matching record (from the cursor, up to limit when given).
-            await using var export = ConflictQuery.ListCommand(dataSource, filter, before, limit);
-            await ConflictsCsv.WriteAsync(http.Response, export, ct);
+            await ConflictsCsv.WriteAsync(http.Response, conflicts.ListRecordsAsync(filter, before, limit, ct), ct);
             return Results.Empty;
         }
-        var (records, next) = await ConflictQuery.ReadPageAsync(dataSource, filter, before, limit ?? DefaultLimit, ct);
+        var (records, next) = await conflicts.ReadPageAsync(filter, before, limit ?? DefaultLimit, ct);
         var items = records.Select(record =>
         {
             using var document = JsonDocument.Parse(record);
@@ -90,15 +90,15 @@ public static class ConflictsApi
         return TypedResults.Ok(new Page(items, next?.Encode()));
     }
 
-    private static async Task<IResult> GetAsync(string conflictId, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string conflictId, ConflictQuery conflicts, CancellationToken ct)
     {
-        var record = await ConflictQuery.GetAsync(dataSource, conflictId, ct);
+        var record = await conflicts.GetAsync(conflictId, ct);
         if (record is null)
         {
             return UnknownConflict(conflictId);
         }
         var json = JsonNode.Parse(record)!.AsObject();
-        var events = (await ConflictQuery.EvidenceEventsAsync(dataSource, conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
+        var events = (await conflicts.EvidenceEventsAsync(conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
         json["events"] = JsonSerializer.SerializeToNode(events, ApiJson.Options);
         return TypedResults.Text(json.ToJsonString(), "application/json");
     }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Input;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 
 namespace Reconciler.Api;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Reconciler.Conflicts;
 using Reconciler.Input;
 using Reconciler.Store;
+using Reconciler.Store.Conflicts;
 
 namespace Reconciler.AuditConsole;
 

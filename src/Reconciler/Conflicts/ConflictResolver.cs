@@ -1,6 +1,6 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Reconciler.Api;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
 

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
+using Reconciler.Store.Policies;
+using static Reconciler.Store.Sql.DbParameters;
 
-namespace Reconciler.Sources;
+namespace Reconciler.Store.Sources;
 
 /// <summary>A source as <c>GET /v1/sources</c> lists it. <c>SilentAfter</c>: the shortest any newest policy gives it (null: none).</summary>
 public sealed record SourceView(
@@ -22,7 +23,7 @@ public sealed record SilentPeriod(string Source, DateTimeOffset From, DateTimeOf
 /// sensible <c>silentAfter</c>. A gap longer than the source's <c>silentAfter</c> is recorded as a silent period when
 /// it speaks again. The watch and the policies' rules are cached for a second.
 /// </summary>
-public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class SourceMonitor(NpgsqlDataSource dataSource, PolicyStore policies, TimeProvider clock)
 {
     public const string Live = "live";
     public const string Silent = "silent";
@@ -88,7 +89,7 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
         {
             while (await reader.ReadAsync(ct))
             {
-                var (source, signal, heartbeat, watermark) = (reader.GetString(0), Time(reader, 1), Time(reader, 2), Time(reader, 3));
+                var (source, signal, heartbeat, watermark) = (reader.GetString(0), TimeAt(reader, 1), TimeAt(reader, 2), TimeAt(reader, 3));
                 seen.Add(source);
                 var rule = rules.GetValueOrDefault(source);
                 views.Add(new SourceView(source, signal, heartbeat, watermark, rule?.SilentAfterText, StatusOf(rule, Latest(signal, heartbeat), now)));
@@ -112,8 +113,8 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
         var periods = new List<SilentPeriod>();
         await using (var command = dataSource.CreateCommand(sql))
         {
-            command.Parameters.Add(TimeParameter(from));
-            command.Parameters.Add(TimeParameter(to));
+            command.Parameters.Add(Time(from));
+            command.Parameters.Add(Time(to));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -135,10 +136,10 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
     {
         var rule = (await RulesAsync(ct)).GetValueOrDefault(source);
         await using var command = dataSource.CreateCommand(NoteSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime });
+        command.Parameters.Add(Text(source));
+        command.Parameters.Add(Time(at));
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = heartbeat });
-        command.Parameters.Add(TimeParameter(watermark));
+        command.Parameters.Add(Time(watermark));
         command.Parameters.Add(new NpgsqlParameter { Value = rule is null ? DBNull.Value : rule.SilentAfter, NpgsqlDbType = NpgsqlDbType.Interval });
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -164,35 +165,20 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            sources[reader.GetString(0)] = new SourceActivity(Time(reader, 1), Time(reader, 2));
+            sources[reader.GetString(0)] = new SourceActivity(TimeAt(reader, 1), TimeAt(reader, 2));
         }
         return new SourceWatch(sources.ToImmutable());
     }
 
-    // The shortest silentAfter any newest policy version gives each source.
+    // The shortest silentAfter any newest policy version gives each source (as PolicyReader read it).
     private async Task<ImmutableDictionary<string, SourcePolicy>> ReadRulesAsync(CancellationToken ct)
     {
-        const string sql = """
-            SELECT DISTINCT ON (operation_type) (body->'sources')::text FROM policies
-            ORDER BY operation_type, version DESC
-            """;
         var rules = ImmutableDictionary.CreateBuilder<string, SourcePolicy>(StringComparer.Ordinal);
-        await using var command = dataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        foreach (var (source, rule) in (await policies.NewestAsync(ct)).SelectMany(p => p.Policy.Sources))
         {
-            if (reader.IsDBNull(0))
+            if (!rules.TryGetValue(source, out var known) || rule.SilentAfter < known.SilentAfter)
             {
-                continue;
-            }
-            using var sources = JsonDocument.Parse(reader.GetString(0));
-            foreach (var source in sources.RootElement.EnumerateObject())
-            {
-                var text = source.Value.GetProperty("silentAfter").GetString();
-                if (IsoDuration.TryParse(text, out var silentAfter) && (!rules.TryGetValue(source.Name, out var known) || silentAfter < known.SilentAfter))
-                {
-                    rules[source.Name] = new SourcePolicy(silentAfter, text!);
-                }
+                rules[source] = rule;
             }
         }
         return rules.ToImmutable();
@@ -203,8 +189,5 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
-    private static DateTimeOffset? Time(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
-
-    private static NpgsqlParameter TimeParameter(DateTimeOffset? value) =>
-        new() { Value = value is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+    private static DateTimeOffset? TimeAt(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 }

@@ -1,8 +1,9 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
-using Reconciler.Store;
+using static Reconciler.Store.Sql.DbParameters;
 
-namespace Reconciler.Conflicts;
+namespace Reconciler.Store.Conflicts;
 
 /// <summary>The filters of <c>GET /v1/conflicts</c>; null = not filtered. <c>From</c>/<c>To</c> bound <c>openedAt</c> (from inclusive, to exclusive);
 /// <c>Cause</c> is a missing signal's cause (source-silent, not-reported).</summary>
@@ -24,7 +25,7 @@ public sealed record OpenAges(long UnderAnHour, long UnderADay, long UnderAWeek,
 /// taken early and committed late appears below no page a walk has already passed, so a walk never skips
 /// one; updates never move a record. A record shows once its transaction and every older one are done.
 /// </summary>
-public static class ConflictQuery
+public sealed class ConflictQuery(NpgsqlDataSource dataSource)
 {
     // The record with its evidence positions, as JSON text.
     private const string RecordColumn = """
@@ -53,10 +54,22 @@ public static class ConflictQuery
         LIMIT $13
         """;
 
-    /// <summary>A command over the matching records (created_tx, seq, record JSON), newest first, below <paramref name="before"/>; <paramref name="limit"/> null = all.</summary>
-    public static NpgsqlCommand ListCommand(NpgsqlDataSource dataSource, ConflictFilter filter, FeedCursor? before, int? limit)
+    /// <summary>The matching records (JSON text), newest first, below <paramref name="before"/>; <paramref name="limit"/> null = all.
+    /// Streamed as read (the CSV export writes every one of them).</summary>
+    public async IAsyncEnumerable<string> ListRecordsAsync(ConflictFilter filter, FeedCursor? before, int? limit, [EnumeratorCancellation] CancellationToken ct)
     {
-        var command = FilteredCommand(dataSource, ListSql, filter);
+        await using var command = ListCommand(filter, before, limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            yield return reader.GetString(2);
+        }
+    }
+
+    // The matching records (created_tx, seq, record JSON), newest first, below before; limit null = all.
+    private NpgsqlCommand ListCommand(ConflictFilter filter, FeedCursor? before, int? limit)
+    {
+        var command = FilteredCommand(ListSql, filter);
         command.Parameters.Add(new NpgsqlParameter { Value = before is { } b ? b.TransactionId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter { Value = before is { } c ? c.Position : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)limit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -64,10 +77,10 @@ public static class ConflictQuery
     }
 
     /// <summary>One page of records (JSON text) newest first below <paramref name="before"/>, and the cursor of the next page (null on the last).</summary>
-    public static async Task<(IReadOnlyList<string> Records, FeedCursor? Next)> ReadPageAsync(
-        NpgsqlDataSource dataSource, ConflictFilter filter, FeedCursor? before, int size, CancellationToken ct)
+    public async Task<(IReadOnlyList<string> Records, FeedCursor? Next)> ReadPageAsync(
+        ConflictFilter filter, FeedCursor? before, int size, CancellationToken ct)
     {
-        await using var command = ListCommand(dataSource, filter, before, size + 1);
+        await using var command = ListCommand(filter, before, size + 1);
         var records = new List<string>(size + 1);
         var last = FeedCursor.Start;
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -90,14 +103,14 @@ public static class ConflictQuery
     }
 
     /// <summary>Matching records per kind (all, and open), largest first; the filter's own kind is ignored so every kind is counted.</summary>
-    public static async Task<IReadOnlyList<KindCount>> CountByKindAsync(NpgsqlDataSource dataSource, ConflictFilter filter, CancellationToken ct)
+    public async Task<IReadOnlyList<KindCount>> CountByKindAsync(ConflictFilter filter, CancellationToken ct)
     {
         const string sql = $"""
             SELECT c.kind, count(*), count(*) FILTER (WHERE c.status = 'open')
             FROM conflicts c WHERE {FilterSql}
             GROUP BY c.kind ORDER BY count(*) DESC, c.kind
             """;
-        await using var command = FilteredCommand(dataSource, sql, filter with { Kind = null });
+        await using var command = FilteredCommand(sql, filter with { Kind = null });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var counts = new List<KindCount>();
         while (await reader.ReadAsync(ct))
@@ -108,7 +121,7 @@ public static class ConflictQuery
     }
 
     /// <summary>How long the matching open records have been open (since their latest opening) at <paramref name="now"/>.</summary>
-    public static async Task<OpenAges> CountOpenAgesAsync(NpgsqlDataSource dataSource, ConflictFilter filter, DateTimeOffset now, CancellationToken ct)
+    public async Task<OpenAges> CountOpenAgesAsync(ConflictFilter filter, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = $"""
             SELECT count(*) FILTER (WHERE c.opened_at > $11 - interval '1 hour'),
@@ -117,7 +130,7 @@ public static class ConflictQuery
                    count(*) FILTER (WHERE c.opened_at <= $11 - interval '7 days')
             FROM conflicts c WHERE {FilterSql}
             """;
-        await using var command = FilteredCommand(dataSource, sql, filter with { Status = Reconciler.Core.State.ConflictRecord.Open });
+        await using var command = FilteredCommand(sql, filter with { Status = Reconciler.Core.State.ConflictRecord.Open });
         command.Parameters.Add(Time(now));
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
@@ -125,7 +138,7 @@ public static class ConflictQuery
     }
 
     /// <summary>The events that opened and closed a conflict, in stream order.</summary>
-    public static async Task<IReadOnlyList<RecordedEvent>> EvidenceEventsAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
+    public async Task<IReadOnlyList<RecordedEvent>> EvidenceEventsAsync(string conflictId, CancellationToken ct)
     {
         const string sql = """
             SELECT e.position, e.stream_id, c.operation_type, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.transaction_id
@@ -134,7 +147,7 @@ public static class ConflictQuery
             ORDER BY e.version
             """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
+        command.Parameters.Add(Text(conflictId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var events = new List<RecordedEvent>();
         while (await reader.ReadAsync(ct))
@@ -146,7 +159,7 @@ public static class ConflictQuery
         return events;
     }
 
-    private static NpgsqlCommand FilteredCommand(NpgsqlDataSource dataSource, string sql, ConflictFilter filter)
+    private NpgsqlCommand FilteredCommand(string sql, ConflictFilter filter)
     {
         var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(Text(filter.Kind));
@@ -163,27 +176,21 @@ public static class ConflictQuery
     }
 
     /// <summary>One record (with evidence positions) as JSON text, or null.</summary>
-    public static async Task<string?> GetAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
+    public async Task<string?> GetAsync(string conflictId, CancellationToken ct)
     {
         const string sql = $"SELECT {RecordColumn} FROM conflicts c WHERE c.conflict_id = $1";
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
+        command.Parameters.Add(Text(conflictId));
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
     /// <summary>The operation a conflict belongs to, or null for an unknown conflict.</summary>
-    public static async Task<(string OperationId, string OperationType)?> FindOperationAsync(NpgsqlDataSource dataSource, string conflictId, CancellationToken ct)
+    public async Task<(string OperationId, string OperationType)?> FindOperationAsync(string conflictId, CancellationToken ct)
     {
         const string sql = "SELECT operation_id, operation_type FROM conflicts WHERE conflict_id = $1";
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = conflictId });
+        command.Parameters.Add(Text(conflictId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1)) : null;
     }
-
-    private static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Time(DateTimeOffset? value) =>
-        new() { Value = value is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }
