@@ -43,6 +43,12 @@ public static class OperationDecider
         return (decision.Events, decision.State);
     }
 
+    /// <summary>
+    /// Why <paramref name="state"/> refuses <paramref name="signal"/> before judging it (it is of another operation type or
+    /// id), or null: what <see cref="Handle"/> throws for it, asked first by a caller that checks other things after it.
+    /// </summary>
+    public static CommandRejectedException? RefusalOf(OperationState state, Signal signal) => SignalJudge.Refusal(state, signal);
+
     private static Decision Run(OperationState state, TruthPolicy policy, Command command)
     {
         var decision = command switch

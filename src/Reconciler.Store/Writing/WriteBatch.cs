@@ -72,6 +72,18 @@ public sealed class WriteBatch
     }
 
     /// <summary>
+    /// The decide step every writer shares: the operation's state in this unit, its policy at <paramref name="policyVersion"/>,
+    /// the core's <see cref="OperationDecider.Handle"/> (which throws <see cref="CommandRejectedException"/> for a refusal,
+    /// staging nothing), and <see cref="Append"/>. Returns the events decided and where they will be.
+    /// </summary>
+    public (IReadOnlyList<OperationEvent> Events, StagedEvents Staged) Decide(
+        string operationId, string operationType, int policyVersion, Command command, EventMetadata metadata)
+    {
+        var (events, after) = OperationDecider.Handle(StateOf(operationId), Policy(operationType, policyVersion), command);
+        return (events, Append(operationId, operationType, events, after, metadata));
+    }
+
+    /// <summary>
     /// Stages events decided for an operation, and <paramref name="after"/>, the state they fold to. Every
     /// <see cref="SignalReceived"/> among them is a first reception: its receipt is recorded with it.
     /// Returns where they will be: their versions now, their positions once the unit is saved.

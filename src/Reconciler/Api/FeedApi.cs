@@ -101,10 +101,15 @@ public static class FeedApi
     public static FeedItem ToItem(RecordedEvent e)
     {
         using var data = JsonDocument.Parse(e.Data);
-        // Engine time, as in the operation's history; the row's commit-time clock only as a fallback.
-        var time = data.RootElement.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var t) ? t : e.RecordedAt;
-        return new FeedItem(EventIdOf(e.Position), e.Position, e.Cursor.Encode(), e.StreamId, e.OperationType, e.Version, e.Type, time, data.RootElement.Clone());
+        return new FeedItem(EventIdOf(e.Position), e.Position, e.Cursor.Encode(), e.StreamId, e.OperationType, e.Version, e.Type, TimeOf(e), data.RootElement.Clone());
     }
+
+    // Engine time, as in the operation's history, read through the event's codec; the row's commit time only for a type
+    // this server does not know.
+    private static DateTimeOffset TimeOf(RecordedEvent e) =>
+        EventCodec.TypeNames.Contains(e.Type) ? EventCodec.Deserialize(e.Type, e.Data).At
+        : SystemEventCodec.TypeNames.Contains(e.Type) ? SystemEventCodec.Deserialize(e.Type, e.Data).At
+        : e.RecordedAt;
 
     /// <summary>Stable for dedupe: a position is never reused.</summary>
     public static string EventIdOf(long position) => "evt-" + position.ToString(CultureInfo.InvariantCulture);

@@ -34,14 +34,12 @@ public sealed class ConflictResolver(GroupCommit commits, SourceMonitor sources)
         var watch = await sources.WatchAsync(ct);
         return await commits.WriteAsync(new WriteScope([operationId], [operationType]), 1, batch =>
         {
-            var state = batch.StateOf(operationId);
-            if (state.Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
+            if (batch.StateOf(operationId).Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
             {
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
-            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command(batch.Now, policyVersion) with { Sources = watch });
-            batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, by));
-            return events;
+            return batch.Decide(operationId, operationType, policyVersion, command(batch.Now, policyVersion) with { Sources = watch },
+                new EventMetadata(null, null, null, null, by)).Events;
         }, ct);
     }
 }

@@ -35,8 +35,7 @@ public sealed class DeadlineTicker(OperationQuery operations, OperationWriter wr
                     continue;
                 }
                 // Nothing when another server (or a signal) let it pass since we looked.
-                var (events, after) = OperationDecider.Handle(batch.StateOf(id), batch.Policy(type, version), new Tick(batch.Now, version) { Sources = watch });
-                batch.Append(id, type, events, after, EventMetadata.None);
+                batch.Decide(id, type, version, new Tick(batch.Now, version) { Sources = watch }, EventMetadata.None);
             }
             return due.Count;
         }, ct);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Reconciler.Cluster;
+using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Storms;
 using Reconciler.Store;
@@ -48,10 +48,8 @@ public sealed class StormWatcher(
             var starts = new Dictionary<string, FeedCursor>(StringComparer.Ordinal);
             foreach (var e in page.Events)
             {
-                using var data = JsonDocument.Parse(e.Data);
-                var root = data.RootElement;
-                var observed = new ConflictObserved(e.OperationType, root.GetProperty("kind").GetString()!,
-                    [.. root.GetProperty("sources").EnumerateArray().Select(s => s.GetString()!)], root.GetProperty("at").GetDateTimeOffset(),
+                var opened = (ConflictOpened)EventCodec.Deserialize(e.Type, e.Data);
+                var observed = new ConflictObserved(e.OperationType, opened.Kind, [.. opened.Sources], opened.At,
                     await ThresholdAsync(e.OperationType, stoppingToken));
                 (state, var step) = StormGuard.Step(state, observed, StormRules.Default);
                 foreach (var started in step.OfType<ConflictStormStarted>())
