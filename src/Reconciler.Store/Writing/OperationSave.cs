@@ -110,12 +110,22 @@ internal static class OperationSave
             // Another writer appended to a stream since it was loaded (it did not take the lock).
             var loaded = written.Select(s => (Id: s.OperationId, Before: s.Before.Version)).Append((Id: SystemEventCodec.StreamId, Before: system.Before)).ToList();
             var refused = loaded.FirstOrDefault(s => e.Detail?.Contains(s.Id, StringComparison.Ordinal) == true) is { Id: not null } named ? named : loaded[0];
-            throw new WrongExpectedVersionException(refused.Id, Expected(refused.Before), null, e);
+            // The failed statement aborted the transaction: roll it back to ask for the version the other writer left.
+            await transaction.RollbackAsync(CancellationToken.None);
+            throw new WrongExpectedVersionException(refused.Id, Expected(refused.Before), await VersionAsync(connection, refused.Id, ct), e);
         }
         foreach (var s in written)
         {
             s.Positions = Enumerable.Range(1, s.Events.Count).Select(k => positions[(s.OperationId, s.Before.Version + k)]).ToArray();
         }
+    }
+
+    // The stream's version now, or null when it does not exist.
+    private static async Task<long?> VersionAsync(NpgsqlConnection connection, string streamId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT version FROM streams WHERE stream_id = $1", connection);
+        command.Parameters.Add(Text(streamId));
+        return await command.ExecuteScalarAsync(ct) is long version ? version : null;
     }
 
     private static ExpectedVersion Expected(long before) => before == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(before);
