@@ -4,7 +4,7 @@ using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store.Conflicts;
 
 namespace Reconciler.Api;

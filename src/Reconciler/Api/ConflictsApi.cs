@@ -7,10 +7,11 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Judging;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store;
 using Roles = Reconciler.Auth.Roles;
 using Reconciler.Store.Conflicts;
+using Reconciler.Responses;
 
 namespace Reconciler.Api;
 
@@ -98,7 +99,7 @@ public static class ConflictsApi
             return UnknownConflict(conflictId);
         }
         var json = JsonNode.Parse(record)!.AsObject();
-        var events = (await conflicts.EvidenceEventsAsync(conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
+        var events = (await conflicts.EvidenceEventsAsync(conflictId, ct)).Select(StreamEvent.Of).ToList();
         json["events"] = JsonSerializer.SerializeToNode(events, ApiJson.Options);
         return TypedResults.Text(json.ToJsonString(), "application/json");
     }

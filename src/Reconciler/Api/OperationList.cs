@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Reconciler.Store;
 using Reconciler.Store.Operations;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

@@ -5,6 +5,7 @@ using Reconciler.Auth;
 using Reconciler.Rejudging;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Rejudging;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

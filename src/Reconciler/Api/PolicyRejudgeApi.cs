@@ -4,6 +4,7 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Rejudging;
 using Reconciler.Store.Rejudging;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store.Sources;
 
 namespace Reconciler.Api;

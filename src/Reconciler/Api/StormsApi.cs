@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Store.Storms;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

@@ -6,6 +6,7 @@ using Reconciler.Api;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Store.Conflicts;
+using Reconciler.Http;
 
 namespace Reconciler.AuditConsole;
 

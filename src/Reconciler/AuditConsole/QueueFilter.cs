@@ -1,6 +1,6 @@
 using System.Globalization;
 using Reconciler.Conflicts;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store;
 using Reconciler.Store.Conflicts;
 

@@ -5,7 +5,7 @@ using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Health;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Hosting;

@@ -5,6 +5,7 @@ using Reconciler.Core.Judging;
 using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
+using Reconciler.Http;
 
 namespace Reconciler.Ingest;
 

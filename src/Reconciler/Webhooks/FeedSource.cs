@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Reconciler.Api;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
 using Reconciler.Storms;
+using Reconciler.Responses;
 
 namespace Reconciler.Webhooks;
 
@@ -34,10 +34,10 @@ public sealed class FeedSource(FeedReader reader, EventStore store, StormHold st
 
     /// <summary>The item to deliver; its body is the feed item exactly as <c>GET /v1/feed</c> writes it (the API's own JSON options).</summary>
     public DeliveryItem ItemOf(RecordedEvent e) =>
-        new(e.Position, e.StreamId, e.Version, e.Type, JsonSerializer.Serialize(FeedApi.ToItem(e), json.Value.SerializerOptions));
+        new(e.Position, e.StreamId, e.Version, e.Type, JsonSerializer.Serialize(FeedItem.Of(e), json.Value.SerializerOptions));
 
     /// <summary>The item's <c>eventId</c>, which is also the delivery's <c>webhook-id</c>.</summary>
-    public static string EventId(long position) => FeedApi.EventIdOf(position);
+    public static string EventId(long position) => FeedItem.EventIdOf(position);
 
     /// <summary>The position an <c>eventId</c> names, or null when it is not one.</summary>
     public static long? PositionOf(string eventId) =>

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Reconciler.Input;
 
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>Strict readers for JSON request bodies: every malformation, and every string that breaks the input rules, is a 400 problem naming the field.</summary>
 public static class RequestJson

@@ -4,9 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Reconciler.Api;
 
-namespace Reconciler.Input;
+namespace Reconciler.Http;
 
 /// <summary>
 /// Kestrel refuses some requests itself, before any middleware runs — a NUL or a control character in the

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 using Reconciler.Store.Writing;
 
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>
 /// Every error the server sends is problem+json, whatever the request's Accept header says: answers

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Reconciler.Input;
+namespace Reconciler.Http;
 
 /// <summary>Where a JSON body breaks the input rules: the JSON path of the field, a problem slug and what to fix.</summary>
 public sealed record JsonTextProblem(string Field, string Slug, string Message);

@@ -1,4 +1,4 @@
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>
 /// RFC 9457 problem documents with a stable <c>type</c> slug; every error the API returns is one of these,

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>The API's JSON conventions: camelCase, ISO-8601 times, nulls left out, numbers only as numbers.</summary>
 public static class ApiJson

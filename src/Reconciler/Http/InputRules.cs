@@ -1,4 +1,4 @@
-namespace Reconciler.Input;
+namespace Reconciler.Http;
 
 /// <summary>
 /// The one policy for text that enters the server — bodies, paths, queries and headers alike

@@ -4,8 +4,9 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Reconciler.Cluster;
+using Reconciler.Telemetry;
 
-namespace Reconciler.Telemetry;
+namespace Reconciler.Hosting;
 
 /// <summary>
 /// OpenTelemetry through the host: traces of ASP.NET Core requests, outgoing HTTP (webhooks), Npgsql commands

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>
 /// A request body read whole into a buffer rented from the shared pool (bodies of signal batches run to

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Reconciler.Input;
+namespace Reconciler.Http;
 
 /// <summary>
 /// Times the API accepts: ISO-8601 / RFC 3339 date and time with an explicit offset, such as

@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Reconciler.Api.OpenApi;
+using Reconciler.Auth;
 
-namespace Reconciler.Auth;
-
-/// <summary>Endpoint metadata: the roles an endpoint needs (the refusal and the OpenAPI document name them).</summary>
-public sealed record RequiredRoles(IReadOnlyList<string> Roles);
+namespace Reconciler.Api;
 
 /// <summary>
 /// An endpoint's roles: the ASP.NET Core authorization policy of <see cref="ApiKeyAuthentication"/> (no key or an

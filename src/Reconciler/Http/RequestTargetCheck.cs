@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
-using Reconciler.Api;
 
-namespace Reconciler.Input;
+namespace Reconciler.Http;
 
 /// <summary>
 /// Applies the input rules to the request target before routing: every path segment and query
