@@ -3,6 +3,7 @@ using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Sources;
 using Reconciler.Store;
@@ -45,6 +46,7 @@ public static class ReconcilerServices
         services.AddSingleton<StormHold>();
         services.AddHostedService<StormWatcher>();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();
