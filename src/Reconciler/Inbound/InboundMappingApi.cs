@@ -15,6 +15,9 @@ public static class InboundMappingApi
 {
     public sealed record StoredInboundMapping(string Source, int Version);
 
+    /// <summary>Expressions quote literals with ' : written as they were typed, not as \u0027 (the body is JSON, never HTML).</summary>
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IEndpointRouteBuilder MapInboundMappingApi(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/sources/{source}/inbound", PutAsync).Reads<InboundMappingContract>()
@@ -61,7 +64,7 @@ public static class InboundMappingApi
                 ? InboundSources.NoMapping(source)
                 : Problems.NotFound("unknown-mapping-version", $"Source '{source}' has no inbound mapping version {version}.");
         }
-        return TypedResults.Text(Describe(found).ToJsonString(), "application/json");
+        return TypedResults.Text(Describe(found).ToJsonString(Readable), "application/json");
     }
 
     /// <summary>A version as GET shows it: the mapping as stored (never its secret) and what the server adds.</summary>

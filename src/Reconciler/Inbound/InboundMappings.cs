@@ -64,7 +64,7 @@ public sealed class InboundMappings(InboundMappingTable table, SecretBox secrets
         {
             json.Remove(name);
         }
-        return json.ToJsonString();
+        return json.ToJsonString(InboundMappingApi.Readable);
     }
 
     private static bool SameJson(string left, string right)
