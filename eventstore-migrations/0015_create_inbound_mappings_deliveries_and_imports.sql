@@ -1,10 +1,11 @@
 -- Inbound adapters (docs/inbound.md): a source's own webhooks, CloudEvents and statement files become
 -- signals through a mapping. Every version of a source's mapping is kept; its secret is sealed with the
--- server's secrets key (as webhook secrets are) and never shown.
+-- server's secrets key (as webhook secrets are) and never shown. The body is json, not jsonb: kept as
+-- written, so that attributes keep their order (it is part of a signal's content).
 CREATE TABLE inbound_mappings (
     source         text        NOT NULL,
     version        integer     NOT NULL,
-    body           jsonb       NOT NULL,
+    body           json        NOT NULL,
     secret         bytea       NULL,
     secrets_key_id text        NULL,
     created_by     text        NOT NULL,
@@ -35,7 +36,7 @@ CREATE INDEX inbound_deliveries_by_source ON inbound_deliveries (source, deliver
 CREATE INDEX inbound_deliveries_quarantined ON inbound_deliveries (source, delivery_id) WHERE status = 'quarantined';
 
 -- Statement and settlement file imports, with the summary each answered (rows, signals accepted, duplicates,
--- rejected rows with their numbers and reasons).
+-- rejected rows with their numbers and reasons), as json: GET answers it exactly as the import did.
 CREATE TABLE inbound_imports (
     import_id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     source          text        NOT NULL,
@@ -44,6 +45,6 @@ CREATE TABLE inbound_imports (
     started_by      text        NOT NULL,
     started_at      timestamptz NOT NULL DEFAULT now(),
     finished_at     timestamptz NULL,
-    summary         jsonb       NOT NULL
+    summary         json        NOT NULL
 );
 CREATE INDEX inbound_imports_by_source ON inbound_imports (source, import_id);

@@ -21,7 +21,7 @@ public sealed class InboundImportTable(NpgsqlDataSource dataSource)
         command.Parameters.Add(InboundMappingTable.Text(source));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = mappingVersion });
         command.Parameters.Add(InboundMappingTable.Text(startedBy));
-        command.Parameters.Add(new NpgsqlParameter { Value = summary, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = summary, NpgsqlDbType = NpgsqlDbType.Json });
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
@@ -32,7 +32,7 @@ public sealed class InboundImportTable(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = importId });
         command.Parameters.Add(InboundMappingTable.Text(status));
-        command.Parameters.Add(new NpgsqlParameter { Value = summary, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = summary, NpgsqlDbType = NpgsqlDbType.Json });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = finished });
         await command.ExecuteNonQueryAsync(ct);
     }

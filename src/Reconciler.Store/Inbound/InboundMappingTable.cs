@@ -47,7 +47,7 @@ public sealed class InboundMappingTable(NpgsqlDataSource dataSource)
         {
             insert.Parameters.Add(Text(source));
             insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = version });
-            insert.Parameters.Add(new NpgsqlParameter { Value = body, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            insert.Parameters.Add(new NpgsqlParameter { Value = body, NpgsqlDbType = NpgsqlDbType.Json });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)sealedSecret ?? newest?.SealedSecret ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)(sealedSecret is null ? newest?.SecretsKeyId : secretsKeyId) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             insert.Parameters.Add(Text(createdBy));

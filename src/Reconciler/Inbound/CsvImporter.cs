@@ -249,7 +249,10 @@ public sealed class CsvImporter(IngestPipeline ingest, InboundImportTable import
         }
     }
 
-    private static string Json(ImportSummary summary) => JsonSerializer.Serialize(summary, ApiJson.Options);
+    /// <summary>The summary as the API answers it (GET returns these very bytes).</summary>
+    private static readonly JsonSerializerOptions SummaryJson = new(ApiJson.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Json(ImportSummary summary) => JsonSerializer.Serialize(summary, SummaryJson);
 
     /// <summary>Signals bound for one ingest call, with the row each came from.</summary>
     private sealed class Chunk

@@ -71,7 +71,9 @@ public static class ImportsApi
             return Problems.Result(StatusCodes.Status422UnprocessableEntity, "import-stopped", "The import stopped before the file ended",
                 $"{summary.Failure} Its summary is at {location}.", new Dictionary<string, object?> { ["importId"] = summary.ImportId, ["summary"] = summary });
         }
-        return TypedResults.Created(location, summary);
+        // The very bytes stored, so that GET …/imports/{id} answers exactly this.
+        http.Response.Headers.Location = location;
+        return TypedResults.Text(CsvImporter.Json(summary), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> GetAsync(string source, long importId, HttpContext http, InboundImportTable imports, CancellationToken ct)
