@@ -23,8 +23,8 @@ public sealed record CsvRefusal(string Detail);
 /// </summary>
 public sealed class CsvImporter(IngestPipeline ingest, InboundImportTable imports, TimeProvider clock)
 {
-    public const int ChunkSize = 2000;
-    public const int Partitions = 2;
+    public const int ChunkSize = 1000;
+    public const int Partitions = 4;
     public const int MaxRecordChars = 1 << 20;
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
 

@@ -12,6 +12,7 @@ public static class InboundServices
         services.AddSingleton<InboundImportTable>();
         services.AddSingleton<InboundMappings>();
         services.AddSingleton<InboundReceiver>();
+        services.AddSingleton<QuarantineReplay>();
         services.AddSingleton<CsvImporter>();
         return services;
     }

@@ -14,16 +14,11 @@ namespace Reconciler.Inbound;
 /// </summary>
 public static class QuarantineApi
 {
-    /// <summary>Deliveries one replay maps at most; the answer says how many still wait.</summary>
-    public const int MaxReplay = 1000;
-
     public sealed record QuarantinedDelivery(
         long DeliveryId, DateTimeOffset ReceivedAt, int MappingVersion, string? Reason, string? Field, string? ContentType, int Bytes,
         string? Payload, string? PayloadBase64, int Replays, DateTimeOffset UpdatedAt);
 
     public sealed record QuarantinePage(IReadOnlyList<QuarantinedDelivery> Items, string? Next);
-
-    public sealed record ReplayAnswer(string Source, int MappingVersion, int Replayed, int Ingested, int StillQuarantined, long Remaining, IReadOnlyList<DeliveryOutcome> Items);
 
     public static IEndpointRouteBuilder MapQuarantineApi(this IEndpointRouteBuilder app)
     {
@@ -55,7 +50,7 @@ public static class QuarantineApi
         return TypedResults.Ok(new QuarantinePage(items, rows.Count > take ? items[^1].DeliveryId.ToString(CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task<IResult> ReplayAsync(string source, HttpRequest request, InboundMappings mappings, InboundDeliveryTable deliveries, InboundReceiver receiver, CancellationToken ct)
+    private static async Task<IResult> ReplayAsync(string source, HttpRequest request, QuarantineReplay replay, CancellationToken ct)
     {
         if (InboundSources.Invalid(source) is { } invalid)
         {
@@ -76,21 +71,7 @@ public static class QuarantineApi
             }
             ids = read;
         }
-        var version = await mappings.GetAsync(source, null, ct);
-        if (version is null)
-        {
-            return InboundSources.NoMapping(source);
-        }
-        var rows = await deliveries.QuarantinedAsync(source, ids, MaxReplay, ct);
-        var mapper = new PayloadMapper(version.Mapping.Rules);
-        var outcomes = new List<DeliveryOutcome>(rows.Count);
-        foreach (var row in rows)
-        {
-            outcomes.Add(await receiver.ReplayAsync(version, mapper, row, ct));
-        }
-        var ingested = outcomes.Count(o => o.Status == DeliveryStatus.Replayed);
-        return TypedResults.Ok(new ReplayAnswer(source, version.Version, outcomes.Count, ingested, outcomes.Count - ingested,
-            await deliveries.QuarantineCountAsync(source, ct) - (outcomes.Count - ingested), outcomes));
+        return await replay.ReplayAsync(source, ids, ct) is { } answer ? TypedResults.Ok(answer) : InboundSources.NoMapping(source);
     }
 
     private static (IReadOnlyList<long>? Ids, IResult? Problem) DeliveryIds(JsonElement body)
@@ -103,10 +84,10 @@ public static class QuarantineApi
         {
             return (null, null);
         }
-        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() is 0 or > MaxReplay
+        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() is 0 or > QuarantineReplay.MaxReplay
             || list.EnumerateArray().Any(i => i.ValueKind != JsonValueKind.Number || !i.TryGetInt64(out _)))
         {
-            return (null, Invalid($"deliveryIds must be a list of 1..{MaxReplay} delivery ids (the deliveryId of GET …/inbound/unmatched)."));
+            return (null, Invalid($"deliveryIds must be a list of 1..{QuarantineReplay.MaxReplay} delivery ids (the deliveryId of GET …/inbound/unmatched)."));
         }
         return ([.. list.EnumerateArray().Select(i => i.GetInt64())], null);
     }
