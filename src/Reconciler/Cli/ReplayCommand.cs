@@ -93,7 +93,7 @@ public static class ReplayCommand
                 ServerClient.Text(e, "version"),
                 e.GetProperty("time").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
                 ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine",
-                Signal(data) + (Via(e.TryGetProperty("metadata", out var metadata) ? metadata : null) is { Length: > 0 } via ? $" ({via})" : ""),
+                SignalWithProvenance(e, data),
                 Decision(ServerClient.Text(e, "type"), data));
         }
         return table;
@@ -113,6 +113,12 @@ public static class ReplayCommand
             : $"import {ServerClient.Text(inbound, "import")} row {ServerClient.Text(inbound, "row")}";
         return $"via inbound v{ServerClient.Text(inbound, "mappingVersion")}, {from}";
     }
+
+    /// <summary>The signal an event records, and which inbound mapping made it (only signal events name one).</summary>
+    private static string SignalWithProvenance(JsonElement e, JsonElement data) =>
+        Signal(data) is { Length: > 0 } signal && Via(e.TryGetProperty("metadata", out var metadata) ? metadata : null) is { Length: > 0 } via
+            ? $"{signal} ({via})"
+            : Signal(data);
 
     private static string Signal(JsonElement data) => ServerClient.Text(data, "signalId") is { Length: > 0 } signalId
         ? $"{signalId}: {ServerClient.Text(data, "facet")} = {ServerClient.Text(data, "state")}"
