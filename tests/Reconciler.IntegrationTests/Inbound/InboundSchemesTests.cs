@@ -133,6 +133,28 @@ public sealed class InboundSchemesTests(ApiServerFixture api) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Given_a_standard_webhooks_delivery_signed_by_the_dotnet_library_with_a_rotated_secret_then_any_matching_signature_is_taken()
+    {
+        var payload = """{"id":"shp_2","type":"shipment.created","timestamp":1765000000,"data":{"carrier":"dhl","orders":[{"order":"order-w3"}]}}""";
+        var timestamp = DateTimeOffset.UtcNow;
+        // The StandardWebhooks NuGet package signs; an old secret's signature comes first, as during a rotation.
+        var signature = new StandardWebhooks.StandardWebhook(StandardSecret).Sign("msg_w3", timestamp, payload);
+        var old = new StandardWebhooks.StandardWebhook("whsec_" + Convert.ToBase64String(new byte[32])).Sign("msg_w3", timestamp, payload);
+        var headers = new Dictionary<string, string>
+        {
+            ["webhook-id"] = "msg_w3", ["webhook-timestamp"] = timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["webhook-signature"] = $"{old} {signature}",
+        };
+
+        var (status, answer) = await VendorSigner.SendAsync(_server.Anonymous, "warehouse", new SignedDelivery(headers, payload));
+        var (tamperedStatus, _) = await VendorSigner.SendAsync(_server.Anonymous, "warehouse", new SignedDelivery(headers, payload.Replace("dhl", "ups", StringComparison.Ordinal)));
+
+        Assert.True(status == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_765_000_000), (await ApiCalls.GetJsonAsync(_auditor, "/v1/operations/order-w3")).GetProperty("facets").GetProperty("inventory").GetProperty("claims")[0].GetProperty("observedAt").GetDateTimeOffset());
+        Assert.Equal(HttpStatusCode.Unauthorized, tamperedStatus);
+    }
+
+    [Fact]
     public async Task Given_a_github_style_hmac_delivery_signed_by_octokit_when_it_arrives_then_the_ledger_is_recorded()
     {
         var delivery = await VendorSigner.GitHubAsync("""{"action":"booked","entry":{"id":4711,"reference":"order-g1"}}""", GitHubSecret);
