@@ -14,7 +14,7 @@ public sealed record ImportProblem(long Row, string Reason);
 public sealed record ImportSummary(
     long ImportId, string Source, int MappingVersion, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
     long Rows, long Signals, long Accepted, long Recorded, long Duplicates, long Rejected, long Unmatched,
-    IReadOnlyList<ImportProblem> Problems, bool? ProblemsTruncated = null, string? Failure = null, long? Bytes = null)
+    IReadOnlyList<ImportProblem> Problems, bool? ProblemsTruncated = null, string? Failure = null)
 {
     public const int MaxProblems = 1000;
 }

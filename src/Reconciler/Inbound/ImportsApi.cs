@@ -59,7 +59,7 @@ public static class ImportsApi
         {
             limit.MaxRequestBodySize = MaxFileBytes;
         }
-        var (file, refusal) = await CsvImporter.OpenAsync(http.Request.Body, csv, ct);
+        var (file, refusal) = await CsvFile.OpenAsync(http.Request.Body, csv, ct);
         if (file is null)
         {
             return Problems.Result(StatusCodes.Status422UnprocessableEntity, "invalid-csv", "The file cannot be imported", refusal!.Detail + " Nothing was stored.");

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 
 namespace Reconciler.Inbound;
 
@@ -42,9 +41,6 @@ public sealed record InboundMappingContract(
 public sealed record StoredInboundMappingContract(
     string? Format, VerifyContract? Verify, IReadOnlyList<MappingRuleContract>? Rules, CsvMappingContract? Csv,
     string Source, int Version, bool HasSecret, string CreatedBy, DateTimeOffset CreatedAt);
-
-[Description("What the system sends, as it sends it: its own JSON event, or CloudEvents (binary, structured or batch mode).")]
-public sealed record InboundPayloadContract(JsonElement Payload);
 
 [Description("The quarantined deliveries to map again under the newest mapping; an empty body replays them all.")]
 public sealed record ReplayRequestContract([property: Description("deliveryId values from GET …/inbound/unmatched")] IReadOnlyList<long>? DeliveryIds);

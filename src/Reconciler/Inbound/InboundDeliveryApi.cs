@@ -25,7 +25,8 @@ public static class InboundDeliveryApi
     public static IEndpointRouteBuilder MapInboundDeliveryApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/inbound/{source}", PostAsync)
-            .Accepts<InboundPayloadContract>("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
+            // Any JSON the system sends (its own event objects), or CloudEvents; the mapping says how to read it.
+            .Accepts<System.Text.Json.JsonElement>("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
             .Answers<InboundAnswer>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
             .Produces<InboundAnswer>(StatusCodes.Status202Accepted)
             // Signed schemes need no key (the signature is the credential); the scheme 'key' takes a source's or an admin's.
@@ -53,7 +54,7 @@ public static class InboundDeliveryApi
             return Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The delivery is too large",
                 $"A delivery may be at most {MaxBodyBytes} bytes (1 MiB); nothing was stored.", new Dictionary<string, object?> { ["maxBytes"] = MaxBodyBytes });
         }
-        if (await RefusedAsync(http, source, version, verify, body.Memory, clock.GetUtcNow()) is { } refused)
+        if (await RefusedAsync(http, mappings, source, version, verify, body.Memory, clock.GetUtcNow()) is { } refused)
         {
             return refused;
         }
@@ -75,7 +76,7 @@ public static class InboundDeliveryApi
     }
 
     /// <summary>The 401/403 that refuses a delivery before anything is read or stored, or null when it is the source's.</summary>
-    private static async Task<IResult?> RefusedAsync(HttpContext http, string source, MappingVersion version, InboundVerification verify, ReadOnlyMemory<byte> body, DateTimeOffset now)
+    private static async Task<IResult?> RefusedAsync(HttpContext http, InboundMappings mappings, string source, MappingVersion version, InboundVerification verify, ReadOnlyMemory<byte> body, DateTimeOffset now)
     {
         if (verify.Scheme == InboundWords.Key)
         {
@@ -94,7 +95,7 @@ public static class InboundDeliveryApi
         string secret;
         try
         {
-            secret = http.RequestServices.GetRequiredService<InboundMappings>().OpenSecret(version);
+            secret = mappings.OpenSecret(version);
         }
         catch (SecretUnreadableException e)
         {
