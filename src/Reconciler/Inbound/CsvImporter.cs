@@ -92,6 +92,7 @@ public sealed class CsvImporter(IngestPipeline ingest, InboundImportTable import
         var reader = file.Reader;
         var lastProgress = clock.GetTimestamp();
         var malformedSeen = file.Malformed.Count;
+        string? failure = null;
         while (true)
         {
             try
@@ -103,7 +104,9 @@ public sealed class CsvImporter(IngestPipeline ingest, InboundImportTable import
             }
             catch (CsvFormatException e)
             {
-                return $"The file cannot be read past row {reader.RowNumber + file.Malformed.Count}: {e.Message}. The rows before it were imported; fix the file and import it again (those rows come back as duplicates).";
+                // The rows read before it are still ingested (below): what the summary says was imported, was.
+                failure = $"The file cannot be read past row {reader.RowNumber + file.Malformed.Count}: {e.Message}. The rows before it were imported; fix the file and import it again (those rows come back as duplicates).";
+                break;
             }
             for (; malformedSeen < file.Malformed.Count; malformedSeen++)
             {
@@ -169,7 +172,7 @@ public sealed class CsvImporter(IngestPipeline ingest, InboundImportTable import
                 await partitions[i].Writer.WriteAsync(chunks[i], ct);
             }
         }
-        return null;
+        return failure;
     }
 
     private async Task IngestLoopAsync(string source, ChannelReader<Chunk> chunks, ImportTally tally, CancellationTokenSource stop)

@@ -139,6 +139,23 @@ public sealed class CsvImportTests(ApiServerFixture api) : IClassFixture<ApiServ
     }
 
     [Fact]
+    public async Task Given_a_file_that_breaks_off_in_a_record_too_large_to_read_when_it_is_imported_then_the_rows_before_stay_and_the_summary_says_where()
+    {
+        var file = Encoding.UTF8.GetBytes("transaction;type;reference;booked;amount;memo\ntx-g1;CREDIT;order-g1;2026-12-04;1.00;fine\ntx-g2;CREDIT;order-g2;2026-12-04;1.00;\""
+            + new string('x', 1_200_000) + "\"\n");
+
+        var (status, problem) = await ImportAsync(_erp, file);
+
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "import-stopped"), (status, Slug(problem)));
+        var summary = problem.GetProperty("summary");
+        Assert.Equal(("failed", 1L), (summary.GetProperty("status").GetString(), summary.GetProperty("accepted").GetInt64()));
+        Assert.Contains("row 2", summary.GetProperty("failure").GetString(), StringComparison.Ordinal);
+        var kept = await ApiCalls.GetJsonAsync(_auditor, $"/v1/sources/erp/imports/{problem.GetProperty("importId").GetInt64()}");
+        Assert.Equal("failed", kept.GetProperty("status").GetString());
+        await ApiCalls.GetJsonAsync(_auditor, "/v1/operations/order-g1");
+    }
+
+    [Fact]
     public async Task Given_another_source_key_when_it_imports_for_erp_then_403()
     {
         var warehouse = await _server.ClientWithRoleAsync("source", source: "warehouse");
