@@ -31,6 +31,7 @@ public static class EventCodec
         ["ResolutionProposed"] = EventJson.Default.ResolutionProposed,
         ["ResolutionRejected"] = EventJson.Default.ResolutionRejected,
         ["ResolutionLapsed"] = EventJson.Default.ResolutionLapsed,
+        ["SignalRejudged"] = EventJson.Default.SignalRejudged,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
@@ -54,6 +55,7 @@ public static class EventCodec
         ResolutionProposed => "ResolutionProposed",
         ResolutionRejected => "ResolutionRejected",
         ResolutionLapsed => "ResolutionLapsed",
+        SignalRejudged => "SignalRejudged",
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"No stored type name for {e.GetType().Name}.", nameof(e)),
     };
@@ -91,6 +93,7 @@ public static class EventCodec
 [JsonSerializable(typeof(ResolutionProposed))]
 [JsonSerializable(typeof(ResolutionRejected))]
 [JsonSerializable(typeof(ResolutionLapsed))]
+[JsonSerializable(typeof(SignalRejudged))]
 internal sealed partial class EventJson : JsonSerializerContext;
 
 /// <summary>

@@ -36,6 +36,35 @@ public sealed record SignalReceived(
     string Role,
     string Judgement) : OperationEvent;
 
+/// <summary>
+/// A signal recorded as <c>unmodeled</c> (its facet or state not named by the policy) judged again under a newer policy
+/// version (<c>PolicyVersion</c>) that names it, exactly as a signal arriving at <c>At</c>, with its own observation time
+/// and source sequence. <c>ConflictId</c> is the unmodeled conflict that held it; <c>ReceivedVersion</c>, <c>ReceivedAt</c>
+/// and <c>ReceivedPolicyVersion</c> name the original receipt (its <see cref="SignalReceived"/>); the signal's fields are
+/// those it was received with; <c>Applied</c>, <c>Role</c> and <c>Judgement</c> are the new judgement.
+/// </summary>
+public sealed record SignalRejudged(
+    string ConflictId,
+    long ReceivedVersion,
+    DateTimeOffset ReceivedAt,
+    int ReceivedPolicyVersion,
+    string OperationId,
+    string OperationType,
+    string Source,
+    string SignalId,
+    string Facet,
+    string State,
+    DateTimeOffset? ObservedAt,
+    long? SourceSequence,
+    string? EffectKey,
+    string? AttributesJson,
+    string? CorrelationId,
+    string? CausationId,
+    string ContentHash,
+    bool Applied,
+    string Role,
+    string Judgement) : OperationEvent;
+
 /// <summary>A second delivery of the same (source, signalId): never applied. <c>SameContent</c> false is an idempotency violation.</summary>
 public sealed record SignalDuplicated(
     string OperationId,

@@ -1,3 +1,5 @@
+using Reconciler.Core.Events;
+
 namespace Reconciler.Core.Judging;
 
 /// <summary>A signal as a source sent it (the server fills it from the HTTP body, or an inbound mapping from the
@@ -60,6 +62,18 @@ public sealed record ApproveResolution(string ConflictId, string Reason, string 
 
 /// <summary>A resolver turns the conflict's pending resolution down (its proposer may withdraw it this way); the conflict stays open.</summary>
 public sealed record RejectResolution(string ConflictId, string Reason, string RejectedBy, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>
+/// Judge again, under policy version <paramref name="PolicyVersion"/> (newer than the one they were judged under), the signals
+/// that the open <c>unmodeled</c> conflict <paramref name="ConflictId"/> holds: those recorded but not applied because the policy did
+/// not name their facet or state. <paramref name="Signals"/> are the stored signals the caller read for it (the state says which
+/// versions the conflict holds; others are ignored). A conflict about an unparsable attribute needs none: its record says which
+/// value did not parse. Repeating the command decides nothing new.
+/// </summary>
+public sealed record RejudgeConflict(string ConflictId, IReadOnlyList<StoredSignal> Signals, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>A <see cref="SignalReceived"/> as stored: at stream version <paramref name="Version"/> of its operation.</summary>
+public sealed record StoredSignal(long Version, SignalReceived Received);
 
 /// <summary>The facet state an operator declares to be the agreed truth.</summary>
 public sealed record FacetOverride(string Facet, string State);

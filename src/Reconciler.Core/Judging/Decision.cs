@@ -18,14 +18,21 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
     public List<OperationEvent> Events { get; } = new(4);
     public int PolicyVersion { get; } = policyVersion;
     public DateTimeOffset At { get; } = at;
-    public string? CauseSource { get; } = causeSource;
-    public string? CauseSignalId { get; } = causeSignalId;
+    public string? CauseSource { get; private set; } = causeSource;
+    public string? CauseSignalId { get; private set; } = causeSignalId;
 
     /// <summary>What led to this decision, as a retraction names it: <c>source/signalId</c>, <c>operator:identity</c> or <c>deadline</c>.</summary>
     public string CausedBy =>
         CauseSource is not null ? $"{CauseSource}/{CauseSignalId}"
         : causeOperator is not null ? "operator:" + causeOperator
         : "deadline";
+
+    /// <summary>What the events added from now on name as their cause: a decision that judges several stored signals names each in turn.</summary>
+    public void CausedBySignal(string source, string signalId)
+    {
+        CauseSource = source;
+        CauseSignalId = signalId;
+    }
 
     public void Add(OperationEvent e)
     {

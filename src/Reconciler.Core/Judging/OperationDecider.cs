@@ -29,6 +29,7 @@ public static class OperationDecider
             ResolveConflict c => (c.At, c.PolicyVersion),
             ApproveResolution c => (c.At, c.PolicyVersion),
             RejectResolution c => (c.At, c.PolicyVersion),
+            RejudgeConflict c => (c.At, c.PolicyVersion),
             _ => (DateTimeOffset.MinValue, 0),
         };
         if (state.NextDeadline is { } due && due <= at)
@@ -51,6 +52,7 @@ public static class OperationDecider
             ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
             ApproveResolution c => ApprovalJudge.Approve(state, policy, c),
             RejectResolution c => ApprovalJudge.Reject(state, c),
+            RejudgeConflict c => RejudgeJudge.Decide(state, policy, c),
             null => throw new ArgumentNullException(nameof(command)),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };

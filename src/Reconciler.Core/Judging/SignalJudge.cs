@@ -45,24 +45,36 @@ internal static class SignalJudge
             return d;
         }
 
-        var role = facetPolicy.Owner is null ? SourceStandings.Unowned : facetPolicy.Owner == command.Source ? SourceStandings.Owner : SourceStandings.NonOwner;
-        if (IsRetry(state, command) && !CorrectsAttributes(state, facetPolicy, command))
+        Judge(d, policy, facetPolicy, new Judged(s, command.Source, command.ReceivedAt, hash, null));
+        return d;
+    }
+
+    /// <summary>
+    /// The rows after the policy's own (retry, stale, duplicate effect, invalid transition, fresh) and what an applied signal
+    /// causes, for a signal whose facet and state the policy names: one arriving now, or a stored one judged again.
+    /// </summary>
+    internal static void Judge(Decision d, TruthPolicy policy, FacetPolicy facetPolicy, in Judged j)
+    {
+        var s = j.Signal;
+        var state = d.State;
+        var role = facetPolicy.Owner is null ? SourceStandings.Unowned : facetPolicy.Owner == j.Source ? SourceStandings.Owner : SourceStandings.NonOwner;
+        if (IsRetry(state, j) && !CorrectsAttributes(state, facetPolicy, j))
         {
-            d.Add(Received(d, command, hash, false, role, ConflictKinds.Retry));
-            d.Absorb(ConflictKinds.Retry, s.Facet, [command.Source], [s.State],
-                $"'{command.Source}' already reported {s.Facet}={s.State} under another signal id.",
-                ConflictDifferences.Of("signalId", (command.Source, s.SignalId)));
-            return d;
+            d.Add(Recorded(d, j, false, role, ConflictKinds.Retry));
+            d.Absorb(ConflictKinds.Retry, s.Facet, [j.Source], [s.State],
+                $"'{j.Source}' already reported {s.Facet}={s.State} under another signal id.",
+                ConflictDifferences.Of("signalId", (j.Source, s.SignalId)));
+            return;
         }
 
         var facet = state.FacetOrEmpty(s.Facet);
-        var previous = facet.ClaimOf(command.Source);
-        if (previous is not null && IsOlder(s, command.ReceivedAt, previous))
+        var previous = facet.ClaimOf(j.Source);
+        if (previous is not null && IsOlder(s, j.ReceivedAt, previous))
         {
-            d.Add(Received(d, command, hash, false, role, ConflictKinds.Stale));
-            d.Absorb(ConflictKinds.Stale, s.Facet, [command.Source], [previous.State, s.State],
-                $"Older than '{command.Source}''s last applied claim '{previous.SignalId}'.", StaleDifferences(s, command.ReceivedAt, previous));
-            return d;
+            d.Add(Recorded(d, j, false, role, ConflictKinds.Stale));
+            d.Absorb(ConflictKinds.Stale, s.Facet, [j.Source], [previous.State, s.State],
+                $"Older than '{j.Source}''s last applied claim '{previous.SignalId}'.", StaleDifferences(s, j.ReceivedAt, previous));
+            return;
         }
 
         var firstEffect = facetPolicy.Effect == FacetEffect.Once && s.EffectKey is not null ? state.EffectKeys.GetValueOrDefault(s.Facet) : null;
@@ -71,29 +83,28 @@ internal static class SignalJudge
             : role == SourceStandings.Owner && previous is not null && !facetPolicy.Allows(previous.State, s.State) ? ConflictKinds.InvalidTransition
             : Fresh;
         var before = facet.CountedState;
-        d.Add(Received(d, command, hash, true, role, judgement));
+        d.Add(Recorded(d, j, true, role, judgement));
         if (judgement == ConflictKinds.DuplicateEffect)
         {
-            d.Open(ConflictKinds.DuplicateEffect, s.Facet, [command.Source], [firstEffect!, s.EffectKey!],
+            d.Open(ConflictKinds.DuplicateEffect, s.Facet, [j.Source], [firstEffect!, s.EffectKey!],
                 $"'{s.Facet}' happens at most once, but effect '{s.EffectKey}' follows effect '{firstEffect}'.",
                 ConflictDifferences.Of("effectKey", (ConflictDifferences.First, firstEffect), (ConflictDifferences.Second, s.EffectKey)));
         }
         else if (judgement == ConflictKinds.InvalidTransition)
         {
-            d.Open(ConflictKinds.InvalidTransition, s.Facet, [command.Source], [previous!.State, s.State],
+            d.Open(ConflictKinds.InvalidTransition, s.Facet, [j.Source], [previous!.State, s.State],
                 $"The policy does not allow {s.Facet} to move from '{previous.State}' to '{s.State}'.",
                 ConflictDifferences.Of("state", ("from", previous.State), ("to", s.State)));
         }
 
         if (s.AttributesJson is not null && !facetPolicy.Attributes.IsEmpty)
         {
-            AttributeReconciler.CheckParses(d, facetPolicy, s, command.Source);
+            AttributeReconciler.CheckParses(d, facetPolicy, s, j.Source);
         }
 
         FacetReconciler.Reconcile(d, policy, s.Facet);
         AttributeReconciler.Reconcile(d, policy, s.Facet);
         Consequences.Follow(d, policy, s.Facet, before);
-        return d;
     }
 
     private static void Duplicated(Decision d, ReceiveSignal c, string hash, string original)
@@ -126,21 +137,22 @@ internal static class SignalJudge
 
     // A retry re-sends a report the source already made: same facet, state and effect key (absent equals absent).
     // When both reports carry a source sequence and the sequences differ, it is a new report, not a retry.
-    private static bool IsRetry(OperationState state, ReceiveSignal c) =>
-        state.Reports.HasReported(c.Source, c.Signal.Facet, c.Signal.State, c.Signal.EffectKey, c.Signal.SourceSequence);
+    private static bool IsRetry(OperationState state, in Judged j) =>
+        state.Reports.HasReported(j.Source, j.Signal.Facet, j.Signal.State, j.Signal.EffectKey, j.Signal.SourceSequence);
 
     // A report that changes a declared attribute of the source's current claim (same state) is a correction, not a retry.
-    private static bool CorrectsAttributes(OperationState state, FacetPolicy facetPolicy, ReceiveSignal c)
+    private static bool CorrectsAttributes(OperationState state, FacetPolicy facetPolicy, in Judged j)
     {
-        if (facetPolicy.Attributes.IsEmpty || state.FindFacet(c.Signal.Facet)?.ClaimOf(c.Source) is not { } claim || claim.State != c.Signal.State
-            || claim.AttributesJson == c.Signal.AttributesJson)
+        var signal = j.Signal;
+        if (facetPolicy.Attributes.IsEmpty || state.FindFacet(signal.Facet)?.ClaimOf(j.Source) is not { } claim || claim.State != signal.State
+            || claim.AttributesJson == signal.AttributesJson)
         {
             return false;
         }
 
         foreach (var attribute in facetPolicy.Attributes)
         {
-            if (AttributeValues.Find(claim.AttributesJson, attribute.Name) != AttributeValues.Find(c.Signal.AttributesJson, attribute.Name))
+            if (AttributeValues.Find(claim.AttributesJson, attribute.Name) != AttributeValues.Find(signal.AttributesJson, attribute.Name))
             {
                 return true;
             }
@@ -161,4 +173,26 @@ internal static class SignalJudge
             s.EffectKey, s.AttributesJson, s.CorrelationId, s.CausationId, hash, applied, role, judgement)
         { At = d.At, PolicyVersion = d.PolicyVersion };
     }
+
+    // A signal arriving now is received; a stored one judged again is re-judged, naming its original receipt.
+    private static OperationEvent Recorded(Decision d, in Judged j, bool applied, string role, string judgement)
+    {
+        var s = j.Signal;
+        return j.Original is not { } original
+            ? new SignalReceived(s.OperationId, s.OperationType, j.Source, s.SignalId, s.Facet, s.State, s.ObservedAt, s.SourceSequence,
+                s.EffectKey, s.AttributesJson, s.CorrelationId, s.CausationId, j.Hash, applied, role, judgement)
+            { At = d.At, PolicyVersion = d.PolicyVersion }
+            : new SignalRejudged(original.ConflictId, original.Version, j.ReceivedAt, original.PolicyVersion, s.OperationId, s.OperationType,
+                j.Source, s.SignalId, s.Facet, s.State, s.ObservedAt, s.SourceSequence, s.EffectKey, s.AttributesJson, s.CorrelationId,
+                s.CausationId, j.Hash, applied, role, judgement)
+            { At = d.At, PolicyVersion = d.PolicyVersion };
+    }
 }
+
+/// <summary>A signal being judged: from <paramref name="Source"/>, received at <paramref name="ReceivedAt"/> (its observation time
+/// when it has none of its own), with its content hash; <paramref name="Original"/> is set when it is a stored signal judged again.</summary>
+internal readonly record struct Judged(Signal Signal, string Source, DateTimeOffset ReceivedAt, string Hash, OriginalReceipt? Original);
+
+/// <summary>Where a signal judged again was first received: at stream version <paramref name="Version"/>, under policy version
+/// <paramref name="PolicyVersion"/>, held by the unmodeled conflict <paramref name="ConflictId"/>.</summary>
+internal sealed record OriginalReceipt(string ConflictId, long Version, int PolicyVersion);

@@ -44,6 +44,9 @@ public static class Resolutions
     public const string Compensated = "compensated";
     public const string Dismissed = "dismissed";
 
+    /// <summary>An <c>unmodeled</c> conflict closed by the engine because a newer policy version names what it lacked.</summary>
+    public const string ModeledByPolicy = "modeled-by-policy";
+
     public static bool IsOperatorResolution(string r) => r is Accepted or Overridden or Compensated or Dismissed;
 }
 

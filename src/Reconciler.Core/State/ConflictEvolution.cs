@@ -72,6 +72,8 @@ internal static class ConflictEvolution
         {
             Conflicts = s.Conflicts.SetItem(e.ConflictId, record),
             OpenConflictCount = s.OpenConflictCount - (existing.IsOpen ? 1 : 0),
+            // A closed conflict holds no signals: a later unmodeled signal reopens it with its own.
+            Unmodeled = s.Unmodeled.IsEmpty ? s.Unmodeled : s.Unmodeled.Remove(e.ConflictId),
             Version = version,
             PolicyVersion = e.PolicyVersion,
             UpdatedAt = e.At,
@@ -94,6 +96,23 @@ internal static class ConflictEvolution
 
         var record = existing with { Pending = pending, EvidenceVersions = existing.EvidenceVersions.Add(version) };
         return s with { Conflicts = s.Conflicts.SetItem(conflictId, record) };
+    }
+
+    /// <summary>A signal the conflict held was judged again (at stream version <paramref name="version"/>): it is held no longer,
+    /// and the event joins the conflict's evidence.</summary>
+    public static OperationState Rejudged(OperationState s, string conflictId, long receivedVersion, long version)
+    {
+        var unmodeled = s.Unmodeled;
+        if (unmodeled.TryGetValue(conflictId, out var held))
+        {
+            held = held.Remove(receivedVersion);
+            unmodeled = held.IsEmpty ? unmodeled.Remove(conflictId) : unmodeled.SetItem(conflictId, held);
+        }
+
+        var conflicts = s.Conflicts.TryGetValue(conflictId, out var record)
+            ? s.Conflicts.SetItem(conflictId, record with { EvidenceVersions = record.EvidenceVersions.Add(version) })
+            : s.Conflicts;
+        return s with { Unmodeled = unmodeled, Conflicts = conflicts };
     }
 
     // A loop, not RemoveAll with a lambda: capturing the parameter e would allocate a closure on every resolution.

@@ -15,7 +15,7 @@ public static class OperationEvolver
         if (@event is SignalReceived received)
         {
             // Nine events in ten: stamped in the same copy.
-            return OnReceived(state, received);
+            return OnReceived(state, received, received.At);
         }
 
         // Every case returns the new state already stamped (version, policy version, time): one copy per event.
@@ -62,6 +62,7 @@ public static class OperationEvolver
                 new PendingResolution(e.Resolution, e.Reason, e.ProposedBy, e.At, e.OverrideFacet, e.OverrideState, e.Approvals), state.Version + 1), state, e),
             ResolutionRejected e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
             ResolutionLapsed e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
+            SignalRejudged e => OnRejudged(state, e),
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
         };
     }
@@ -154,8 +155,14 @@ public static class OperationEvolver
         return next;
     }
 
-    private static OperationState OnReceived(OperationState s, SignalReceived e)
+    // claimAt: when the claim was received (the event's time, but for a signal judged again its first receipt's).
+    private static OperationState OnReceived(OperationState s, SignalReceived e, DateTimeOffset claimAt)
     {
+        if (e.Judgement == ConflictKinds.Unmodeled)
+        {
+            return OnUnmodeled(s, e);
+        }
+
         var reports = s.Reports.With(new Report(e.Source, e.Facet, e.State, e.EffectKey, e.SourceSequence));
         if (!e.Applied)
         {
@@ -171,7 +178,7 @@ public static class OperationEvolver
         }
 
         var facet = s.FacetOrEmpty(e.Facet);
-        var claim = new SourceClaim(e.Source, e.State, e.At, e.ObservedAt ?? e.At, e.SourceSequence, e.SignalId, e.EffectKey)
+        var claim = new SourceClaim(e.Source, e.State, claimAt, e.ObservedAt ?? claimAt, e.SourceSequence, e.SignalId, e.EffectKey)
         {
             AttributesJson = e.AttributesJson,
         };
@@ -195,6 +202,41 @@ public static class OperationEvolver
             PolicyVersion = e.PolicyVersion,
             UpdatedAt = e.At,
         };
+    }
+
+    /// <summary>
+    /// A signal whose facet or state the policy did not name: held by the unmodeled conflict its decision opened or found open,
+    /// until a newer version names it. It is no report: a copy sent again once the policy names it is judged as a new report,
+    /// not as a retry of a signal that was never applied.
+    /// </summary>
+    private static OperationState OnUnmodeled(OperationState s, SignalReceived e)
+    {
+        var operationId = s.OperationId ?? e.OperationId;
+        var id = ConflictIds.For(operationId, ConflictKinds.Unmodeled, e.Facet, [e.Source]);
+        var held = s.Unmodeled.GetValueOrDefault(id) ?? [];
+        return s with
+        {
+            OperationId = operationId,
+            OperationType = s.OperationType ?? e.OperationType,
+            Unmodeled = s.Unmodeled.SetItem(id, held.Add(s.Version + 1)),
+            Version = s.Version + 1,
+            PolicyVersion = e.PolicyVersion,
+            UpdatedAt = e.At,
+        };
+    }
+
+    /// <summary>A held signal judged again: folded as the signal it judges (received when it first was), no longer held, and
+    /// part of its conflict's evidence.</summary>
+    private static OperationState OnRejudged(OperationState s, SignalRejudged e)
+    {
+        var judged = new SignalReceived(e.OperationId, e.OperationType, e.Source, e.SignalId, e.Facet, e.State, e.ObservedAt ?? e.ReceivedAt,
+            e.SourceSequence, e.EffectKey, e.AttributesJson, e.CorrelationId, e.CausationId, e.ContentHash, e.Applied, e.Role, e.Judgement)
+        {
+            At = e.At,
+            PolicyVersion = e.PolicyVersion,
+        };
+        var after = OnReceived(s, judged, e.ReceivedAt);
+        return ConflictEvolution.Rejudged(after, e.ConflictId, e.ReceivedVersion, after.Version);
     }
 
     private static FacetTruth Agreed(FacetTruth facet, ImmutableList<SourceClaim> claims, string? state, string? source, string basis, DateTimeOffset at) =>

@@ -15,7 +15,7 @@ namespace Reconciler.Core.State;
 public static class OperationSnapshot
 {
     /// <summary>The format this code writes. Change it with every change of what is written.</summary>
-    public const byte Format = 4;
+    public const byte Format = 5;
 
     public static byte[] Write(OperationState state)
     {
@@ -158,6 +158,19 @@ public static class OperationSnapshot
                 w.Time(x.Due);
                 w.Text(x.TriggerSource);
                 w.Text(x.ConflictId);
+            }
+
+            // Format 5: the signals open unmodeled conflicts hold (a format-4 state counted unmodeled signals as reports).
+            w.Int(state.Unmodeled.Count);
+            foreach (var key in OrdinalKeys(state.Unmodeled))
+            {
+                w.Text(key);
+                var held = state.Unmodeled[key];
+                w.Int(held.Count);
+                foreach (var version in held)
+                {
+                    w.Long(version);
+                }
             }
         }
 
@@ -304,6 +317,18 @@ public static class OperationSnapshot
             expectations.Add(new ArmedExpectation(r.Int(), r.Time(), r.Time(), r.Text(), r.Text()));
         }
 
+        var unmodeled = ImmutableDictionary.CreateBuilder<string, ImmutableList<long>>();
+        for (var i = r.Int(); i > 0; i--)
+        {
+            var id = r.Text()!;
+            var held = ImmutableList.CreateBuilder<long>();
+            for (var v = r.Int(); v > 0; v--)
+            {
+                held.Add(r.Long());
+            }
+            unmodeled.Add(id, held.ToImmutable());
+        }
+
         return state with
         {
             FacetSlots = facets,
@@ -312,6 +337,7 @@ public static class OperationSnapshot
             EffectKeys = effectKeys.ToImmutable(),
             Divergences = divergences.ToImmutable(),
             Expectations = expectations.ToImmutable(),
+            Unmodeled = unmodeled.ToImmutable(),
         };
     }
 

@@ -81,6 +81,12 @@ public sealed record OperationState
     /// <summary>Every report each source made (facet, state, effect key, source sequence): finds retries in O(1).</summary>
     public ReportBook Reports { get; init; } = ReportBook.Empty;
 
+    /// <summary>
+    /// The signals each open <c>unmodeled</c> conflict about a facet or state holds (their stream versions, in order): recorded,
+    /// not applied, and judged again when a newer policy version names what they lacked (<see cref="Events.SignalRejudged"/>).
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableList<long>> Unmodeled { get; init; } = ImmutableDictionary<string, ImmutableList<long>>.Empty;
+
     /// <summary>The first effect key applied per <c>effect: once</c> facet.</summary>
     public ImmutableDictionary<string, string> EffectKeys { get; init; } = ImmutableDictionary<string, string>.Empty;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Policies;
+using Reconciler.Store.Rejudging;
 
 namespace Reconciler.Store.Policies;
 
@@ -17,8 +18,15 @@ public sealed class PolicyStore(NpgsqlDataSource dataSource)
 {
     private readonly ConcurrentDictionary<(string, int), PolicyVersion> _versions = new();
 
-    /// <summary>Stores the policy as a new version unless it equals the newest one. Returns the version and whether it was created.</summary>
-    public async Task<(int Version, bool Created)> PutAsync(TruthPolicy policy, string createdBy, CancellationToken ct)
+    /// <summary>Stores the policy as a new version unless it equals the newest one, and re-judges what the new version names.</summary>
+    public Task<(int Version, bool Created)> PutAsync(TruthPolicy policy, string createdBy, CancellationToken ct) => PutAsync(policy, createdBy, true, ct);
+
+    /// <summary>
+    /// Stores the policy as a new version unless it equals the newest one. Returns the version and whether it was created.
+    /// A new version supersedes a run of re-judging still going for the type and, with <paramref name="rejudge"/>, starts
+    /// one of its own in the same transaction (docs/domain.md, "Re-judging after a policy fix").
+    /// </summary>
+    public async Task<(int Version, bool Created)> PutAsync(TruthPolicy policy, string createdBy, bool rejudge, CancellationToken ct)
     {
         const string lockSql = "SELECT pg_advisory_xact_lock(hashtextextended('policy:' || $1, 0))";
         const string latestSql = "SELECT version, body FROM policies WHERE operation_type = $1 ORDER BY version DESC LIMIT 1";
@@ -42,6 +50,8 @@ public sealed class PolicyStore(NpgsqlDataSource dataSource)
             }
         }
         await ExecuteAsync(connection, insertSql, ct, policy.OperationType, latest + 1, new NpgsqlParameter { Value = body, NpgsqlDbType = NpgsqlDbType.Jsonb }, createdBy);
+        // A first version has nothing to judge again: no signal of a type without a policy is ever stored.
+        await RejudgingStore.StartWithVersionAsync(connection, policy.OperationType, latest + 1, rejudge && latest > 0, createdBy, ct);
         await transaction.CommitAsync(ct);
         return (latest + 1, true);
     }

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
+using Reconciler.Rejudging;
 using Reconciler.Store.Policies;
+using Reconciler.Store.Rejudging;
 
 namespace Reconciler.Api;
 
@@ -11,13 +14,17 @@ public static class PoliciesApi
 
     public static IEndpointRouteBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/policies/{operationType}", PutPolicy)
-            .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>().RequireRole([Roles.Admin]);
-        app.MapGet("/v1/policies/{operationType}", GetPolicy).Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
+        var policies = app.MapGroup("/v1/policies").WithTags(ApiTags.Policies);
+        policies.MapPut("/{operationType}", PutPolicy).Describe("putPolicy", "Store a new policy version (201), or find it unchanged (200)")
+            .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>()
+            .WithHeader(StatusCodes.Status201Created, "Location", "The new version's path, /v1/policies/{operationType}?version=N.").RequireRole([Roles.Admin]);
+        policies.MapGet("/{operationType}", GetPolicy).Describe("getPolicy", "Read the newest policy version, or version N")
+            .Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
         return app;
     }
 
-    private static async Task<IResult> PutPolicy(string operationType, HttpRequest request, PolicyStore policies, CancellationToken ct)
+    // rejudge=false stores the version without re-judging what it names (POST …/rejudge starts that later).
+    private static async Task<IResult> PutPolicy(string operationType, bool? rejudge, HttpRequest request, PolicyStore policies, RejudgeAlarm alarm, CancellationToken ct)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
         if (body.Problem is not null)
@@ -29,14 +36,18 @@ public static class PoliciesApi
         {
             return invalid;
         }
-        var (version, created) = await policies.PutAsync(policy!, ApiAuthorization.CallerOf(request.HttpContext).Identity, ct);
+        var (version, created) = await policies.PutAsync(policy!, ApiAuthorization.CallerOf(request.HttpContext).Identity, rejudge ?? true, ct);
+        if (created && rejudge != false)
+        {
+            alarm.Ring();
+        }
         var stored = new StoredPolicy(operationType, version);
         return created
             ? TypedResults.Created($"/v1/policies/{Uri.EscapeDataString(operationType)}?version={version}", stored)
             : TypedResults.Ok(stored);
     }
 
-    private static async Task<IResult> GetPolicy(string operationType, int? version, PolicyStore policies, CancellationToken ct)
+    private static async Task<IResult> GetPolicy(string operationType, int? version, PolicyStore policies, RejudgingStore rejudgings, CancellationToken ct)
     {
         var stored = await policies.GetAsync(operationType, version, ct);
         if (stored is null)
@@ -50,6 +61,10 @@ public static class PoliciesApi
         var json = JsonNode.Parse(stored.Body)!.AsObject();
         json["version"] = stored.Version;
         json["createdAt"] = stored.CreatedAt;
+        if (await rejudgings.ProgressAsync(operationType, ct) is { PolicyVersion: var running } progress && running == stored.Version)
+        {
+            json["rejudging"] = JsonSerializer.SerializeToNode(PolicyRejudgeApi.RejudgingView.Of(progress), ApiJson.Options);
+        }
         return TypedResults.Text(json.ToJsonString(), "application/json");
     }
 }

@@ -11,6 +11,9 @@ public static class EventText
     {
         "SignalReceived" => $"{Text(data, "source")}: {Text(data, "facet")} = {Text(data, "state")} ({Text(data, "signalId")}) — " +
             (Text(data, "applied") == "true" ? Judged(data, "applied") : Judged(data, "recorded, not applied")),
+        "SignalRejudged" => $"{Text(data, "source")}: {Text(data, "facet")} = {Text(data, "state")} ({Text(data, "signalId")}, received at v{Text(data, "receivedVersion")}) " +
+            $"re-judged under policy version {Text(data, "policyVersion")} — " +
+            (Text(data, "applied") == "true" ? Judged(data, "applied") : Judged(data, "recorded, not applied")),
         "SignalDuplicated" => $"{Text(data, "source")} sent {Text(data, "signalId")} again — " +
             (Text(data, "sameContent") == "false" ? "same id, other content" : "duplicate, absorbed"),
         "ExpectationArmed" => $"expectation #{Text(data, "expectationIndex")} armed: " +

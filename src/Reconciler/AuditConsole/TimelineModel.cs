@@ -58,13 +58,13 @@ public sealed class TimelineModel
             var label = $"v{e.Version} · {e.Time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} · {EventText.Describe(e.Type, data)}";
             switch (e.Type)
             {
-                case "SignalReceived" or "SignalDuplicated":
+                case "SignalReceived" or "SignalDuplicated" or "SignalRejudged":
                     var source = Text(data, "source");
                     if (!lanes.Contains(source))
                     {
                         lanes.Add(source);
                     }
-                    var applied = e.Type == "SignalReceived" && Text(data, "applied") == "true";
+                    var applied = e.Type != "SignalDuplicated" && Text(data, "applied") == "true";
                     marks.Add(new Mark(i, e.Version, source, "circle", applied ? "signal" : "duplicate", label));
                     break;
                 case "OperatorResolved":

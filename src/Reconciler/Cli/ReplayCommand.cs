@@ -129,6 +129,8 @@ public static class ReplayCommand
     {
         "SignalReceived" => "received",
         "SignalDuplicated" => "duplicate (not applied)",
+        "SignalRejudged" => $"re-judged under policy version {ServerClient.Text(data, "policyVersion")}: "
+            + (ServerClient.Text(data, "applied") == "true" ? "applied" : "not applied") + $" ({ServerClient.Text(data, "judgement")})",
         "ConflictOpened" => $"conflict opened: {ServerClient.Text(data, "kind")} on {Or(ServerClient.Text(data, "facet"), "-")} ({ServerClient.Text(data, "severity")}) {ServerClient.Text(data, "conflictId")}",
         "ConflictResolved" => $"conflict resolved: {ServerClient.Text(data, "kind")} {ServerClient.Text(data, "resolution")} {ServerClient.Text(data, "conflictId")}",
         "DeadlinePassed" => $"deadline passed: {ServerClient.Text(data, "deadlineKind")} {ServerClient.Text(data, "subject")} {ServerClient.Text(data, "facet")}".TrimEnd(),

@@ -56,6 +56,7 @@ public static class ReconcilerApp
         app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);
         app.MapKeysApi();
         app.MapPoliciesApi();
+        app.MapPolicyRejudgeApi();
         app.MapSignalsApi();
         app.MapSourcesApi();
         app.MapOperationsApi();

@@ -5,11 +5,13 @@ using Reconciler.Conflicts;
 using Reconciler.Deadlines;
 using Reconciler.Inbound;
 using Reconciler.Ingest;
+using Reconciler.Rejudging;
 using Reconciler.Sources;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
+using Reconciler.Store.Rejudging;
 using Reconciler.Store.Writing;
 using Reconciler.Storms;
 using Reconciler.Webhooks;
@@ -27,6 +29,8 @@ public static class ReconcilerServices
         services.AddSingleton<KeyStore>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<OperationWriter>();
+        services.AddSingleton(new GroupCommitOptions());
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<DeadlineAlarm>();
@@ -45,6 +49,12 @@ public static class ReconcilerServices
         services.AddSingleton<StormStore>();
         services.AddSingleton<StormHold>();
         services.AddHostedService<StormWatcher>();
+        services.AddSingleton(RejudgeOptions.FromEnvironment());
+        services.AddSingleton<RejudgingStore>();
+        services.AddSingleton<UnmodeledConflicts>();
+        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<Rejudger>();
+        services.AddHostedService<RejudgeWorker>();
         services.AddWebhooks();
         services.AddInbound();
         if (runDeadlineWorker)

@@ -22,12 +22,12 @@ public static class ImportsApi
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/sources/{source}/imports", PostAsync)
+        app.MapPost("/v1/sources/{source}/imports", PostAsync).Describe("importStatement", "A statement or settlement file (CSV), streamed row by row into signals; answers its summary").WithTags(ApiTags.Inbound)
             .Accepts<string>("text/csv").Problems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge)
             .Answers<ImportSummary>(StatusCodes.Status201Created, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
             .RequireRole([Roles.Source, Roles.Admin]);
-        app.MapGet("/v1/sources/{source}/imports", ListAsync).Answers<ImportsPage>(StatusCodes.Status200OK).RequireRole(Roles.Readers);
-        app.MapGet("/v1/sources/{source}/imports/{importId}", GetAsync)
+        app.MapGet("/v1/sources/{source}/imports", ListAsync).Describe("listImports", "The source's imports, newest first, each with its summary").WithTags(ApiTags.Inbound).Answers<ImportsPage>(StatusCodes.Status200OK).RequireRole(Roles.Readers);
+        app.MapGet("/v1/sources/{source}/imports/{importId}", GetAsync).Describe("getImport", "One import's summary: rows, signals accepted, duplicates, rejected rows with reasons").WithTags(ApiTags.Inbound)
             .Answers<ImportSummary>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole([Roles.Source, .. Roles.Readers]);
         return app;
     }

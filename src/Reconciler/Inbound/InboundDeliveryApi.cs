@@ -24,13 +24,13 @@ public static class InboundDeliveryApi
 
     public static IEndpointRouteBuilder MapInboundDeliveryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/inbound/{source}", PostAsync)
+        app.MapPost("/v1/inbound/{source}", PostAsync).Describe("receiveInbound", "A delivery as the source's system sends it: verified, mapped and ingested, or kept in the quarantine").WithTags(ApiTags.Inbound)
             // Any JSON the system sends (its own event objects), or CloudEvents; the mapping says how to read it.
             .Accepts<System.Text.Json.JsonElement>("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
             .Answers<InboundAnswer>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
             .Produces<InboundAnswer>(StatusCodes.Status202Accepted)
             // Signed schemes need no key (the signature is the credential); the scheme 'key' takes a source's or an admin's.
-            .WithMetadata(new RequiredRoles([Roles.Source, Roles.Admin])).ProducesAuthProblems().AllowAnonymous()
+            .WithMetadata(new RequiredRoles([Roles.Source, Roles.Admin]), new KeyOptional()).ProducesAuthProblems().AllowAnonymous()
             .WithDescription("Signed deliveries (stripe, standard-webhooks, hmac-sha256) need no key; the scheme 'key' needs this source's key or an admin key.");
         return app;
     }

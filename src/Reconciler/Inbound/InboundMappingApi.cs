@@ -20,9 +20,9 @@ public static class InboundMappingApi
 
     public static IEndpointRouteBuilder MapInboundMappingApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/sources/{source}/inbound", PutAsync).Reads<InboundMappingContract>()
+        app.MapPut("/v1/sources/{source}/inbound", PutAsync).Describe("putInboundMapping", "Store a new version of how a source's own payloads are verified and mapped to signals").WithTags(ApiTags.Inbound).Reads<InboundMappingContract>()
             .Answers<StoredInboundMapping>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredInboundMapping>().RequireRole([Roles.Admin]);
-        app.MapGet("/v1/sources/{source}/inbound", GetAsync)
+        app.MapGet("/v1/sources/{source}/inbound", GetAsync).Describe("getInboundMapping", "A source's inbound mapping: the newest version, or ?version=N (its secret never shown)").WithTags(ApiTags.Inbound)
             .Answers<StoredInboundMappingContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
         return app;
     }

@@ -22,9 +22,9 @@ public static class QuarantineApi
 
     public static IEndpointRouteBuilder MapQuarantineApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/sources/{source}/inbound/unmatched", ListAsync)
+        app.MapGet("/v1/sources/{source}/inbound/unmatched", ListAsync).Describe("listUnmatchedDeliveries", "The source's quarantine: deliveries no rule mapped, or whose mapping failed, with the reason").WithTags(ApiTags.Inbound)
             .Answers<QuarantinePage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
-        app.MapPost("/v1/sources/{source}/inbound/unmatched/replay", ReplayAsync).Reads<ReplayRequestContract>(optional: true)
+        app.MapPost("/v1/sources/{source}/inbound/unmatched/replay", ReplayAsync).Describe("replayUnmatchedDeliveries", "Map quarantined deliveries again under the newest mapping").WithTags(ApiTags.Inbound).Reads<ReplayRequestContract>(optional: true)
             .Answers<ReplayAnswer>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole([Roles.Admin]);
         return app;
     }

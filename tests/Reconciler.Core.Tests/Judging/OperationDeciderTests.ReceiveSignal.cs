@@ -211,6 +211,61 @@ public sealed partial class OperationDeciderTests
     }
 
     [Fact]
+    public void Given_an_unmodeled_report_when_the_source_sends_it_again_under_a_new_id_then_it_is_unmodeled_again_and_held_by_the_same_conflict()
+    {
+        _order.Given(_order.Signal("payment-gateway", "payment", "partially-refunded", "p1", 0));
+        var id = _order.Conflict(ConflictKinds.Unmodeled).ConflictId;
+
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "partially-refunded", "p2", 5));
+
+        var received = Assert.IsType<SignalReceived>(Assert.Single(events));
+        Assert.Equal((false, ConflictKinds.Unmodeled), (received.Applied, received.Judgement));
+        Assert.Equal([1L, 3L], _order.State.Unmodeled[id]); // version 2 opened the conflict
+        Assert.Equal(1, _order.State.Conflicts[id].Occurrences);
+    }
+
+    [Fact]
+    public void Given_an_unmodeled_report_when_a_version_names_it_and_the_source_sends_it_again_under_a_new_id_then_it_is_a_new_report_not_a_retry()
+    {
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p0", 0),
+            _order.Signal("payment-gateway", "payment", "partially-refunded", "p1", 10));
+
+        var events = _order.Publish(OrderWithRefunds).When(_order.Signal("payment-gateway", "payment", "partially-refunded", "p2", 20) with { PolicyVersion = 2 });
+
+        var received = Assert.IsType<SignalReceived>(events[0]);
+        Assert.Equal((true, "fresh"), (received.Applied, received.Judgement));
+        Assert.Equal("partially-refunded", _order.State.Facets["payment"].State);
+        Assert.DoesNotContain(_order.State.Conflicts.Values, c => c.Kind == ConflictKinds.Retry);
+    }
+
+    [Fact]
+    public void Given_an_unmodeled_report_judged_again_and_applied_when_the_source_sends_it_again_under_a_new_id_then_it_is_a_retry()
+    {
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p0", 0),
+            _order.Signal("payment-gateway", "payment", "partially-refunded", "p1", 10));
+        _order.Publish(OrderWithRefunds).Given(_order.Rejudge(_order.Conflict(ConflictKinds.Unmodeled).ConflictId, 15, 2));
+
+        var events = _order.When(_order.Signal("payment-gateway", "payment", "partially-refunded", "p2", 20) with { PolicyVersion = 2 });
+
+        Assert.Equal((false, ConflictKinds.Retry), (((SignalReceived)events[0]).Applied, ((SignalReceived)events[0]).Judgement));
+    }
+
+    [Fact]
+    public void Given_a_copy_applied_before_the_rejudge_when_the_held_signal_is_judged_again_then_it_is_a_retry_and_the_conflict_closes()
+    {
+        _order.Given(_order.Signal("payment-gateway", "payment", "captured", "p0", 0),
+            _order.Signal("payment-gateway", "payment", "partially-refunded", "p1", 10));
+        var id = _order.Conflict(ConflictKinds.Unmodeled).ConflictId;
+        _order.Publish(OrderWithRefunds).Given(_order.Signal("payment-gateway", "payment", "partially-refunded", "p2", 20) with { PolicyVersion = 2 });
+
+        var events = _order.When(_order.Rejudge(id, 30, 2));
+
+        Assert.Equal((false, ConflictKinds.Retry), (((SignalRejudged)events[0]).Applied, ((SignalRejudged)events[0]).Judgement));
+        Assert.Equal(Resolutions.ModeledByPolicy, _order.State.Conflicts[id].Resolution);
+        Assert.Equal("p2", _order.State.Facets["payment"].Claims.Single().SignalId);
+    }
+
+    [Fact]
     public void Given_a_misspelt_facet_when_received_then_unmodeled_says_which_facet_was_meant_in_the_record_and_the_verdict()
     {
         var events = _order.When(_order.Signal("payment-gateway", "paymnet", "captured", "p1", 0));

@@ -10,7 +10,7 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
 
-    public TruthPolicy Policy { get; } = policy;
+    public TruthPolicy Policy { get; private set; } = policy;
     public string OperationId { get; } = operationId;
     public List<OperationEvent> History { get; } = [];
     public OperationState State { get; private set; } = OperationState.Initial;
@@ -59,6 +59,18 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
             source, At(seconds), 1, null);
 
     public static Tick TickAt(double seconds) => new(At(seconds), 1);
+
+    /// <summary>A newer policy version: the commands from now on are decided under it.</summary>
+    public Scenario Publish(TruthPolicy newer)
+    {
+        Policy = newer;
+        return this;
+    }
+
+    /// <summary>Re-judges a conflict with every signal received so far, as the server reads them (the core takes the ones it holds).</summary>
+    public RejudgeConflict Rejudge(string conflictId, double seconds, int policyVersion) =>
+        new(conflictId, [.. History.Select((e, i) => (e, Version: i + 1L)).Where(x => x.e is SignalReceived)
+            .Select(x => new StoredSignal(x.Version, (SignalReceived)x.e))], At(seconds), policyVersion);
 
     public ConflictRecord Conflict(string kind, string? facet = null) =>
         State.Conflicts.Values.Single(c => c.Kind == kind && (facet is null || c.Facet == facet));

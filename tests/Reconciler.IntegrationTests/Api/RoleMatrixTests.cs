@@ -38,6 +38,7 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "DELETE", "/v1/keys/unknown", "", "admin" },
         { "PUT", "/v1/policies/order", TestPolicies.Order(), "admin" },
         { "GET", "/v1/policies/order", "", "source auditor resolver admin" },
+        { "POST", "/v1/policies/order/rejudge", "", "admin" },
         { "POST", "/v1/signals", """{ "operationId": "rm-2", "operationType": "order", "signalId": "rm-t", "facet": "payment", "state": "captured" }""", "source admin" },
         { "GET", "/v1/operations/rm-1", "", "auditor resolver admin" },
         { "GET", "/v1/operations/rm-1?version=1", "", "auditor resolver admin" },
