@@ -5,6 +5,7 @@ using Reconciler.AuditConsole;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Health;
+using Reconciler.Inbound;
 using Reconciler.Input;
 using Reconciler.Telemetry;
 
@@ -65,6 +66,7 @@ public static class ReconcilerApp
         app.MapStormsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
+        app.MapInboundApi();
         app.MapClusterApi();
         app.MapAuditConsole();
         return app;

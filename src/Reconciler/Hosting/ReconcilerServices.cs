@@ -3,6 +3,7 @@ using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Rejudging;
 using Reconciler.Sources;
@@ -55,6 +56,7 @@ public static class ReconcilerServices
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();
