@@ -67,7 +67,7 @@ public sealed class PayloadMapper(IReadOnlyList<MappingRule> rules)
         }
         if (items is not JArray { Count: > 0 } array)
         {
-            return new NotMapped("each", $"rules[{index}].each '{each}' yields {Kind(items)}, not a list of items: nothing to map");
+            return new NotMapped("each", $"rules[{index}].each '{each}' yields {SignalFields.Kind(items)}, not a list of items: nothing to map");
         }
         if (array.Count > MaxSignals)
         {
@@ -160,16 +160,6 @@ public sealed class PayloadMapper(IReadOnlyList<MappingRule> rules)
             return (JValue.CreateNull(), $"'{expression}' fails on this payload: {e.Message}");
         }
     }
-
-    private static string Kind(JToken value) => value.Type switch
-    {
-        JTokenType.Array => "an empty list",
-        JTokenType.Object => "an object",
-        JTokenType.String => "text",
-        JTokenType.Integer or JTokenType.Float => "a number",
-        JTokenType.Boolean => "a boolean",
-        _ => "nothing",
-    };
 
     /// <summary>Names the payload's type when it has one (most systems name their events), to make the reason findable.</summary>
     private static string Describe(JToken payload) =>

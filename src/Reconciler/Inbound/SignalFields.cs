@@ -112,9 +112,10 @@ public static class SignalFields
         }
     }
 
-    private static string Kind(JToken value) => value.Type switch
+    /// <summary>What an expression yielded, in words for a problem's detail.</summary>
+    public static string Kind(JToken value) => value.Type switch
     {
-        JTokenType.Array => "a list",
+        JTokenType.Array => value.HasValues ? "a list" : "an empty list",
         JTokenType.Object => "an object",
         JTokenType.String => "text",
         JTokenType.Integer or JTokenType.Float => "a number",
