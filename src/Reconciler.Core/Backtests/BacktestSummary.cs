@@ -35,6 +35,12 @@ public sealed record BacktestSummary(
 
     public static BacktestSummary FromJson(string json) =>
         JsonSerializer.Deserialize(json, BacktestJson.Default.BacktestSummary) ?? throw new JsonException("A backtest summary is null.");
+
+    /// <summary>A decision at risk as the store keeps it beside its operation's changes.</summary>
+    public static string DecisionToJson(DecisionAtRisk decision) => JsonSerializer.Serialize(decision, BacktestJson.Default.DecisionAtRisk);
+
+    public static DecisionAtRisk DecisionFromJson(string json) =>
+        JsonSerializer.Deserialize(json, BacktestJson.Default.DecisionAtRisk) ?? throw new JsonException("A decision at risk is null.");
 }
 
 /// <summary>Operations whose outcome (or finality) is <c>From</c> today and <c>To</c> under the candidate.</summary>
@@ -56,4 +62,5 @@ public sealed record ChangeExamples(string Change, ImmutableList<string> Operati
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BacktestSummary))]
+[JsonSerializable(typeof(DecisionAtRisk))]
 internal sealed partial class BacktestJson : JsonSerializerContext;

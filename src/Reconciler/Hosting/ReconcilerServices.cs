@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
@@ -52,6 +53,7 @@ public static class ReconcilerServices
         services.AddSingleton<RejudgeAlarm>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
+        services.AddBacktests();
         services.AddWebhooks();
         if (runDeadlineWorker)
         {
