@@ -21,6 +21,9 @@ namespace Reconciler.Backtests;
 /// </summary>
 public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, BacktestRuns runs, BacktestOptions options, TimeProvider clock, ILogger<BacktestRunner> logger)
 {
+    // Time each stage of the current run was busy (they overlap), for its log line: where a slow run spends its time.
+    private TimeSpan _reading, _comparing, _committing;
+
     public async Task RunAsync(BacktestRun run, HeldLease lease, CancellationToken ct)
     {
         var read = PolicyReader.Read(run.Candidate);
@@ -55,6 +58,7 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
             return;
         }
         LogStarted(logger, run.Id, run.OperationType, run.Done, total);
+        (_reading, _comparing, _committing) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         var tally = run.Summary is { } stored ? BacktestTally.From(BacktestSummary.FromJson(stored)) : new BacktestTally();
         var done = run.Done;
 
@@ -67,6 +71,7 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
         {
             await foreach (var (page, after) in compared.Reader.ReadAllAsync(stop.Token))
             {
+                var committing = Stopwatch.GetTimestamp();
                 page.ForEach(tally.Add);
                 done += page.Count;
                 if (!await runs.CommitPageAsync(run, page, after, done, tally.ToSummary(), fence, ct))
@@ -74,6 +79,7 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
                     LogCancelled(logger, run.Id, done);
                     return;
                 }
+                _committing += Stopwatch.GetElapsedTime(committing);
                 if (options.PagePause > TimeSpan.Zero)
                 {
                     await Task.Delay(options.PagePause, clock, ct);
@@ -89,7 +95,8 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
         }
         if (await runs.FinishAsync(run, tally.ToSummary().WithHash(), fence, ct))
         {
-            LogFinished(logger, run.Id, done - run.Done, watch.Elapsed.TotalSeconds, (done - run.Done) / Math.Max(watch.Elapsed.TotalSeconds, 0.001));
+            LogFinished(logger, run.Id, done - run.Done, watch.Elapsed.TotalSeconds, (done - run.Done) / Math.Max(watch.Elapsed.TotalSeconds, 0.001),
+                _reading.TotalSeconds, _comparing.TotalSeconds, _committing.TotalSeconds);
         }
     }
 
@@ -101,7 +108,9 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
             var after = run.AfterOperation;
             while (true)
             {
+                var start = Stopwatch.GetTimestamp();
                 var page = await BacktestStreams.ReadPageAsync(connection, run.OperationType, run.From, run.To, after, options.PageSize, ct);
+                _reading += Stopwatch.GetElapsedTime(start);
                 if (page.Count == 0)
                 {
                     break;
@@ -125,8 +134,10 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
         {
             await foreach (var page in pages.ReadAllAsync(ct))
             {
+                var start = Stopwatch.GetTimestamp();
                 var results = page.AsParallel().WithDegreeOfParallelism(options.Parallelism).WithCancellation(ct)
                     .Select(stream => Compare(stream, candidate, run.AsOf)).ToList();
+                _comparing += Stopwatch.GetElapsedTime(start);
                 await compared.WriteAsync((results, page[^1].OperationId), ct);
             }
             compared.Complete();
@@ -159,8 +170,9 @@ public sealed partial class BacktestRunner(NpgsqlDataSource dataSource, Backtest
     [LoggerMessage(Level = LogLevel.Information, Message = "Backtest {Id} of {OperationType} started ({Done} of {Total} operations compared before)")]
     private static partial void LogStarted(ILogger logger, string id, string operationType, long done, long total);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Backtest {Id} done: {Operations} operations in {Seconds:0.0} s ({Rate:0} operations/s)")]
-    private static partial void LogFinished(ILogger logger, string id, long operations, double seconds, double rate);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Backtest {Id} done: {Operations} operations in {Seconds:0.0} s ({Rate:0} operations/s); busy reading {Reading:0.0} s, comparing {Comparing:0.0} s, committing {Committing:0.0} s")]
+    private static partial void LogFinished(ILogger logger, string id, long operations, double seconds, double rate, double reading, double comparing, double committing);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backtest {Id} was cancelled after {Done} operations")]
     private static partial void LogCancelled(ILogger logger, string id, long done);
