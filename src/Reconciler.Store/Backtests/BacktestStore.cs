@@ -35,7 +35,7 @@ public enum BacktestRemoval
 }
 
 /// <summary>
-/// The <c>backtests</c> table (migration 0016) as the API uses it: a backtest is stored queued, read, listed per operation type
+/// The <c>backtests</c> table (migration 0017) as the API uses it: a backtest is stored queued, read, listed per operation type
 /// (newest first, optionally of one candidate), cancelled while it waits or runs, deleted with its changes once it ended.
 /// The worker's side is <see cref="BacktestRuns"/>.
 /// </summary>
