@@ -28,8 +28,11 @@ public static class BacktestChangesApi
 
     public static IEndpointRouteBuilder MapBacktestChangesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/backtests/{id}/changes", ChangesAsync).Answers<BacktestChangePage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
-            .WithDescription("format=csv (or Accept: text/csv) streams every change instead.").RequireRole(Roles.Readers);
+        app.MapGet("/v1/backtests/{id}/changes", ChangesAsync).Describe("listBacktestChanges", "A backtest's per-operation differences by operation id, paged; or every one of them as CSV")
+            .WithTags(ApiTags.Backtests).Answers<BacktestChangePage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .AlsoAnswers(StatusCodes.Status200OK, "text/csv", "The changes as JSON, or with Accept: text/csv or format=csv every change as CSV (RFC 4180, a header row; columns in docs/api.md).")
+            .WithHeader(StatusCodes.Status200OK, "Content-Disposition", "CSV only: attachment; filename=\"{id}-changes.csv\".")
+            .WithDescription("format=csv (or Accept: text/csv) streams every change instead. kind is one of outcome, finality, facet, conflict, decision.").RequireRole(Roles.Readers);
         return app;
     }
 

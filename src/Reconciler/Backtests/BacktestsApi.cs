@@ -21,12 +21,19 @@ public static class BacktestsApi
 
     public static IEndpointRouteBuilder MapBacktestsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/policies/{operationType}/backtests", StartAsync).Reads<PolicyContract>()
-            .Answers<BacktestView>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole(Roles.Readers);
-        app.MapGet("/v1/policies/{operationType}/backtests", ListAsync)
-            .Answers<BacktestList>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
-        app.MapGet("/v1/backtests/{id}", GetAsync).Answers<BacktestView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
-        app.MapDelete("/v1/backtests/{id}", DeleteAsync).Answers<BacktestView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound)
+        app.MapPost("/v1/policies/{operationType}/backtests", StartAsync)
+            .Describe("startBacktest", "Backtest a candidate policy over the stored operations of its type, in the background; nothing is written to any operation")
+            .WithTags(ApiTags.Backtests).Reads<PolicyContract>()
+            .Answers<BacktestView>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity)
+            .WithHeader(StatusCodes.Status202Accepted, "Location", "The backtest's path, /v1/backtests/{id}, whose GET follows it.")
+            .WithDescription("from and to bound the operations' first signal, [from, to); asOf (default now) is when the candidate's deadlines pass up to. One backtest runs at a time across the servers; the next waits queued.")
+            .RequireRole(Roles.Readers);
+        app.MapGet("/v1/policies/{operationType}/backtests", ListAsync).Describe("listBacktests", "The backtests of an operation type, newest first; those of one candidate (by its hash) or in one status when asked")
+            .WithTags(ApiTags.Backtests).Answers<BacktestList>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/backtests/{id}", GetAsync).Describe("getBacktest", "A backtest: its status and progress, and once done its summary")
+            .WithTags(ApiTags.Backtests).Answers<BacktestView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
+        app.MapDelete("/v1/backtests/{id}", DeleteAsync).Describe("deleteBacktest", "Cancel a queued or running backtest (200), or delete an ended one with its changes (204)")
+            .WithTags(ApiTags.Backtests).Answers<BacktestView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound)
             .Produces(StatusCodes.Status204NoContent).RequireRole(Roles.Readers);
         app.MapBacktestChangesApi();
         return app;
