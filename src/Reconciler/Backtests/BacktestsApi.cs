@@ -1,9 +1,6 @@
-using System.Security.Cryptography;
 using Reconciler.Api;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Core.Backtests;
-using Reconciler.Core.Policies;
 using Reconciler.Store.Backtests;
 using Reconciler.Store.Policies;
 
@@ -63,11 +60,9 @@ public static class BacktestsApi
         {
             return invalid;
         }
-        var id = "bt-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var row = await backtests.CreateAsync(new BacktestRequest(id, operationType, PolicyWriter.Write(candidate!), CandidateHash.Of(candidate!),
-            range.From, range.To, range.AsOf ?? now, ApiAuthorization.CallerOf(request.HttpContext).Identity), ct);
-        alarm.Ring();
-        return TypedResults.Accepted($"/v1/backtests/{id}", BacktestView.Of(row));
+        var row = await BacktestStart.StartAsync(backtests, alarm, candidate!, range.From, range.To, range.AsOf ?? now,
+            ApiAuthorization.CallerOf(request.HttpContext).Identity, ct);
+        return TypedResults.Accepted($"/v1/backtests/{row.Id}", BacktestView.Of(row));
     }
 
     /// <summary>The range on the operations' first signal, [from, to), and the time the candidate's deadlines pass up to.</summary>
