@@ -1,10 +1,10 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Api;
 using Reconciler.Core.Backtests;
 using Reconciler.IntegrationTests.Api;
+using Reconciler.IntegrationTests.Support;
 
 namespace Reconciler.IntegrationTests.Backtests;
 
@@ -159,58 +159,4 @@ public sealed class BacktestApiTests(PostgresFixture postgres) : IAsyncLifetime
     private static string Hash(JsonElement backtest) => backtest.GetProperty("summary").GetProperty("hash").GetString()!;
 
     private static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-}
-
-/// <summary>An RFC 4180 reader for the tests: CRLF records, quoted fields with doubled quotes.</summary>
-public static class CsvRows
-{
-    public static List<List<string>> Parse(string text)
-    {
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-                rows.Add(row);
-                row = [];
-                i++;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        return rows;
-    }
 }
