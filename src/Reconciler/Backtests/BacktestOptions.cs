@@ -1,4 +1,4 @@
-using System.Globalization;
+using Reconciler.Hosting;
 
 namespace Reconciler.Backtests;
 
@@ -29,30 +29,18 @@ public sealed class BacktestOptions
     public static BacktestOptions FromEnvironment()
     {
         var options = new BacktestOptions();
-        if (Read(PageSizeVariable, 1, 100_000) is { } size)
+        if (EnvironmentNumbers.Read(PageSizeVariable, 1, 100_000) is { } size)
         {
             options.PageSize = size;
         }
-        if (Read(PagePauseVariable, 0, 60_000) is { } pause)
+        if (EnvironmentNumbers.Read(PagePauseVariable, 0, 60_000) is { } pause)
         {
             options.PagePause = TimeSpan.FromMilliseconds(pause);
         }
-        if (Read(ParallelismVariable, 1, 256) is { } parallelism)
+        if (EnvironmentNumbers.Read(ParallelismVariable, 1, 256) is { } parallelism)
         {
             options.Parallelism = parallelism;
         }
         return options;
-    }
-
-    private static int? Read(string variable, int min, int max)
-    {
-        var text = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new InvalidOperationException($"{variable}='{text}' is not a whole number from {min} to {max}.");
     }
 }

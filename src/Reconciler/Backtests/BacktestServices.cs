@@ -1,4 +1,5 @@
 using Reconciler.Store.Backtests;
+using Reconciler.Hosting;
 
 namespace Reconciler.Backtests;
 
@@ -11,7 +12,7 @@ public static class BacktestServices
         services.AddSingleton(BacktestOptions.FromEnvironment());
         services.AddSingleton<BacktestStore>();
         services.AddSingleton<BacktestRuns>();
-        services.AddSingleton<BacktestAlarm>();
+        services.AddSingleton<WorkerAlarm<BacktestWorker>>();
         services.AddSingleton<BacktestRunner>();
         services.AddHostedService<BacktestWorker>();
         return services;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Reconciler.Core.Backtests;
 using Reconciler.Core.Policies;
 using Reconciler.Store.Backtests;
+using Reconciler.Hosting;
 
 namespace Reconciler.Backtests;
 
@@ -11,7 +12,7 @@ namespace Reconciler.Backtests;
 /// </summary>
 public static class BacktestStart
 {
-    public static async Task<BacktestRow> StartAsync(BacktestStore backtests, BacktestAlarm alarm, TruthPolicy candidate,
+    public static async Task<BacktestRow> StartAsync(BacktestStore backtests, WorkerAlarm<BacktestWorker> alarm, TruthPolicy candidate,
         DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset asOf, string requestedBy, CancellationToken ct)
     {
         var id = "bt-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

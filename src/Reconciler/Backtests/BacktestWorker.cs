@@ -1,5 +1,6 @@
 using Reconciler.Cluster;
 using Reconciler.Store.Backtests;
+using Reconciler.Hosting;
 
 namespace Reconciler.Backtests;
 
@@ -9,7 +10,7 @@ namespace Reconciler.Backtests;
 /// take the lease over when its holder dies or stops.
 /// </summary>
 public sealed class BacktestWorker(
-    LeaseKeeper keeper, BacktestRuns runs, BacktestRunner runner, BacktestAlarm alarm, BacktestOptions options, TimeProvider clock, ILogger<BacktestWorker> logger)
+    LeaseKeeper keeper, BacktestRuns runs, BacktestRunner runner, WorkerAlarm<BacktestWorker> alarm, BacktestOptions options, TimeProvider clock, ILogger<BacktestWorker> logger)
     : LeasedWorker(LeaseName, keeper, clock, logger)
 {
     public const string LeaseName = "backtests";

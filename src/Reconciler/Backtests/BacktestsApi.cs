@@ -3,6 +3,7 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Store.Backtests;
 using Reconciler.Store.Policies;
+using Reconciler.Hosting;
 
 namespace Reconciler.Backtests;
 
@@ -37,7 +38,7 @@ public static class BacktestsApi
     }
 
     private static async Task<IResult> StartAsync(string operationType, string? from, string? to, string? asOf, HttpRequest request,
-        PolicyStore policies, BacktestStore backtests, BacktestAlarm alarm, TimeProvider clock, CancellationToken ct)
+        PolicyStore policies, BacktestStore backtests, WorkerAlarm<BacktestWorker> alarm, TimeProvider clock, CancellationToken ct)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
         if (body.Problem is not null)

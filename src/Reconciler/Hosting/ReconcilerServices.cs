@@ -52,7 +52,7 @@ public static class ReconcilerServices
         services.AddSingleton(RejudgeOptions.FromEnvironment());
         services.AddSingleton<RejudgingStore>();
         services.AddSingleton<UnmodeledConflicts>();
-        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<WorkerAlarm<RejudgeWorker>>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
         services.AddBacktests();

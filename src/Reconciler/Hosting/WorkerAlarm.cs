@@ -1,7 +1,10 @@
-namespace Reconciler.Backtests;
+namespace Reconciler.Hosting;
 
-/// <summary>Wakes this server's backtest worker at once when a backtest is asked for here (other servers notice within a poll).</summary>
-public sealed class BacktestAlarm
+/// <summary>
+/// Wakes this server's <typeparamref name="TWorker"/> at once when work for it is asked for here (a backtest, a run of
+/// re-judging); other servers notice within their poll. One singleton per worker type.
+/// </summary>
+public sealed class WorkerAlarm<TWorker>
 {
     private readonly SemaphoreSlim _ring = new(0, 1);
 
