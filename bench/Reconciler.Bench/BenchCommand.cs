@@ -71,6 +71,16 @@ public static class BenchCommand
         cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
             result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
 
-        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, backtest, cluster, WebhookBenchmark.Command() };
+        var import = new Command("import", "A CSV statement through POST /v1/sources/{source}/imports against batched ingest in the same run (embedded PostgreSQL)");
+        var rows = new Option<int>("--rows") { Description = "Rows in the file", DefaultValueFactory = _ => 1_000_000 };
+        var importOperations = new Option<int>("--operations") { Description = "Operations the rows spread over (default: a tenth of the rows, as the baseline's signals)" };
+        var baseline = new Option<int>("--baseline-signals") { Description = "Signals of the batched ingest baseline", DefaultValueFactory = _ => 200_000 };
+        import.Options.Add(rows);
+        import.Options.Add(importOperations);
+        import.Options.Add(baseline);
+        import.SetAction((result, ct) => ImportBenchmark.RunAsync(
+            result.GetValue(rows), result.GetValue(importOperations) is > 0 and var given ? given : Math.Max(1, result.GetValue(rows) / 10), result.GetValue(baseline), Console.Out, ct));
+
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, backtest, cluster, import, WebhookBenchmark.Command() };
     }
 }

@@ -6,6 +6,7 @@ using Reconciler.Auth;
 using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Health;
+using Reconciler.Inbound;
 using Reconciler.Input;
 using Reconciler.Telemetry;
 
@@ -67,6 +68,7 @@ public static class ReconcilerApp
         app.MapStormsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
+        app.MapInboundApi();
         app.MapClusterApi();
         app.MapAuditConsole();
         return app;

@@ -4,6 +4,7 @@ using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Rejudging;
 using Reconciler.Sources;
@@ -57,6 +58,7 @@ public static class ReconcilerServices
         services.AddHostedService<RejudgeWorker>();
         services.AddBacktests();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();

@@ -15,6 +15,7 @@ public static class ApiTags
     public const string Storms = "Storms";
     public const string Feed = "Feed";
     public const string Subscriptions = "Subscriptions";
+    public const string Inbound = "Inbound";
     public const string Cluster = "Cluster";
 
     public static readonly IReadOnlyList<(string Name, string Description)> All =
@@ -31,6 +32,7 @@ public static class ApiTags
         (Storms, "Conflict storms: more conflicts of one kind a minute than the policy allows."),
         (Feed, "Every committed event in commit order: paged with a long poll, or as server-sent events."),
         (Subscriptions, "Webhook subscriptions: signed deliveries of the feed, their status, and parked deliveries. Admin only."),
+        (Inbound, "Systems' own formats: per source, a versioned mapping that verifies their signed webhooks, CloudEvents and statement files and maps them to signals; the quarantine of what did not map; CSV imports."),
         (Cluster, "The servers sharing the database and the leases they hold. Admin only."),
     ];
 }
