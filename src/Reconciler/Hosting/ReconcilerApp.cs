@@ -3,6 +3,7 @@ using Reconciler.Api;
 using Reconciler.Api.OpenApi;
 using Reconciler.AuditConsole;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Health;
 using Reconciler.Inbound;
@@ -61,6 +62,7 @@ public static class ReconcilerApp
         app.MapSourcesApi();
         app.MapOperationsApi();
         app.MapWhatIfApi();
+        app.MapBacktestsApi();
         app.MapConflictsApi();
         app.MapReportsApi();
         app.MapStormsApi();

@@ -1,5 +1,6 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
@@ -52,9 +53,10 @@ public static class ReconcilerServices
         services.AddSingleton(RejudgeOptions.FromEnvironment());
         services.AddSingleton<RejudgingStore>();
         services.AddSingleton<UnmodeledConflicts>();
-        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<WorkerAlarm<RejudgeWorker>>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
+        services.AddBacktests();
         services.AddWebhooks();
         services.AddInbound();
         if (runDeadlineWorker)

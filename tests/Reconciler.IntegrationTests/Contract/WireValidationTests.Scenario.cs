@@ -94,6 +94,7 @@ public sealed partial class WireValidationTests
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/w-1/what-if", Policy("wire").Replace("\"0.5%\"", "\"1%\"", StringComparison.Ordinal));
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/nothing/what-if", Policy("wire"), Expectation.Refused, 404);
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/w-1/what-if", Policy("other"), Expectation.Refused, 422);
+        await PlayBacktestsAsync(auditor, gateway);
 
         // Conflicts: list (JSON, CSV), one, resolve, four-eyes approve and reject.
         var conflicts = await GetAsync(auditor, "listConflicts", "/v1/conflicts?operationId=w-1");

@@ -9,6 +9,7 @@ public static class ApiTags
     public const string Signals = "Signals";
     public const string Sources = "Sources";
     public const string Operations = "Operations";
+    public const string Backtests = "Backtests";
     public const string Conflicts = "Conflicts";
     public const string Reports = "Reports";
     public const string Storms = "Storms";
@@ -25,6 +26,7 @@ public static class ApiTags
         (Signals, "What sources observed: one signal or a batch, judged in one unit of work, each answered with its result."),
         (Sources, "The sources the engine hears from: heartbeats, watermarks and silence."),
         (Operations, "The agreed truth of each operation, its event stream, time travel, and what-if replays under a candidate policy."),
+        (Backtests, "Policy backtests: what a candidate policy would change across the stored operations of its type (outcomes, conflicts, decisions at risk), run in the background."),
         (Conflicts, "Conflict records: list (JSON or CSV), read with evidence, and resolve, approve or reject a resolution."),
         (Reports, "Which pairs of sources disagree most, and how long until they agree."),
         (Storms, "Conflict storms: more conflicts of one kind a minute than the policy allows."),
