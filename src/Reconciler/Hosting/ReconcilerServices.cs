@@ -1,8 +1,10 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Rejudging;
 using Reconciler.Store.Sources;
@@ -19,6 +21,7 @@ using Reconciler.Store.Rejudging;
 using Reconciler.Store.Writing;
 using Reconciler.Storms;
 using Reconciler.Webhooks;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Hosting;
 
@@ -60,10 +63,12 @@ public static class ReconcilerServices
         services.AddSingleton(RejudgeOptions.FromEnvironment());
         services.AddSingleton<RejudgingStore>();
         services.AddSingleton<UnmodeledConflicts>();
-        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<WorkerAlarm<RejudgeWorker>>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
+        services.AddBacktests();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();

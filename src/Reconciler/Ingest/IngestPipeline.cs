@@ -64,7 +64,7 @@ public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
             var receipt = batch.ReceiptOf(source, signal.SignalId);
             var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, receipt?.ContentHash, receipt?.First) { Sources = watch };
             (events, staged) = batch.Decide(signal.OperationId, signal.OperationType, policyVersion, command,
-                new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null));
+                new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null) { Origin = signal.Origin });
         }
         catch (CommandRejectedException e)
         {
