@@ -41,6 +41,19 @@ public static class ConflictKinds
     public static bool IsAbsorbed(string kind) => kind is Duplicate or Retry or Stale;
 }
 
+/// <summary>What a <c>DeadlinePassed</c> event says passed.</summary>
+public static class DeadlineKinds
+{
+    /// <summary>A divergence's grace window.</summary>
+    public const string Grace = "grace";
+
+    /// <summary>An armed expectation's <c>within</c>.</summary>
+    public const string Expectation = "expectation";
+
+    /// <summary>The finish clock: the policy's <c>accountability.finishWithin</c> after the first signal.</summary>
+    public const string Finish = "finish";
+}
+
 public static class Severities
 {
     public const string Info = "info";
