@@ -30,6 +30,13 @@ public static class BenchCommand
         ingest.Options.Add(singles);
         ingest.SetAction((result, ct) => IngestBenchmark.RunAsync(result.GetValue(signals), result.GetValue(operations), result.GetValue(singles), Console.Out, ct));
 
+        var burst = new Command("burst", "One signal per request at 1/8/64/256 connections through `serve`, beside single-row INSERT transactions at as many (embedded PostgreSQL)");
+        var burstSeconds = new Option<int>("--seconds") { Description = "Seconds per step", DefaultValueFactory = _ => 15 };
+        var burstSteps = new Option<int[]>("--connections") { Description = "The steps", DefaultValueFactory = _ => [1, 8, 64, 256], AllowMultipleArgumentsPerToken = true };
+        burst.Options.Add(burstSeconds);
+        burst.Options.Add(burstSteps);
+        burst.SetAction((result, ct) => BurstBenchmark.RunAsync(result.GetValue(burstSeconds), result.GetValue(burstSteps)!, Console.Out, ct));
+
         var rebuild = new Command("rebuild", "`projections rebuild` over ~1,000,000 decided events in a temporary PostgreSQL (unless --connection): events/s, median of 3")
         {
             CommonOptions.Connection,
@@ -56,6 +63,6 @@ public static class BenchCommand
         cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
             result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
 
-        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, rebuild, replay, cluster, WebhookBenchmark.Command() };
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, cluster, WebhookBenchmark.Command() };
     }
 }

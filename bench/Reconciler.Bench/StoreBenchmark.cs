@@ -105,7 +105,7 @@ public static class StoreBenchmark
 
     /// <summary>One unit of work: each signal judged by the core on its operation and staged.</summary>
     private static Task WriteAsync(OperationWriter writer, IReadOnlyList<Signal> signals, CancellationToken ct) =>
-        writer.WriteAsync(new WriteScope(signals.Select(s => s.OperationId).Distinct().ToList(), [Type], "psp", signals.Select(s => s.SignalId).ToList()), batch =>
+        writer.WriteAsync(WriteScope.ForSignals("psp", signals.Select(s => (s.OperationId, Type, s.SignalId))), batch =>
         {
             foreach (var signal in signals)
             {

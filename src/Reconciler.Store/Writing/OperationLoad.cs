@@ -25,10 +25,12 @@ internal static class OperationLoad
     private const string HeadsSql = "SELECT stream_id, operation_type, version, snapshot FROM streams WHERE stream_id = ANY($1)";
     private const string PolicyVersionsSql = "SELECT operation_type, max(version) FROM policies WHERE operation_type = ANY($1) GROUP BY operation_type";
     // With the first signal's event (found by its stream's index): a signal id comes back only for retries and reuses.
+    // The keys may be of several sources (a unit of merged requests); each is one lookup of the primary key.
     private const string ReceiptsSql = """
-        SELECT r.signal_id, r.operation_id, r.content_hash, e.type, e.data
-        FROM signal_receipts r LEFT JOIN events e ON e.stream_id = r.operation_id AND e.position = r.position
-        WHERE r.source = $1 AND r.signal_id = ANY($2)
+        SELECT r.source, r.signal_id, r.operation_id, r.content_hash, e.type, e.data
+        FROM unnest($1::text[], $2::text[]) AS k(source, signal_id)
+        JOIN signal_receipts r ON r.source = k.source AND r.signal_id = k.signal_id
+        LEFT JOIN events e ON e.stream_id = r.operation_id AND e.position = r.position
         """;
 
     public static async Task<Loaded> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteScope scope, CancellationToken ct)
@@ -42,10 +44,10 @@ internal static class OperationLoad
         batch.BatchCommands.Add(Command(LockSql, Texts(ids)));
         batch.BatchCommands.Add(Command(HeadsSql, Texts(ids)));
         batch.BatchCommands.Add(Command(PolicyVersionsSql, Texts(scope.OperationTypes.ToArray())));
-        var askReceipts = scope.ReceiptSource is not null && scope.SignalIds is { Count: > 0 };
+        var askReceipts = scope.Receipts is { Count: > 0 };
         if (askReceipts)
         {
-            batch.BatchCommands.Add(Command(ReceiptsSql, new NpgsqlParameter<string> { TypedValue = scope.ReceiptSource! }, Texts(scope.SignalIds!.ToArray())));
+            batch.BatchCommands.Add(Command(ReceiptsSql, Texts(scope.Receipts!.Select(k => k.Source).ToArray()), Texts(scope.Receipts!.Select(k => k.SignalId).ToArray())));
         }
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -71,10 +73,10 @@ internal static class OperationLoad
             await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var first = !reader.IsDBNull(3) && reader.GetString(3) == "SignalReceived"
-                    ? SignalReceipts.SignalOf((SignalReceived)EventCodec.Deserialize("SignalReceived", reader.GetFieldValue<byte[]>(4)))
+                var first = !reader.IsDBNull(4) && reader.GetString(4) == "SignalReceived"
+                    ? SignalReceipts.SignalOf((SignalReceived)EventCodec.Deserialize("SignalReceived", reader.GetFieldValue<byte[]>(5)))
                     : null;
-                receipts[(scope.ReceiptSource!, reader.GetString(0))] = new Receipt(reader.GetString(1), reader.GetString(2), first);
+                receipts[(reader.GetString(0), reader.GetString(1))] = new Receipt(reader.GetString(2), reader.GetString(3), first);
             }
         }
         return new Loaded(heads, policyVersions, receipts);

@@ -3,7 +3,6 @@ using Polly;
 using Polly.Retry;
 using Reconciler.Core.Events;
 using Reconciler.Core.State;
-using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 
@@ -12,17 +11,6 @@ namespace Reconciler.Store.Writing;
 /// <summary>PostgreSQL stayed unavailable through every retry; the API answers 503 with Retry-After.</summary>
 public sealed class StoreUnavailableException(Exception inner)
     : Exception("The event store is unavailable; retry the request, signal ids make it safe.", inner);
-
-/// <summary>
-/// Which operations a unit of work writes, the operation types whose newest policy it needs, and whose receipts it
-/// asks about. <see cref="Fence"/>: the lease a background job writes under (checked first, in the same transaction).
-/// <see cref="Alongside"/>: what the job records of its own progress, run after the save in the same transaction, so that
-/// its progress and the events it decided commit together.
-/// </summary>
-public sealed record WriteScope(
-    IReadOnlyCollection<string> OperationIds, IReadOnlyCollection<string> OperationTypes, string? ReceiptSource = null,
-    IReadOnlyCollection<string>? SignalIds = null, LeaseFence? Fence = null,
-    Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? Alongside = null);
 
 /// <summary>
 /// The one write path. A unit of work, in one read-committed transaction: lock the operations (advisory

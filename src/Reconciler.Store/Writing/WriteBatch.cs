@@ -22,6 +22,8 @@ public sealed class WriteBatch
     private readonly Func<string, int, TruthPolicy> _policy;
     private readonly Dictionary<(string Source, string SignalId), Receipt> _receipts;
     private readonly Dictionary<string, StagedOperation> _staged = new(StringComparer.Ordinal);
+    // What each Append changed, newest last, so that one request's part of a merged unit can be taken back.
+    private readonly List<Action> _undo = [];
 
     internal WriteBatch(
         DateTimeOffset now, Dictionary<string, OperationState> states, IReadOnlyDictionary<string, int> policyVersions,
@@ -49,6 +51,22 @@ public sealed class WriteBatch
     public Receipt? ReceiptOf(string source, string signalId) =>
         _receipts.TryGetValue((source, signalId), out var receipt) ? receipt : null;
 
+    /// <summary>A point to <see cref="RollBackTo"/>: what is staged from here on can be taken back.</summary>
+    public int Checkpoint() => _undo.Count;
+
+    /// <summary>
+    /// Takes back everything staged since <paramref name="checkpoint"/> (states, events, receipts), as if it had never
+    /// been decided: a request that fails inside a merged unit leaves the others' decisions as they were.
+    /// </summary>
+    public void RollBackTo(int checkpoint)
+    {
+        for (var i = _undo.Count - 1; i >= checkpoint; i--)
+        {
+            _undo[i]();
+        }
+        _undo.RemoveRange(checkpoint, _undo.Count - checkpoint);
+    }
+
     /// <summary>
     /// Stages events decided for an operation, and <paramref name="after"/>, the state they fold to. Every
     /// <see cref="SignalReceived"/> among them is a first reception: its receipt is recorded with it.
@@ -69,14 +87,43 @@ public sealed class WriteBatch
         {
             staged = new StagedOperation(operationId, operationType, before);
             _staged.Add(operationId, staged);
+            _undo.Add(() => _staged.Remove(operationId));
         }
+        var (eventsBefore, afterBefore) = (staged.Events.Count, staged.After);
+        var hadState = _states.TryGetValue(operationId, out var stateBefore);
+        _undo.Add(() =>
+        {
+            staged.Events.RemoveRange(eventsBefore, staged.Events.Count - eventsBefore);
+            staged.After = afterBefore;
+            if (hadState)
+            {
+                _states[operationId] = stateBefore!;
+            }
+            else
+            {
+                _states.Remove(operationId);
+            }
+        });
         var appended = new StagedEvents(operationId, before.Version + 1, events.Count, staged);
         foreach (var e in events)
         {
             staged.Events.Add((e, metadata));
             if (e is SignalReceived received)
             {
-                _receipts[(received.Source, received.SignalId)] = new Receipt(operationId, received.ContentHash, SignalReceipts.SignalOf(received));
+                var key = (received.Source, received.SignalId);
+                var hadReceipt = _receipts.TryGetValue(key, out var receiptBefore);
+                _undo.Add(() =>
+                {
+                    if (hadReceipt)
+                    {
+                        _receipts[key] = receiptBefore;
+                    }
+                    else
+                    {
+                        _receipts.Remove(key);
+                    }
+                });
+                _receipts[key] = new Receipt(operationId, received.ContentHash, SignalReceipts.SignalOf(received));
             }
         }
         staged.After = after;

@@ -22,7 +22,7 @@ public static class ClusterApi
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", GetAsync).Answers<ClusterView>(StatusCodes.Status200OK).RequireRole([Roles.Admin]);
+        app.MapGet("/v1/cluster", GetAsync).Describe("getCluster", "The servers sharing the database and the leases they hold").WithTags(ApiTags.Cluster).Answers<ClusterView>(StatusCodes.Status200OK).RequireRole([Roles.Admin]);
         return app;
     }
 

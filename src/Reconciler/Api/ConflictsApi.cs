@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -22,22 +23,27 @@ public static class ConflictsApi
 
     public static IEndpointRouteBuilder MapConflictsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/conflicts", ListAsync).Answers<ConflictPageContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest)
+        var conflicts = app.MapGroup("/v1/conflicts").WithTags(ApiTags.Conflicts);
+        conflicts.MapGet("", ListAsync).Describe("listConflicts", "Conflict records, newest first, filtered and paged; or every matching one as CSV")
+            .Answers<ConflictPageContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest)
+            .AlsoAnswers(StatusCodes.Status200OK, "text/csv", "The records as JSON, or with Accept: text/csv or format=csv every matching record as CSV (RFC 4180, a header row; columns in docs/api.md).")
+            .WithHeader(StatusCodes.Status200OK, "Content-Disposition", "CSV only: attachment; filename=\"conflicts.csv\".")
             .WithDescription("format=csv (or Accept: text/csv) streams every matching record as CSV instead.").RequireRole(Roles.Readers);
-        app.MapGet("/v1/conflicts/{conflictId}", GetAsync).Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
-        app.MapPost("/v1/conflicts/{conflictId}/resolve", ConflictResolveApi.ResolveAsync)
+        conflicts.MapGet("/{conflictId}", GetAsync).Describe("getConflict", "One conflict record with the events that opened and closed it")
+            .Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Readers);
+        conflicts.MapPost("/{conflictId}/resolve", ConflictResolveApi.ResolveAsync).Describe("resolveConflict", "Resolve a conflict (200), or propose the resolution when the policy asks two resolvers (202)")
             .Reads<ResolveRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .Produces<ConflictRecordContract>(StatusCodes.Status202Accepted).RequireRole([Roles.Resolver, Roles.Admin]);
-        app.MapPost("/v1/conflicts/{conflictId}/approve", ConflictResolveApi.ApproveAsync)
+        conflicts.MapPost("/{conflictId}/approve", ConflictResolveApi.ApproveAsync).Describe("approveResolution", "Approve the resolution another resolver proposed")
             .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
-        app.MapPost("/v1/conflicts/{conflictId}/reject", ConflictResolveApi.RejectAsync)
+        conflicts.MapPost("/{conflictId}/reject", ConflictResolveApi.RejectAsync).Describe("rejectResolution", "Reject (or, as its proposer, withdraw) a proposed resolution")
             .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         return app;
     }
 
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
-        string? operationId, string? from, string? to, string? cause, string? cursor, int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? operationId, string? from, string? to, string? cause, string? cursor, [Range(1, MaxLimit)] int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
         {

@@ -48,6 +48,7 @@ public sealed class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExce
             BadHttpRequestException bad => Problems.Result(bad.StatusCode, bad.StatusCode == 413 ? "payload-too-large" : "invalid-request",
                 "The request is not valid", BindingProblem.Describe(bad.Message)),
             StoreUnavailableException unavailable => Unavailable(http, unavailable.Message),
+            OverloadedException overloaded => Overloaded(http, overloaded.Message),
             NpgsqlException { IsTransient: true } or TimeoutException => Unavailable(http, "The database did not answer in time; retry the request."),
             _ => null,
         };
@@ -59,6 +60,13 @@ public sealed class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExce
         }
         await result.ExecuteAsync(http);
         return true;
+    }
+
+    // Shed at once rather than queued past what can be committed promptly: the sender's retry is safe.
+    private static IResult Overloaded(HttpContext http, string detail)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return Problems.Result(StatusCodes.Status503ServiceUnavailable, "overloaded", "The server is busy", detail);
     }
 
     private static IResult Unavailable(HttpContext http, string detail)

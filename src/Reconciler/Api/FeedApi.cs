@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
@@ -26,14 +27,20 @@ public static class FeedApi
 
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/feed", GetFeed).Answers<FeedResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
-        app.MapGet("/v1/feed/stream", FeedStreamApi.StreamAsync)
-            .Produces<FeedItem>(StatusCodes.Status200OK, "text/event-stream").Problems(StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        var feed = app.MapGroup("/v1/feed").WithTags(ApiTags.Feed);
+        feed.MapGet("", GetFeed).Describe("readFeed", "Events after a cursor in commit order; waits for one when asked (long poll)")
+            .Answers<FeedResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        feed.MapGet("/stream", FeedStreamApi.StreamAsync).Describe("streamFeed", "The feed as server-sent events; Last-Event-ID resumes")
+            .AlsoAnswers(StatusCodes.Status200OK, "text/event-stream",
+                "Server-sent events that do not end: for each item 'id:' its cursor, 'event:' its type and 'data:' the FeedItem as JSON on one line; a ': keep-alive' comment after 15 s without events.",
+                text: false)
+            .WithHeader(StatusCodes.Status200OK, "Cache-Control", "no-cache")
+            .Problems(StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 
     private static async Task<IResult> GetFeed(
-        string? after, string? types, int? limit, double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
+        string? after, string? types, [Range(1, MaxLimit)] int? limit, [Range(0, MaxWaitSeconds)] double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
     {
         var (cursor, cursorProblem) = await ParseCursorAsync(after, "after", store, ct);
         if (cursorProblem is not null)

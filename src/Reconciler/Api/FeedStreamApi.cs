@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Mvc;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
 using static Reconciler.Api.FeedApi;
@@ -17,9 +18,9 @@ public static class FeedStreamApi
     private const int PageSize = 500;
 
     public static async Task<IResult> StreamAsync(
-        HttpContext http, string? after, string? types, FeedReader reader, EventStore store, IHostApplicationLifetime lifetime, CancellationToken ct)
+        HttpContext http, string? after, string? types, [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        FeedReader reader, EventStore store, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
-        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         var (cursor, cursorProblem) = string.IsNullOrEmpty(lastEventId)
             ? await ParseCursorAsync(after, "after", store, ct)
             : await ParseCursorAsync(lastEventId, "Last-Event-ID", store, ct);

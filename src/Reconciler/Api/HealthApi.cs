@@ -1,3 +1,4 @@
+using Reconciler.Api.OpenApi;
 using Reconciler.Cluster;
 using Reconciler.Store;
 
@@ -20,7 +21,8 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", CheckAsync).Produces<Health>().Produces<Health>(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/healthz", CheckAsync).Describe("getHealth", "Liveness: this server and its database")
+            .Produces<Health>().Produces<Health>(StatusCodes.Status503ServiceUnavailable).WithTags(ApiTags.Health);
         return app;
     }
 

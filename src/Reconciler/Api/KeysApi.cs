@@ -12,9 +12,12 @@ public static partial class KeysApi
 
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        var keys = app.MapGroup("/v1/keys").RequireRole([Roles.Admin]);
-        keys.MapPost("", CreateKey).Reads<KeyRequestContract>().Answers<CreatedKey>(StatusCodes.Status201Created);
-        keys.MapDelete("/{id}", RevokeKey).Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
+        var keys = app.MapGroup("/v1/keys").RequireRole([Roles.Admin]).WithTags(ApiTags.Keys);
+        keys.MapPost("", CreateKey).Describe("createKey", "Create an API key for a role; the key is shown once")
+            .Reads<KeyRequestContract>().Answers<CreatedKey>(StatusCodes.Status201Created)
+            .WithHeader(StatusCodes.Status201Created, "Location", "The key's path, /v1/keys/{id}.");
+        keys.MapDelete("/{id}", RevokeKey).Describe("revokeKey", "Revoke an API key")
+            .Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
         return app;
     }
 

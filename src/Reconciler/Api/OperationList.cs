@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Npgsql;
 using Reconciler.Store;
 
@@ -30,7 +31,7 @@ public static class OperationList
         """;
 
     public static async Task<IResult> ListAsync(
-        string? outcome, string? health, string? operationType, string? cursor, int? limit, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? outcome, string? health, string? operationType, string? cursor, [Range(1, MaxLimit)] int? limit, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         FeedCursor? before = null;
         if (cursor is not null)

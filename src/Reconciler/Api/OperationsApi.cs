@@ -18,10 +18,13 @@ public static class OperationsApi
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var operations = app.MapGroup("/v1/operations").RequireRole(Roles.Readers);
-        operations.MapGet("/{id}", GetOperation).Answers<TruthView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-        operations.MapGet("/{id}/events", GetEvents).Answers<IReadOnlyList<StreamEvent>>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-        operations.MapGet("", OperationList.ListAsync).Answers<OperationList.Page>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest);
+        var operations = app.MapGroup("/v1/operations").RequireRole(Roles.Readers).WithTags(ApiTags.Operations);
+        operations.MapGet("/{id}", GetOperation).Describe("getOperation", "The agreed truth of an operation, now or as it stood at a time or version")
+            .Answers<TruthView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("/{id}/events", GetEvents).Describe("getOperationEvents", "The operation's event stream, in version order")
+            .Answers<IReadOnlyList<StreamEvent>>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        operations.MapGet("", OperationList.ListAsync).Describe("listOperations", "Operations, newest first, filtered and paged")
+            .Answers<OperationList.Page>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest);
         return app;
     }
 

@@ -14,9 +14,12 @@ public static class PoliciesApi
 
     public static IEndpointRouteBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/policies/{operationType}", PutPolicy)
-            .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>().RequireRole([Roles.Admin]);
-        app.MapGet("/v1/policies/{operationType}", GetPolicy).Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
+        var policies = app.MapGroup("/v1/policies").WithTags(ApiTags.Policies);
+        policies.MapPut("/{operationType}", PutPolicy).Describe("putPolicy", "Store a new policy version (201), or find it unchanged (200)")
+            .Reads<PolicyContract>().Answers<StoredPolicy>(StatusCodes.Status201Created, StatusCodes.Status422UnprocessableEntity).Produces<StoredPolicy>()
+            .WithHeader(StatusCodes.Status201Created, "Location", "The new version's path, /v1/policies/{operationType}?version=N.").RequireRole([Roles.Admin]);
+        policies.MapGet("/{operationType}", GetPolicy).Describe("getPolicy", "Read the newest policy version, or version N")
+            .Answers<StoredPolicyContract>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).RequireRole(Roles.Any);
         return app;
     }
 

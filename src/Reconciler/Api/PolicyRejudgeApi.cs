@@ -22,8 +22,10 @@ public static class PolicyRejudgeApi
 
     public static IEndpointRouteBuilder MapPolicyRejudgeApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/policies/{operationType}/rejudge", Rejudge).Reads<RejudgeRequestContract>(optional: true)
-            .Answers<RejudgingView>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Admin]);
+        app.MapPost("/v1/policies/{operationType}/rejudge", Rejudge).Describe("rejudgePolicy", "Re-judge what the type's open unmodeled conflicts hold under the newest policy version")
+            .WithTags(ApiTags.Policies).Reads<RejudgeRequestContract>(optional: true)
+            .Answers<RejudgingView>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithHeader(StatusCodes.Status202Accepted, "Location", "The policy's path, /v1/policies/{operationType}, whose GET shows the run's progress.").RequireRole([Roles.Admin]);
         return app;
     }
 

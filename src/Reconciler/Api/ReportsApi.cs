@@ -14,9 +14,10 @@ namespace Reconciler.Api;
 /// </summary>
 public static class ReportsApi
 {
-    public sealed record AgreementTimes(double? P50, double? P95, double? Max);
+    public sealed record AgreementTimes(double P50, double P95, double Max);
 
-    public sealed record DisagreementGroup(IReadOnlyList<string> Sources, string Kind, long Count, long Open, long Resolved, AgreementTimes TimeToAgreementSeconds);
+    /// <param name="TimeToAgreementSeconds">Of the resolved conflicts; null (left out) when none is resolved.</param>
+    public sealed record DisagreementGroup(IReadOnlyList<string> Sources, string Kind, long Count, long Open, long Resolved, AgreementTimes? TimeToAgreementSeconds);
 
     public sealed record DisagreementReport(
         DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DisagreementGroup> Groups, IReadOnlyList<SourceSilences> SilentPeriods);
@@ -50,7 +51,8 @@ public static class ReportsApi
 
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/reports/disagreements", DisagreementsAsync).Answers<DisagreementReport>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/reports/disagreements", DisagreementsAsync).Describe("getDisagreementReport", "Which pairs of sources disagree most, and how long until they agree")
+            .WithTags(ApiTags.Reports).Answers<DisagreementReport>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 
@@ -87,7 +89,7 @@ public static class ReportsApi
             {
                 groups.Add(new DisagreementGroup(
                     reader.GetFieldValue<string[]>(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                    new AgreementTimes(Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7))));
+                    reader.IsDBNull(7) ? null : new AgreementTimes(reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7))));
             }
         }
         var silences = (await sources.SilencesAsync(fromTime, toTime, ct))
@@ -121,6 +123,4 @@ public static class ReportsApi
 
     private static NpgsqlParameter Time(DateTimeOffset? time) =>
         new() { Value = time is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
-
-    private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 }

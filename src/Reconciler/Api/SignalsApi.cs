@@ -13,7 +13,8 @@ public static class SignalsApi
 
     public static IEndpointRouteBuilder MapSignalsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/signals", PostSignals).Reads<SignalBatchContract>().Answers<SignalsResponse>(StatusCodes.Status200OK).RequireRole([Roles.Source, Roles.Admin]);
+        app.MapPost("/v1/signals", PostSignals).Describe("postSignals", "Send one signal or a batch; each is judged and answered with its result")
+            .Reads<SignalsBodyContract>().Answers<SignalsResponse>(StatusCodes.Status200OK).WithTags(ApiTags.Signals).RequireRole([Roles.Source, Roles.Admin]);
         return app;
     }
 

@@ -19,9 +19,11 @@ public static class SourcesApi
 
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/sources", ListAsync).Answers<SourcesResponse>(StatusCodes.Status200OK).RequireRole(Roles.Readers);
-        app.MapPost("/v1/sources/{source}/heartbeat", HeartbeatAsync).Reads<HeartbeatRequestContract>(optional: true)
-            .Answers<SourceView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole([Roles.Source, Roles.Admin]);
+        var sources = app.MapGroup("/v1/sources").WithTags(ApiTags.Sources);
+        sources.MapGet("", ListAsync).Describe("listSources", "Every source heard from or named by a policy, with its status")
+            .Answers<SourcesResponse>(StatusCodes.Status200OK).RequireRole(Roles.Readers);
+        sources.MapPost("/{source}/heartbeat", HeartbeatAsync).Describe("sendHeartbeat", "A source is alive; with a watermark, it sent everything up to then")
+            .Reads<HeartbeatRequestContract>(optional: true).Answers<SourceView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole([Roles.Source, Roles.Admin]);
         return app;
     }
 

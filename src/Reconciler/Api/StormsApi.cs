@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Storms;
@@ -14,11 +15,11 @@ public static class StormsApi
 
     public static IEndpointRouteBuilder MapStormsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/storms", ListAsync).Answers<StormsResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/storms", ListAsync).Describe("listStorms", "Conflict storms, newest first").WithTags(ApiTags.Storms).Answers<StormsResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(string? status, int? limit, StormStore storms, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, [Range(1, MaxLimit)] int? limit, StormStore storms, CancellationToken ct)
     {
         if (status is not (null or "active" or "ended"))
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
@@ -22,17 +23,22 @@ public static class SubscriptionsApi
 
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
-        var subscriptions = app.MapGroup("/v1/subscriptions").RequireRole([Roles.Admin]);
-        subscriptions.MapPost("", CreateAsync).Reads<SubscriptionRequestContract>()
-            .Answers<SubscriptionView>(StatusCodes.Status201Created, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
-        subscriptions.MapGet("", ListAsync).Answers<SubscriptionList>(StatusCodes.Status200OK);
-        subscriptions.MapGet("/{name}", GetAsync).Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound);
-        subscriptions.MapPatch("/{name}", UpdateAsync).Reads<SubscriptionChangeContract>()
-            .Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
-        subscriptions.MapDelete("/{name}", DeleteAsync).Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
-        subscriptions.MapGet("/{name}/parked", ParkedAsync).Answers<ParkedPage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-        subscriptions.MapPost("/{name}/parked/redeliver", RedeliverAsync).Reads<RedeliverRequestContract>(optional: true)
-            .Answers<Redelivery>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        var subscriptions = app.MapGroup("/v1/subscriptions").RequireRole([Roles.Admin]).WithTags(ApiTags.Subscriptions);
+        subscriptions.MapPost("", CreateAsync).Describe("createSubscription", "Create a webhook subscription")
+            .Reads<SubscriptionRequestContract>().Answers<SubscriptionView>(StatusCodes.Status201Created, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)
+            .WithHeader(StatusCodes.Status201Created, "Location", "The subscription's path, /v1/subscriptions/{name}.");
+        subscriptions.MapGet("", ListAsync).Describe("listSubscriptions", "Every subscription with its status").Answers<SubscriptionList>(StatusCodes.Status200OK);
+        subscriptions.MapGet("/{name}", GetAsync).Describe("getSubscription", "One subscription with its status")
+            .Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound);
+        subscriptions.MapPatch("/{name}", UpdateAsync).Describe("updateSubscription", "Change a subscription's target, filters, status or secret")
+            .Reads<SubscriptionChangeContract>().Answers<SubscriptionView>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        subscriptions.MapDelete("/{name}", DeleteAsync).Describe("deleteSubscription", "Delete a subscription with its waiting and parked deliveries")
+            .Produces(StatusCodes.Status204NoContent).Problems(StatusCodes.Status404NotFound);
+        subscriptions.MapGet("/{name}/parked", ParkedAsync).Describe("listParkedDeliveries", "Deliveries that exhausted their retries, in feed order, paged")
+            .Answers<ParkedPage>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        subscriptions.MapPost("/{name}/parked/redeliver", RedeliverAsync).Describe("redeliverParked", "Deliver parked deliveries again, ahead of new items")
+            .Reads<RedeliverRequestContract>(optional: true).Answers<Redelivery>(StatusCodes.Status202Accepted, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity)
+            .WithHeader(StatusCodes.Status202Accepted, "Location", "The subscription's path, /v1/subscriptions/{name}.");
         return app;
     }
 
@@ -89,7 +95,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> DeleteAsync(string name, SubscriptionStore store, CancellationToken ct) =>
         await store.DeleteAsync(name, ct) ? TypedResults.NoContent() : Unknown(name);
 
-    private static async Task<IResult> ParkedAsync(string name, string? cursor, int? limit, ParkedDeliveries parked, CancellationToken ct)
+    private static async Task<IResult> ParkedAsync(string name, string? cursor, [Range(1, MaxParkedLimit)] int? limit, ParkedDeliveries parked, CancellationToken ct)
     {
         long afterPosition = 0;
         if (cursor is not null)

@@ -58,11 +58,13 @@ public static class ConsoleEndpoints
     public static IEndpointRouteBuilder MapAuditConsole(this IEndpointRouteBuilder app)
     {
         app.MapRazorComponents<ConsoleDocument>();
-        app.MapGet(Root + "/assets/{name}", ConsoleAssets.Serve).AllowAnonymous();
-        app.MapGet(Root + "/conflicts.csv", ExportAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
+        // Pages for people on a session cookie: not part of the API's contract, so not in its OpenAPI document.
+        var console = app.MapGroup(Root).ExcludeFromDescription();
+        console.MapGet("/assets/{name}", ConsoleAssets.Serve).AllowAnonymous();
+        console.MapGet("/conflicts.csv", ExportAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
         // The feed as server-sent events, for new conflicts on the queue without a reload; the API's stream, on the session.
-        app.MapGet(Root + "/feed/stream", FeedStreamApi.StreamAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
-        app.MapPost(Root + "/sign-out", SignOutAsync).AllowAnonymous();
+        console.MapGet("/feed/stream", FeedStreamApi.StreamAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
+        console.MapPost("/sign-out", SignOutAsync).AllowAnonymous();
         return app;
     }
 

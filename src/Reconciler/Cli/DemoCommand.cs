@@ -136,7 +136,8 @@ public static class DemoCommand
             .AddColumns("sources", "kind", "count", "open", "resolved", "p50 s", "p95 s", "max s");
         foreach (var group in report.GetProperty("groups").EnumerateArray())
         {
-            var times = group.GetProperty("timeToAgreementSeconds");
+            // Left out when none of the group's conflicts is resolved.
+            var times = group.TryGetProperty("timeToAgreementSeconds", out var given) ? given : default;
             table.AddRow(
                 Markup.Escape(string.Join(" + ", group.GetProperty("sources").EnumerateArray().Select(s => s.GetString()))),
                 Markup.Escape(ServerClient.Text(group, "kind")), ServerClient.Text(group, "count"), ServerClient.Text(group, "open"), ServerClient.Text(group, "resolved"),
@@ -152,7 +153,7 @@ public static class DemoCommand
             : "";
 
     private static string Seconds(JsonElement times, string name) =>
-        times.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
+        times.ValueKind == JsonValueKind.Object && times.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
     private static string Sources(JsonElement data) =>
         data.TryGetProperty("sources", out var s) && s.ValueKind == JsonValueKind.Array ? string.Join(" vs ", s.EnumerateArray().Select(x => x.GetString())) : "";

@@ -10,7 +10,7 @@ namespace Reconciler.Conflicts;
 /// due by now passed, the command decided under the newest policy version, appended and projected in one commit.
 /// Refusals surface as <see cref="CommandRejectedException"/>; the events decided come back (a proposal is not a resolution).
 /// </summary>
-public sealed class ConflictResolver(OperationWriter writer, SourceMonitor sources)
+public sealed class ConflictResolver(GroupCommit commits, SourceMonitor sources)
 {
     public Task<IReadOnlyList<OperationEvent>> ResolveAsync(
         string operationId, string operationType, string conflictId, string resolution, string reason, string resolvedBy,
@@ -32,7 +32,7 @@ public sealed class ConflictResolver(OperationWriter writer, SourceMonitor sourc
         string operationId, string operationType, string conflictId, string by, Func<DateTimeOffset, int, Command> command, CancellationToken ct)
     {
         var watch = await sources.WatchAsync(ct);
-        return await writer.WriteAsync(new WriteScope([operationId], [operationType]), batch =>
+        return await commits.WriteAsync(new WriteScope([operationId], [operationType]), 1, batch =>
         {
             var state = batch.StateOf(operationId);
             if (state.Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)

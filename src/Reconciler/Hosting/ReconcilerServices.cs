@@ -28,6 +28,8 @@ public static class ReconcilerServices
         services.AddSingleton<KeyStore>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<OperationWriter>();
+        services.AddSingleton(new GroupCommitOptions());
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<DeadlineAlarm>();

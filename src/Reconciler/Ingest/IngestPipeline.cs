@@ -11,22 +11,21 @@ namespace Reconciler.Ingest;
 /// <summary>
 /// Judges a request's signals in one unit of work of the write path: every touched operation locked and
 /// loaded, each signal decided by the core in request order (its operation's due deadlines first), all
-/// appended and projected in one commit — and only then answered.
+/// appended and projected in one commit — and only then answered. Through <see cref="GroupCommit"/>, the unit
+/// may hold other requests' signals too.
 /// </summary>
-public sealed class IngestPipeline(OperationWriter writer, SourceMonitor sources)
+public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
 {
     public async Task<IReadOnlyList<SignalResult>> IngestAsync(string source, IReadOnlyList<Signal> signals, CancellationToken ct)
     {
         using var activity = ReconcilerTelemetry.Source.StartActivity("ingest");
         activity?.SetTag("reconciler.signals", signals.Count);
         var started = Stopwatch.GetTimestamp();
-        var scope = new WriteScope(
-            signals.Select(s => s.OperationId).Distinct(StringComparer.Ordinal).ToList(),
-            signals.Select(s => s.OperationType).Distinct(StringComparer.Ordinal).ToList(),
-            source, signals.Select(s => s.SignalId).Distinct(StringComparer.Ordinal).ToList());
+        var scope = WriteScope.ForSignals(source, signals.Select(s => (s.OperationId, s.OperationType, s.SignalId)));
         // What the engine knows of the sources, for a deadline a signal lets pass (is the missing signal's owner silent?).
         var watch = await sources.WatchAsync(ct);
-        var judged = await writer.WriteAsync(scope, batch => Judge(batch, source, signals, watch), ct);
+        // Queued with other requests' writes and committed together (one commit for many one-signal requests).
+        var judged = await commits.WriteAsync(scope, signals.Count, batch => Judge(batch, source, signals, watch), ct);
         await sources.SignalSeenAsync(source, ct);
         var results = judged.Select(j => j()).ToArray();
         foreach (var result in results)

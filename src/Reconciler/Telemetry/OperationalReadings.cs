@@ -20,18 +20,33 @@ public sealed class OperationalReadings : BackgroundService
     private static readonly Counter<long> OutcomesDeclared = ReconcilerTelemetry.Meter.CreateCounter<long>(
         "reconciler.outcomes.declared", description: "Outcomes declared, by outcome");
 
+    private static readonly Counter<long> WritesShed = ReconcilerTelemetry.Meter.CreateCounter<long>(
+        "reconciler.writes.shed", description: "Writes refused with 503 overloaded because the commit queue was full");
+    private static readonly Histogram<int> UnitWrites = ReconcilerTelemetry.Meter.CreateHistogram<int>(
+        "reconciler.commit.writes", description: "Requests' writes merged into one commit");
+    private static readonly Histogram<int> UnitSignals = ReconcilerTelemetry.Meter.CreateHistogram<int>(
+        "reconciler.commit.weight", description: "Signals (and other writes, one each) merged into one commit");
+
     private readonly EventStore _store;
     private readonly ILogger<OperationalReadings> _log;
     private readonly TimeSpan _interval;
     private Backlog _backlog = new([], null);
     private FeedHealth? _feed;
 
-    public OperationalReadings(OperationWriter writer, EventStore store, IOptions<OperationalReadingsOptions> options, ILogger<OperationalReadings> log)
+    public OperationalReadings(OperationWriter writer, GroupCommit commits, EventStore store, IOptions<OperationalReadingsOptions> options, ILogger<OperationalReadings> log)
     {
         _store = store;
         _log = log;
         _interval = options.Value.Interval;
         writer.EventCommitted += Count;
+        commits.Shed += () => WritesShed.Add(1);
+        commits.UnitCommitted += (writes, weight) =>
+        {
+            UnitWrites.Record(writes);
+            UnitSignals.Record(weight);
+        };
+        ReconcilerTelemetry.Meter.CreateObservableGauge("reconciler.commit.queue", () => commits.QueuedWeight,
+            description: "Signals (and other writes) waiting for a commit");
         ReconcilerTelemetry.Meter.CreateObservableGauge("reconciler.conflicts.open", ObserveOpenConflicts,
             description: "Open conflicts, by kind and severity (sampled)");
         ReconcilerTelemetry.Meter.CreateObservableGauge("reconciler.feed.lag.transactions",

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Microsoft.OpenApi;
+using Reconciler.IntegrationTests.Contract;
 using Xunit.Abstractions;
 
 namespace Reconciler.IntegrationTests.Api;
@@ -9,11 +9,9 @@ namespace Reconciler.IntegrationTests.Api;
 /// ("Endpoints at a glance") is in it with the schema of its success response, the schema of its request body,
 /// the bearer scheme and the problems (401, 403) of an endpoint behind a key — enough to generate a client.
 /// </summary>
-public sealed partial class OpenApiDocumentTests(ApiServerFixture api, ITestOutputHelper output) : IClassFixture<ApiServerFixture>
+public sealed class OpenApiDocumentTests(ApiServerFixture api, ITestOutputHelper output) : IClassFixture<ApiServerFixture>
 {
     private readonly ApiServer _server = api.Server;
-
-    private sealed record Row(string Method, string Path, string Roles, int Success);
 
     [Fact]
     public async Task Given_the_endpoint_table_of_the_docs_when_the_document_is_read_then_every_endpoint_has_its_schemas()
@@ -26,8 +24,8 @@ public sealed partial class OpenApiDocumentTests(ApiServerFixture api, ITestOutp
         Assert.Equal(SecuritySchemeType.Http, bearer.Type);
         Assert.Equal("bearer", bearer.Scheme);
 
-        var rows = EndpointTable();
-        Assert.True(rows.Count >= 24, $"only {rows.Count} rows read from docs/api.md");
+        var rows = ApiDocsTable.Read();
+        Assert.True(rows.Count >= 31, $"only {rows.Count} rows read from docs/api.md");
         var missing = new List<string>();
         foreach (var row in rows)
         {
@@ -41,7 +39,8 @@ public sealed partial class OpenApiDocumentTests(ApiServerFixture api, ITestOutp
             {
                 missing.Add($"{name}: no {row.Success} response");
             }
-            else if (row.Success != 204 && (success.Content is not { Count: > 0 } content || content.Values.Any(m => m.Schema is null)))
+            // A JSON or text answer has a schema; server-sent events have none (they are no JSON document).
+            else if (row.Success != 204 && (success.Content is not { Count: > 0 } content || content.Any(m => m.Key != "text/event-stream" && m.Value.Schema is null)))
             {
                 missing.Add($"{name}: the {row.Success} response has no schema");
             }
@@ -68,37 +67,4 @@ public sealed partial class OpenApiDocumentTests(ApiServerFixture api, ITestOutp
         output.WriteLine($"{rows.Count} endpoints checked");
         Assert.True(missing.Count == 0, string.Join("\n", missing));
     }
-
-    /// <summary>The rows of docs/api.md's endpoint table, the query part dropped.</summary>
-    private static List<Row> EndpointTable()
-    {
-        var docs = Path.Combine(RepositoryRoot(), "docs", "api.md");
-        var rows = new List<Row>();
-        foreach (var line in File.ReadLines(docs))
-        {
-            var match = TableRow().Match(line);
-            // /readyz (the health-check middleware) and the document itself are outside the API description.
-            if (match.Success && match.Groups["path"].Value is not ("/readyz" or "/v1/openapi.json"))
-            {
-                rows.Add(new Row(match.Groups["method"].Value, match.Groups["path"].Value, match.Groups["roles"].Value.Trim(),
-                    int.Parse(match.Groups["status"].Value, System.Globalization.CultureInfo.InvariantCulture)));
-            }
-        }
-        return rows;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Reconciler.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new InvalidOperationException("Reconciler.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    [GeneratedRegex(@"^\| `(?<method>GET|POST|PUT|PATCH|DELETE) (?<path>/[^`?\[ ]*)[^`]*`[^|]*\| (?<roles>[^|]+) \| (?<status>\d{3})")]
-    private static partial Regex TableRow();
 }

@@ -45,7 +45,7 @@ public sealed class WritePath(TestDatabase db)
     /// <paramref name="fence"/>: the lease the unit writes under.
     /// </summary>
     public Task<IReadOnlyList<StagedEvents>> SendAsync(IReadOnlyList<Signal> signals, Action<WriteBatch>? during = null, LeaseFence? fence = null) =>
-        Writer.WriteAsync(new WriteScope(signals.Select(s => s.OperationId).Distinct().ToList(), [Type], "psp", signals.Select(s => s.SignalId).ToList(), fence), batch =>
+        Writer.WriteAsync(WriteScope.ForSignals("psp", signals.Select(s => (s.OperationId, Type, s.SignalId)), fence), batch =>
         {
             var staged = new List<StagedEvents>();
             foreach (var signal in signals)

@@ -1,48 +1,33 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.OpenApi;
-using Reconciler.Auth;
 
 namespace Reconciler.Api.OpenApi;
 
 /// <summary>
-/// <c>GET /v1/openapi.json</c>: the document ASP.NET Core generates from the endpoints' metadata (bodies they
-/// accept, responses they produce, problems), plus the bearer-key scheme and, per operation, the roles it needs.
+/// <c>GET /v1/openapi.json</c>: the document ASP.NET Core generates from the endpoints' metadata and from the types they
+/// serialize, made to describe the wire by <see cref="WireSchemas"/> (schemas), <see cref="OperationConventions"/>
+/// (security, headers, other media types) and <see cref="DocumentShape"/> (info, server, tags). The endpoints declare
+/// what they read and answer with the helpers below, beside their handlers.
 /// </summary>
 public static class ApiDocument
 {
     public const string Path = "/v1/openapi.json";
-    private const string BearerScheme = "bearer";
+    public const string BearerScheme = "bearer";
     private static readonly string[] ProblemJson = ["application/problem+json"];
 
     public static IServiceCollection AddApiDocument(this IServiceCollection services) =>
         services.AddOpenApi("v1", options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Info.Title = "Reconciler";
-                document.Info.Description = "An event-sourced reconciliation engine: signals in, agreed truth, outcomes and conflicts out. Problems are RFC 9457 documents (application/problem+json) whose type names the rule.";
-                document.Components ??= new OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.Http,
-                    Scheme = "bearer",
-                    Description = "An API key made with POST /v1/keys (or RECONCILER_BOOTSTRAP_ADMIN_KEY): Authorization: Bearer <key>.",
-                };
-                return Task.CompletedTask;
-            });
-            options.AddOperationTransformer((operation, context, _) =>
-            {
-                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiredRoles>().LastOrDefault() is { } roles)
-                {
-                    operation.Security ??= [];
-                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
-                    operation.Description = $"Roles: {string.Join(", ", roles.Roles)}." + (operation.Description is { } more ? " " + more : "");
-                }
-                return Task.CompletedTask;
-            });
+            // JSON passed through as it came (event data, attributes) is described where it is used, not as a type of its own.
+            options.CreateSchemaReferenceId = type => (Nullable.GetUnderlyingType(type.Type) ?? type.Type) == typeof(System.Text.Json.JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddSchemaTransformer<WireSchemas>();
+            options.AddOperationTransformer<OperationConventions>();
+            options.AddDocumentTransformer<DocumentShape>();
         });
+
+    /// <summary>The operation's id (what generated clients name the method) and a one-line summary.</summary>
+    public static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, string operationId, string summary) =>
+        endpoint.WithName(operationId).WithSummary(summary);
 
     /// <summary>The body this endpoint reads (by hand, strictly), as JSON of <typeparamref name="T"/>; a body that is not JSON or too large is a problem.</summary>
     public static RouteHandlerBuilder Reads<T>(this RouteHandlerBuilder endpoint, bool optional = false) where T : notnull =>
@@ -63,6 +48,14 @@ public static class ApiDocument
         }
         return endpoint;
     }
+
+    /// <summary>A header the endpoint sends with its <paramref name="status"/> response.</summary>
+    public static RouteHandlerBuilder WithHeader(this RouteHandlerBuilder endpoint, int status, string name, string description) =>
+        endpoint.WithMetadata(new ResponseHeader(status, name, description));
+
+    /// <summary>Another media type of its <paramref name="status"/> response: text (a string), or a stream that has no schema.</summary>
+    public static RouteHandlerBuilder AlsoAnswers(this RouteHandlerBuilder endpoint, int status, string mediaType, string description, bool text = true) =>
+        endpoint.WithMetadata(new AlternativeContent(status, mediaType, description, text));
 
     /// <summary>What every endpoint behind a key may answer: no or unknown key, a key without the role, the database away.</summary>
     public static TBuilder ProducesAuthProblems<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

@@ -22,8 +22,13 @@ public sealed record SignalContract(
     string? CausationId,
     [property: Description("Facet attributes compared under the policy's tolerances, e.g. {\"amount\": \"129.90\"}")] JsonElement? Attributes);
 
-[Description("Up to 5,000 signals judged in one unit of work; a single signal object is accepted too.")]
+[Description("Up to 5,000 signals judged in one unit of work, in order.")]
 public sealed record SignalBatchContract(IReadOnlyList<SignalContract> Signals);
+
+[Description("One signal object, or { \"signals\": [ … ] }; at most 8 MiB either way.")]
+// A body with 'signals' is a batch, whatever else it holds: at least one shape, not exactly one.
+[Either(typeof(SignalContract), typeof(SignalBatchContract), Exclusive = false)]
+public sealed record SignalsBodyContract;
 
 public sealed record KeyRequestContract(
     [property: Description("source, auditor, resolver or admin")] string Role,
@@ -47,7 +52,7 @@ public sealed record SourceRuleContract([property: Description("ISO-8601 duratio
 
 [Description("A truth policy (docs/domain.md, 'The truth policy'); GET returns it normalised with version and createdAt.")]
 public sealed record PolicyContract(
-    string OperationType,
+    [property: Description("The path's operation type; may be left out")] string? OperationType,
     [property: Description("Seconds sources may disagree before a disagreement is recorded (default 300)")] int? GraceSeconds,
     [property: Description("ISO-8601 duration after which an agreed outcome becomes final")] string? FinalAfter,
     IReadOnlyDictionary<string, FacetContract> Facets,
@@ -59,7 +64,7 @@ public sealed record PolicyContract(
     [property: Description("More conflicts of one kind a minute than this is a storm (default 500)")] int? StormThreshold);
 
 public sealed record FacetContract(
-    [property: Description("The source authoritative for this facet")] string Owner,
+    [property: Description("The source authoritative for this facet; left out, the facet is unowned (nobody is authoritative for it)")] string? Owner,
     IReadOnlyList<string> States,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Transitions,
     int? GraceSeconds,
@@ -74,7 +79,15 @@ public sealed record MatchContract(string Attribute, IReadOnlyList<string> Facet
 
 public sealed record ConditionContract(string Facet, string State);
 
-public sealed record TargetContract(string? Facet, string? State, string? Outcome);
+[Description("A facet must reach a state.")]
+public sealed record FacetStateTargetContract(string Facet, string State);
+
+[Description("An outcome must be declared.")]
+public sealed record OutcomeTargetContract(string Outcome);
+
+[Description("What must follow: a facet's state, or an outcome.")]
+[Either(typeof(FacetStateTargetContract), typeof(OutcomeTargetContract))]
+public sealed record TargetContract;
 
 public sealed record ExpectationContract(ConditionContract When, TargetContract Expect, [property: Description("ISO-8601 duration")] string Within);
 

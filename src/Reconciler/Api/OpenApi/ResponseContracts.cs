@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json.Serialization;
 using Reconciler.Store.Projections;
 
 namespace Reconciler.Api.OpenApi;
@@ -30,10 +31,19 @@ public sealed partial record StoredPolicyContract(
     DateTimeOffset CreatedAt,
     int GraceSeconds,
     string? FinalAfter,
-    IReadOnlyDictionary<string, FacetContract> Facets,
+    IReadOnlyDictionary<string, StoredFacetContract> Facets,
     IReadOnlyList<MatchContract>? Matches,
     IReadOnlyList<ExpectationContract> Expectations,
     IReadOnlyList<OutcomeRuleContract> Outcomes,
     IReadOnlyDictionary<string, int>? Approvals,
     IReadOnlyDictionary<string, SourceRuleContract>? Sources,
     int? StormThreshold);
+
+[Description("A facet in the stored policy: an unowned facet's owner is null.")]
+public sealed record StoredFacetContract(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The source authoritative for this facet; null when nobody is")] string? Owner,
+    IReadOnlyList<string> States,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Transitions,
+    int? GraceSeconds,
+    [property: Description("once: a repeated effect is a duplicate-effect conflict")] string? Effect,
+    IReadOnlyDictionary<string, AttributeContract>? Attributes);
