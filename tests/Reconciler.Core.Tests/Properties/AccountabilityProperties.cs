@@ -37,6 +37,24 @@ public sealed class AccountabilityProperties
         }));
     }
 
+    [Theory]
+    [MemberData(nameof(Scripts.PolicyNames), MemberType = typeof(Scripts))]
+    public void Given_any_history_when_a_tick_comes_at_the_next_deadline_then_it_decides_something_and_the_earliest_conflict_due_is_kept_right(string policy)
+    {
+        // A deadline that a tick at it leaves in place would have the deadline worker tick the operation again and again.
+        Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, seeds =>
+        {
+            var script = Scripts.Play(Scripts.PolicyNamed(policy), seeds);
+            var earliest = script.State.Conflicts.Values.Where(c => c.IsOpen && c.DueBy is not null && c.OverdueAt is null).Select(c => c.DueBy).Min();
+            if (script.State.ConflictsDue != earliest)
+            {
+                return false;
+            }
+
+            return script.State.NextDeadline is not { } due || (script.When(new Tick(due, 1)).Count > 0 && script.State.NextDeadline != due);
+        }));
+    }
+
     [Fact]
     public void Given_any_history_when_a_step_on_an_open_conflict_is_repeated_then_the_repeat_decides_nothing()
     {
