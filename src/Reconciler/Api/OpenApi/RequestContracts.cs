@@ -45,6 +45,16 @@ public sealed record ResolveRequestContract(
 [Description("An answer to a resolution waiting for a second resolver (four-eyes): approve or reject it, with a reason.")]
 public sealed record ReasonRequestContract([property: Description("Kept with the answer for the audit trail")] string Reason);
 
+[Description("Out of the default queue until a later time; the conflict's status and clock do not change.")]
+public sealed record SnoozeRequestContract(
+    [property: Description("ISO-8601 time with an offset, after now")] DateTimeOffset Until,
+    [property: Description("Why, for whoever picks the conflict up next")] string Reason);
+
+[Description("A handover of the conflict to another team.")]
+public sealed record AssignRequestContract(
+    [property: Description("The team: 1..200 characters of A-Z a-z 0-9 . _ : -, such as finance")] string Assignee,
+    [property: Description("Why, for the team that receives it")] string Reason);
+
 [Description("A source is alive; with a watermark, it has sent everything it observed up to then.")]
 public sealed record HeartbeatRequestContract([property: Description("ISO-8601 time, at most 5 seconds ahead of the server's clock")] DateTimeOffset? Watermark);
 
