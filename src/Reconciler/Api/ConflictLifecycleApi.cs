@@ -9,16 +9,33 @@ namespace Reconciler.Api;
 
 /// <summary>
 /// What people do with an open conflict before resolving it (docs/domain.md, "Accountability"):
-/// <c>POST /v1/conflicts/{conflictId}/acknowledge</c> (no body), <c>…/snooze</c> <c>{ "until", "reason" }</c> and
+/// <c>POST /v1/conflicts/{conflictId}/acknowledge</c> (no body, or <c>{}</c>), <c>…/snooze</c> <c>{ "until", "reason" }</c> and
 /// <c>…/assign</c> <c>{ "assignee", "reason" }</c>, each an event of the operation's stream by the caller's identity.
 /// The answer is the record as it is now; a refusal stores nothing.
 /// </summary>
 public static class ConflictLifecycleApi
 {
-    public static Task<IResult> AcknowledgeAsync(
-        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct) =>
-        StepAsync(conflictId, request, dataSource, ct,
+    public static async Task<IResult> AcknowledgeAsync(
+        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        // The caller's key says who acknowledges: the body, when there is one, is an empty object.
+        if (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
+        {
+            var body = await RequestJson.ReadObjectAsync(request, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+            foreach (var property in body.Value.EnumerateObject())
+            {
+                return Problems.BadRequest("invalid-acknowledgement",
+                    $"An acknowledgement takes no fields, not '{property.Name}': the key it is sent with says who takes the conflict on. Send {{}} or no body.",
+                    Field(property.Name));
+            }
+        }
+        return await StepAsync(conflictId, request, dataSource, ct,
             (found, identity) => resolver.AcknowledgeAsync(found.OperationId, found.OperationType, conflictId, identity, ct));
+    }
 
     public static async Task<IResult> SnoozeAsync(
         string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct)

@@ -39,7 +39,7 @@ public static class ConflictsApi
         conflicts.MapPost("/{conflictId}/reject", ConflictResolveApi.RejectAsync).Describe("rejectResolution", "Reject (or, as its proposer, withdraw) a proposed resolution")
             .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         conflicts.MapPost("/{conflictId}/acknowledge", ConflictLifecycleApi.AcknowledgeAsync).Describe("acknowledgeConflict", "Take an open conflict on (acknowledgedBy is the caller's key)")
-            .Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
+            .Reads<AcknowledgeRequestContract>(optional: true).Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         conflicts.MapPost("/{conflictId}/snooze", ConflictLifecycleApi.SnoozeAsync).Describe("snoozeConflict", "Keep an open conflict out of the default queue until a time; its status and clock do not change")
             .Reads<SnoozeRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity).RequireRole([Roles.Resolver, Roles.Admin]);
         conflicts.MapPost("/{conflictId}/assign", ConflictLifecycleApi.AssignAsync).Describe("assignConflict", "Hand an open conflict to another team")

@@ -56,7 +56,7 @@ public sealed class ConflictLifecycleApiTests(PostgresFixture postgres) : IAsync
         Assert.Equal(opened.GetProperty("openedAt").GetDateTimeOffset() + TimeSpan.FromDays(1), opened.GetProperty("dueBy").GetDateTimeOffset());
 
         var (status, record) = await PostAsync(conflictId, "acknowledge", "");
-        var (again, _) = await PostAsync(conflictId, "acknowledge", "");
+        var (again, _) = await PostAsync(conflictId, "acknowledge", "{}");
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (status, again));
         Assert.Equal("rita", record.GetProperty("acknowledgedBy").GetString());
@@ -129,6 +129,8 @@ public sealed class ConflictLifecycleApiTests(PostgresFixture postgres) : IAsync
             ("assign", """{ "assignee": "the finance team", "reason": "theirs" }""", HttpStatusCode.UnprocessableEntity, "invalid-assignee"),
             ("assign", """{ "assignee": "payments-team", "reason": "theirs" }""", HttpStatusCode.Conflict, "same-assignee"),
             ("assign", "[]", HttpStatusCode.BadRequest, "malformed-json"),
+            ("acknowledge", """{ "acknowledgedBy": "someone else" }""", HttpStatusCode.BadRequest, "invalid-acknowledgement"),
+            ("acknowledge", "\"me\"", HttpStatusCode.BadRequest, "malformed-json"),
         })
         {
             var (status, problem) = await PostAsync(conflictId, step, body);
@@ -138,7 +140,7 @@ public sealed class ConflictLifecycleApiTests(PostgresFixture postgres) : IAsync
         }
         foreach (var step in new[] { "acknowledge", "snooze", "assign" })
         {
-            var body = $$"""{ "until": "{{Until(TimeSpan.FromHours(1))}}", "assignee": "finance", "reason": "x" }""";
+            var body = step == "acknowledge" ? "" : $$"""{ "until": "{{Until(TimeSpan.FromHours(1))}}", "assignee": "finance", "reason": "x" }""";
             var (unknown, problem) = await PostAsync("invalid-transition-0000000000000000", step, body);
             Assert.Equal(HttpStatusCode.NotFound, unknown);
             Assert.EndsWith("/problems/unknown-conflict", problem.GetProperty("type").GetString());
