@@ -59,7 +59,7 @@ internal static class ConflictEvolution
 
     // A new occurrence: a new clock and a new assignee from the policy, and nobody has acknowledged, snoozed or reassigned it yet.
     private static ConflictRecord Reopened(ConflictRecord existing, ConflictOpened e, long version) =>
-        existing with
+        Again(existing, e, version) with
         {
             Status = ConflictRecord.Open,
             OpenedAt = e.At,
@@ -67,14 +67,6 @@ internal static class ConflictEvolution
             Resolution = null,
             ResolvedBy = null,
             Reason = null,
-            Occurrences = existing.Occurrences + 1,
-            EvidenceVersions = existing.EvidenceVersions.Add(version),
-            States = e.States,
-            Detail = e.Detail,
-            Differences = e.Differences ?? [],
-            Pending = null,
-            ApprovedBy = null,
-            Cause = e.Cause,
             Assignee = e.Assignee,
             AssignedBy = null,
             AssignReason = null,
