@@ -40,39 +40,49 @@ public static class ConflictLifecycleApi
     public static async Task<IResult> SnoozeAsync(
         string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        var body = await RequestJson.ReadObjectAsync(request, ct);
-        if (body.Problem is not null)
+        var (body, reason, problem) = await WithReasonAsync(request, ct);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        var untilText = RequestJson.OptionalString(body.Value, "until");
+        var untilText = RequestJson.OptionalString(body, "until");
         if (!IsoTime.TryParse(untilText, out var until))
         {
             return Problems.BadRequest("invalid-until",
                 untilText is null ? $"Give until: the ISO-8601 time with an offset (such as {IsoTime.Example}) the conflict stays out of the queue until."
                     : IsoTime.Problem("until", untilText), Field("until"));
         }
-        var (reason, reasonProblem) = ConflictResolveApi.ReasonOf(body.Value);
-        return reasonProblem ?? await StepAsync(conflictId, request, dataSource, ct,
+        return await StepAsync(conflictId, request, dataSource, ct,
             (found, identity) => resolver.SnoozeAsync(found.OperationId, found.OperationType, conflictId, until.ToUniversalTime(), reason!, identity, ct));
     }
 
     public static async Task<IResult> AssignAsync(
         string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        var body = await RequestJson.ReadObjectAsync(request, ct);
-        if (body.Problem is not null)
+        var (body, reason, problem) = await WithReasonAsync(request, ct);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        var assignee = RequestJson.OptionalString(body.Value, "assignee");
+        var assignee = RequestJson.OptionalString(body, "assignee");
         if (string.IsNullOrWhiteSpace(assignee))
         {
             return Problems.BadRequest("missing-assignee", "Give assignee: the team the conflict is handed to, such as finance.", Field("assignee"));
         }
-        var (reason, reasonProblem) = ConflictResolveApi.ReasonOf(body.Value);
-        return reasonProblem ?? await StepAsync(conflictId, request, dataSource, ct,
+        return await StepAsync(conflictId, request, dataSource, ct,
             (found, identity) => resolver.AssignAsync(found.OperationId, found.OperationType, conflictId, assignee, reason!, identity, ct));
+    }
+
+    // A snooze or a handover: a JSON object with a reason, for whoever picks the conflict up next.
+    private static async Task<(System.Text.Json.JsonElement Body, string? Reason, IResult? Problem)> WithReasonAsync(HttpRequest request, CancellationToken ct)
+    {
+        var body = await RequestJson.ReadObjectAsync(request, ct);
+        if (body.Problem is not null)
+        {
+            return (default, null, body.Problem);
+        }
+        var (reason, problem) = ConflictResolveApi.ReasonOf(body.Value);
+        return (body.Value, reason, problem);
     }
 
     private static async Task<IResult> StepAsync(string conflictId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken ct,

@@ -38,8 +38,7 @@ public sealed class AccountabilityClockTests(PostgresFixture postgres) : IAsyncL
     [Fact]
     public async Task Given_an_open_conflict_when_its_dueBy_passes_then_it_is_overdue_and_escalated_and_the_feed_says_so()
     {
-        await ApiCalls.SendOneAsync(_gateway, "due-1", "due-1-a", "payment", "authorized");
-        var conflictId = Assert.Single(await ApiCalls.SendOneAsync(_gateway, "due-1", "due-1-b", "payment", "refunded"));
+        var conflictId = await ApiCalls.OpenInvalidTransitionAsync(_gateway, "due-1");
         Assert.Empty(await ListAsync("operationId=due-1&overdue=true"));
 
         var record = await ApiCalls.EventuallyAsync(() => RecordAsync(conflictId), r => r.TryGetProperty("escalatedAt", out _), TimeSpan.FromSeconds(20));

@@ -35,11 +35,7 @@ public sealed class AccountabilityReportApiTests(PostgresFixture postgres) : IAs
         await _db.DisposeAsync();
     }
 
-    private async Task<string> OpenAsync(string operationId)
-    {
-        await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-1", "payment", "authorized");
-        return Assert.Single(await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-2", "payment", "refunded"));
-    }
+    private Task<string> OpenAsync(string operationId) => ApiCalls.OpenInvalidTransitionAsync(_gateway, operationId);
 
     private async Task StepAsync(string conflictId, string step, string body = "")
     {

@@ -33,11 +33,7 @@ public sealed class ConflictLifecycleApiTests(PostgresFixture postgres) : IAsync
     }
 
     /// <summary>An open invalid-transition conflict (medium, the payments team's) on the payment facet.</summary>
-    private async Task<string> OpenConflictAsync(string operationId)
-    {
-        await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-1", "payment", "authorized");
-        return Assert.Single(await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-2", "payment", "refunded"));
-    }
+    private Task<string> OpenConflictAsync(string operationId) => ApiCalls.OpenInvalidTransitionAsync(_gateway, operationId);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string conflictId, string step, string body, HttpClient? client = null) =>
         ApiCalls.PostJsonAsync(client ?? _rita, $"/v1/conflicts/{conflictId}/{step}", body);

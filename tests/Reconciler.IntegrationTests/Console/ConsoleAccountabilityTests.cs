@@ -12,22 +12,12 @@ namespace Reconciler.IntegrationTests.Console;
 [Collection(PostgresCollection.Name)]
 public sealed class ConsoleAccountabilityTests(ConsoleStoryFixture story) : IClassFixture<ConsoleStoryFixture>
 {
-    private async Task<IPage> SignInAsync(string key)
-    {
-        var context = await story.Browser.NewContextAsync(story.Server.BaseAddress);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/console/sign-in");
-        await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByTestId("identity")).ToBeVisibleAsync();
-        return page;
-    }
+    private Task<IPage> SignInAsync(string key) => story.SignInAsync(key);
 
     private async Task<string> OpenConflictAsync(string type, string operationId)
     {
         var gateway = story.Server.ClientFor(await story.KeyAsync("source", "payment-gateway", null));
-        await ApiCalls.SendOneAsync(gateway, operationId, operationId + "-1", "payment", "authorized", type);
-        return Assert.Single(await ApiCalls.SendOneAsync(gateway, operationId, operationId + "-2", "payment", "refunded", type));
+        return await ApiCalls.OpenInvalidTransitionAsync(gateway, operationId, type);
     }
 
     [Fact]

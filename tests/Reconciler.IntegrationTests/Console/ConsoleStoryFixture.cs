@@ -51,6 +51,18 @@ public sealed class ConsoleStoryFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 
+    /// <summary>A new browser context signed in with <paramref name="key"/>, on the page the sign-in leads to.</summary>
+    public async Task<Microsoft.Playwright.IPage> SignInAsync(string key, int width = 1366)
+    {
+        var context = await Browser.NewContextAsync(Server.BaseAddress, width);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/console/sign-in");
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("identity")).ToBeVisibleAsync();
+        return page;
+    }
+
     private async Task PlayStoryAsync()
     {
         var story = DemoStory.Load(Path.Combine(DemoStory.FindSamples(), "order-fulfilment"));
