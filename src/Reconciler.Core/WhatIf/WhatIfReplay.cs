@@ -6,7 +6,11 @@ using Reconciler.Core.State;
 
 namespace Reconciler.Core.WhatIf;
 
-public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes);
+public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes)
+{
+    /// <summary>Today's truth, the fold of the stored history the changes are counted against (the backtest compares both).</summary>
+    public OperationState Today { get; init; } = OperationState.Initial;
+}
 
 /// <summary>One difference against today's truth. <c>What</c>: outcome, finality, facet, conflict or assignee (the team a conflict found
 /// in both is assigned to); <c>Subject</c>: the facet or conflict id (<c>outcome</c> for the outcome and its finality).</summary>
@@ -88,12 +92,13 @@ public static class WhatIfReplay
 
         TickUntil(now);
         var today = OperationDecider.Fold(history);
-        return new WhatIfResult(state, events.ToImmutable(), Compare(today, state));
+        return new WhatIfResult(state, events.ToImmutable(), Compare(today, state)) { Today = today };
     }
 
-    // An operator's resolution replays only while its conflict is open and its override is valid under the new policy.
+    // An operator's resolution replays only while its conflict is open, no earlier resolution of it waits for approval (one that
+    // needs a second resolver under the new policy), and its override is valid under the new policy.
     private static bool StillApplies(OperationState state, TruthPolicy policy, OperatorResolved r) =>
-        state.IsConflictOpen(r.ConflictId)
+        state.Conflicts.GetValueOrDefault(r.ConflictId) is { IsOpen: true, Pending: null }
         && (r.OverrideFacet is null || policy.FindFacet(r.OverrideFacet)?.States.Contains(r.OverrideState ?? "") == true);
 
     // What people did with a conflict replays only while it is open; a handover only when the candidate did not assign it there already.

@@ -1,8 +1,10 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Rejudging;
 using Reconciler.Sources;
@@ -51,10 +53,12 @@ public static class ReconcilerServices
         services.AddSingleton(RejudgeOptions.FromEnvironment());
         services.AddSingleton<RejudgingStore>();
         services.AddSingleton<UnmodeledConflicts>();
-        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<WorkerAlarm<RejudgeWorker>>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
+        services.AddBacktests();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();

@@ -71,7 +71,7 @@ public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
             return () => rejected;
         }
         var staged = batch.Append(signal.OperationId, operationType, events, after,
-            new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null));
+            new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null) { Origin = signal.Origin });
         // The signal's own event follows the deadlines that passed first.
         var own = 0;
         while (events[own] is not (SignalReceived or SignalDuplicated))

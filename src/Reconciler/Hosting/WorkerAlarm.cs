@@ -1,7 +1,10 @@
-namespace Reconciler.Rejudging;
+namespace Reconciler.Hosting;
 
-/// <summary>Wakes the re-judge worker of this server at once when a run starts here (other servers notice within a poll).</summary>
-public sealed class RejudgeAlarm
+/// <summary>
+/// Wakes this server's <typeparamref name="TWorker"/> at once when work for it is asked for here (a backtest, a run of
+/// re-judging); other servers notice within their poll. One singleton per worker type.
+/// </summary>
+public sealed class WorkerAlarm<TWorker>
 {
     private readonly SemaphoreSlim _ring = new(0, 1);
 
