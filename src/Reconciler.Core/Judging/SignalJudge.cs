@@ -24,7 +24,7 @@ internal static class SignalJudge
             throw new CommandRejectedException("operation-id-mismatch", $"The state is operation '{id}', the signal is for '{s.OperationId}'.");
         }
 
-        var d = new Decision(state, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
+        var d = new Decision(state, policy, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
         var hash = SignalContent.Hash(s);
         if (command.KnownContentHash is { } original)
         {

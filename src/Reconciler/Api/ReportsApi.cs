@@ -2,11 +2,13 @@ using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
+using Reconciler.Conflicts;
 using Reconciler.Sources;
 
 namespace Reconciler.Api;
 
 /// <summary>
+/// <c>GET /v1/reports/accountability?from=&amp;to=</c>: per team, see <see cref="AccountabilityReport"/>.
 /// <c>GET /v1/reports/disagreements?from=&amp;to=</c>: which pairs of systems disagree most, and how long
 /// until they agree. A conflict among three sources counts for each of its pairs; one with fewer than two
 /// sources is its own group (<c>sources</c> of length 0 or 1). Time to agreement: resolved − opened, of resolved ones.
@@ -53,7 +55,20 @@ public static class ReportsApi
     {
         app.MapGet("/v1/reports/disagreements", DisagreementsAsync).Describe("getDisagreementReport", "Which pairs of sources disagree most, and how long until they agree")
             .WithTags(ApiTags.Reports).Answers<DisagreementReport>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/reports/accountability", AccountabilityAsync).Describe("getAccountabilityReport", "Per team: open, overdue and acknowledged conflicts, time to acknowledge and to resolve, ageing")
+            .WithTags(ApiTags.Reports).Answers<AccountabilityReportView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
+    }
+
+    private static async Task<IResult> AccountabilityAsync(string? from, string? to, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
+    {
+        var (fromTime, fromProblem) = ConflictsApi.ParseTime(from, "from");
+        var (toTime, toProblem) = ConflictsApi.ParseTime(to, "to");
+        if ((fromProblem ?? toProblem) is { } problem)
+        {
+            return problem;
+        }
+        return TypedResults.Ok(await AccountabilityReport.ReadAsync(dataSource, fromTime, toTime, clock.GetUtcNow(), ct));
     }
 
     private static async Task<IResult> DisagreementsAsync(string? from, string? to, NpgsqlDataSource dataSource, SourceMonitor sources, CancellationToken ct)
