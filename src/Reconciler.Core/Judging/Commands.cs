@@ -72,6 +72,18 @@ public sealed record RejectResolution(string ConflictId, string Reason, string R
 /// </summary>
 public sealed record RejudgeConflict(string ConflictId, IReadOnlyList<StoredSignal> Signals, DateTimeOffset At, int PolicyVersion) : Command;
 
+/// <summary>A person (<paramref name="AcknowledgedBy"/>, the identity of their key) takes the open conflict on.</summary>
+public sealed record AcknowledgeConflict(string ConflictId, string AcknowledgedBy, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>Keeps the open conflict out of the default queue until <paramref name="Until"/> (later than <paramref name="At"/>), for
+/// <paramref name="Reason"/>; its status and its clock do not change.</summary>
+public sealed record SnoozeConflict(string ConflictId, DateTimeOffset Until, string Reason, string SnoozedBy, DateTimeOffset At, int PolicyVersion)
+    : Command;
+
+/// <summary>Hands the open conflict to another team (<paramref name="Assignee"/>, a <em>name</em>), for <paramref name="Reason"/>.</summary>
+public sealed record AssignConflict(string ConflictId, string Assignee, string Reason, string AssignedBy, DateTimeOffset At, int PolicyVersion)
+    : Command;
+
 /// <summary>A <see cref="SignalReceived"/> as stored: at stream version <paramref name="Version"/> of its operation.</summary>
 public sealed record StoredSignal(long Version, SignalReceived Received);
 

@@ -31,7 +31,7 @@ internal static class SignalJudge
             throw refused;
         }
 
-        var d = new Decision(state, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
+        var d = new Decision(state, policy, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
         var hash = SignalContent.Hash(s);
         if (command.KnownContentHash is { } original)
         {

@@ -6,10 +6,23 @@ using static Reconciler.Store.Sql.DbParameters;
 namespace Reconciler.Store.Conflicts;
 
 /// <summary>The filters of <c>GET /v1/conflicts</c>; null = not filtered. <c>From</c>/<c>To</c> bound <c>openedAt</c> (from inclusive, to exclusive);
-/// <c>Cause</c> is a missing signal's cause (source-silent, not-reported).</summary>
+/// <c>Cause</c> is a missing signal's cause (source-silent, not-reported). Accountability: <c>Assignee</c> the team that has it,
+/// <c>Overdue</c> open past its dueBy (as the engine saw), <c>Acknowledged</c> taken on by a person, <c>Snoozed</c> open and
+/// snoozed until after <c>Now</c>.</summary>
 public sealed record ConflictFilter(
     string? Kind, string? Status, string? Severity, string? Source, string? Facet, string? OperationType, string? OperationId,
-    DateTimeOffset? From, DateTimeOffset? To, string? Cause = null);
+    DateTimeOffset? From, DateTimeOffset? To, string? Cause = null)
+{
+    public string? Assignee { get; init; }
+
+    public bool? Overdue { get; init; }
+
+    public bool? Acknowledged { get; init; }
+
+    public bool? Snoozed { get; init; }
+
+    public DateTimeOffset? Now { get; init; }
+}
 
 /// <summary>Records of one kind among those a filter matches: all of them, and those open.</summary>
 public sealed record KindCount(string Kind, long Count, long Open);
@@ -34,7 +47,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
              WHERE e.stream_id = c.operation_id AND e.version = ANY(c.evidence_versions)), '[]'::jsonb)))::text
         """;
 
-    // The filters of a listing ($1..$10), over records committed below the feed's safe point. The safe point is a
+    // The filters of a listing ($1..$15), over records committed below the feed's safe point. The safe point is a
     // sub-select so it is taken once per statement: as a plain filter a scan (the counts) would take it per row.
     private const string FilterSql = """
         ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
@@ -42,6 +55,10 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
           AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
           AND ($7::text IS NULL OR c.operation_id = $7) AND ($10::text IS NULL OR c.record->>'cause' = $10)
           AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
+          AND ($11::text IS NULL OR c.record->>'assignee' = $11)
+          AND ($12::boolean IS NULL OR (c.status = 'open' AND c.record->>'overdueAt' IS NOT NULL) = $12)
+          AND ($13::boolean IS NULL OR (c.record->>'acknowledgedBy' IS NOT NULL) = $13)
+          AND ($14::boolean IS NULL OR (c.status = 'open' AND COALESCE((c.record->>'snoozedUntil')::timestamptz > $15, false)) = $14)
           AND c.created_tx < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
         """;
 
@@ -49,9 +66,9 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
         SELECT c.created_tx, c.seq, {RecordColumn}
         FROM conflicts c
         WHERE {FilterSql}
-          AND ($11::xid8 IS NULL OR (c.created_tx, c.seq) < ($11::xid8, $12::bigint))
+          AND ($16::xid8 IS NULL OR (c.created_tx, c.seq) < ($16::xid8, $17::bigint))
         ORDER BY c.created_tx DESC, c.seq DESC
-        LIMIT $13
+        LIMIT $18
         """;
 
     /// <summary>The matching records (JSON text), newest first, below <paramref name="before"/>; <paramref name="limit"/> null = all.
@@ -124,10 +141,10 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
     public async Task<OpenAges> CountOpenAgesAsync(ConflictFilter filter, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT count(*) FILTER (WHERE c.opened_at > $11 - interval '1 hour'),
-                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '1 hour' AND c.opened_at > $11 - interval '1 day'),
-                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '1 day' AND c.opened_at > $11 - interval '7 days'),
-                   count(*) FILTER (WHERE c.opened_at <= $11 - interval '7 days')
+            SELECT count(*) FILTER (WHERE c.opened_at > $16 - interval '1 hour'),
+                   count(*) FILTER (WHERE c.opened_at <= $16 - interval '1 hour' AND c.opened_at > $16 - interval '1 day'),
+                   count(*) FILTER (WHERE c.opened_at <= $16 - interval '1 day' AND c.opened_at > $16 - interval '7 days'),
+                   count(*) FILTER (WHERE c.opened_at <= $16 - interval '7 days')
             FROM conflicts c WHERE {FilterSql}
             """;
         await using var command = FilteredCommand(sql, filter with { Status = Reconciler.Core.State.ConflictRecord.Open });
@@ -172,6 +189,11 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
         command.Parameters.Add(Time(filter.From));
         command.Parameters.Add(Time(filter.To));
         command.Parameters.Add(Text(filter.Cause));
+        command.Parameters.Add(Text(filter.Assignee));
+        command.Parameters.Add(Flag(filter.Overdue));
+        command.Parameters.Add(Flag(filter.Acknowledged));
+        command.Parameters.Add(Flag(filter.Snoozed));
+        command.Parameters.Add(Time(filter.Now));
         return command;
     }
 

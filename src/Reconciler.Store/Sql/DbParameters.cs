@@ -20,6 +20,9 @@ public static class DbParameters
     public static NpgsqlParameter Time(DateTimeOffset? value) =>
         new() { Value = value is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
+    public static NpgsqlParameter Flag(bool? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean };
+
     public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };
 
     public static NpgsqlParameter<long> Long(long value) => new() { TypedValue = value };

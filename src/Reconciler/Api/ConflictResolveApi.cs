@@ -109,13 +109,13 @@ public static class ConflictResolveApi
         return TypedResults.Text((await conflicts.GetAsync(conflictId, ct))!, "application/json");
     }
 
-    // Every answer to a conflict carries a reason for the audit trail.
-    private static (string? Reason, IResult? Problem) ReasonOf(JsonElement body)
+    // Every answer to a conflict, and every snooze or handover, carries a reason for the audit trail.
+    internal static (string? Reason, IResult? Problem) ReasonOf(JsonElement body)
     {
         var reason = RequestJson.OptionalString(body, "reason");
         if (string.IsNullOrWhiteSpace(reason))
         {
-            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the resolution for the audit trail.", Field("reason")));
+            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the step for the audit trail.", Field("reason")));
         }
         return InputRules.TextProblem(reason) is { } problem
             ? (null, Problems.BadRequest("invalid-reason", $"reason {problem}.", Field("reason")))

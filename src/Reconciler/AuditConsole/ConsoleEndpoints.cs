@@ -71,9 +71,9 @@ public static class ConsoleEndpoints
     }
 
     /// <summary>The CSV of exactly the queue's filtered set (every page), as <c>GET /v1/conflicts?format=csv</c> writes it.</summary>
-    private static async Task<IResult> ExportAsync(HttpContext http, ConflictQuery conflicts, CancellationToken ct)
+    private static async Task<IResult> ExportAsync(HttpContext http, ConflictQuery conflicts, TimeProvider clock, CancellationToken ct)
     {
-        var (filter, _, problems) = (QueueFilter.Read(http.Request.Query) with { Cursor = null }).Parse();
+        var (filter, _, problems) = (QueueFilter.Read(http.Request.Query) with { Cursor = null }).Parse(clock.GetUtcNow());
         if (filter is null)
         {
             return Problems.BadRequest("invalid-query", string.Join("; ", problems.Select(p => $"{p.Field} {p.Message}")));

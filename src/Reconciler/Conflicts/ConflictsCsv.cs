@@ -17,7 +17,7 @@ public static class ConflictsCsv
     [
         "conflictId", "operationId", "operationType", "kind", "severity", "facet", "sources", "states", "status",
         "openedAt", "firstOpenedAt", "resolvedAt", "resolution", "resolvedBy", "reason", "occurrences", "expectationIndex",
-        "detail", "evidence", "evidenceVersions", "differences", "cause",
+        "detail", "evidence", "evidenceVersions", "differences", "cause", "assignee", "dueBy", "acknowledgedBy",
     ];
 
     /// <summary>The product's CSV dialect (RFC 4180, formulas escaped); every CSV it writes uses it.</summary>

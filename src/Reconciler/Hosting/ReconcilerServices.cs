@@ -39,6 +39,7 @@ public static class ReconcilerServices
         services.AddSingleton<ConflictQuery>();
         services.AddSingleton<OperationQuery>();
         services.AddSingleton<ReportQuery>();
+        services.AddSingleton<AccountabilityReport>();
         services.AddSingleton<OperationWriter>();
         services.AddSingleton(new GroupCommitOptions());
         services.AddSingleton<GroupCommit>();

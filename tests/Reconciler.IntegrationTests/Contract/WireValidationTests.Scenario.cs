@@ -125,6 +125,7 @@ public sealed partial class WireValidationTests
         await SendAsync(rob, "approveResolution", Post, $"/v1/conflicts/{ids[1]}/approve", """{ "reason": "agreed" }""");
         await SendAsync(rob, "approveResolution", Post, $"/v1/conflicts/{ids[1]}/approve", """{ }""", Expectation.Invalid, 400);
         await SendAsync(rob, "approveResolution", Post, "/v1/conflicts/nothing/approve", """{ "reason": "r" }""", Expectation.Refused, 404);
+        await PlayAccountabilityAsync(gateway, auditor, rita, ids[0]);
 
         // Reports and storms.
         await GetAsync(auditor, "getDisagreementReport", "/v1/reports/disagreements");
