@@ -14,7 +14,7 @@ public sealed class AccountabilityProperties
     [MemberData(nameof(Scripts.PolicyNames), MemberType = typeof(Scripts))]
     public void Given_any_history_when_each_command_is_handled_then_the_state_it_returns_is_the_fold_of_the_events_it_decided(string policy)
     {
-        Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, seeds =>
+        Check.One(Scripts.TwoHundred, Prop.ForAll(Scripts.Seeds, seeds =>
         {
             var script = Scripts.Play(Scripts.PolicyNamed(policy), seeds, tickAtDeadlines: seeds.Length % 2 == 0);
             var state = OperationState.Initial;
@@ -42,7 +42,7 @@ public sealed class AccountabilityProperties
     public void Given_any_history_when_a_tick_comes_at_the_next_deadline_then_it_decides_something_and_the_earliest_conflict_due_is_kept_right(string policy)
     {
         // A deadline that a tick at it leaves in place would have the deadline worker tick the operation again and again.
-        Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, seeds =>
+        Check.One(Scripts.TwoHundred, Prop.ForAll(Scripts.Seeds, seeds =>
         {
             var script = Scripts.Play(Scripts.PolicyNamed(policy), seeds);
             var earliest = script.State.Conflicts.Values.Where(c => c.IsOpen && c.DueBy is not null && c.OverdueAt is null).Select(c => c.DueBy).Min();
@@ -58,7 +58,7 @@ public sealed class AccountabilityProperties
     [Fact]
     public void Given_any_history_when_a_step_on_an_open_conflict_is_repeated_then_the_repeat_decides_nothing()
     {
-        Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, Gen.Choose(0, int.MaxValue).ToArbitrary(), (seeds, n) =>
+        Check.One(Scripts.TwoHundred, Prop.ForAll(Scripts.Seeds, Gen.Choose(0, int.MaxValue).ToArbitrary(), (seeds, n) =>
         {
             var script = Scripts.Play(SamplePolicies.Accountable, seeds, tickAtDeadlines: true);
             var at = (script.State.UpdatedAt ?? Scenario.T0).AddSeconds(1);
