@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Backtests;
 
@@ -121,7 +122,6 @@ public sealed class BacktestStore(NpgsqlDataSource dataSource)
         return (await delete.ExecuteNonQueryAsync(ct) == 1 ? BacktestRemoval.Deleted : BacktestRemoval.Unknown, null);
     }
 
-    private static NpgsqlParameter Time(DateTimeOffset? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private static BacktestRow Row(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), Optional(r, 3), Optional(r, 4), r.GetFieldValue<DateTimeOffset>(5), r.GetString(6),

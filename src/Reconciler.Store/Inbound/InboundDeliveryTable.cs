@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Inbound;
 
@@ -44,11 +45,11 @@ public sealed class InboundDeliveryTable(NpgsqlDataSource dataSource)
         command.Parameters.Add(InboundMappingTable.Text(source));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = mappingVersion });
         command.Parameters.Add(InboundMappingTable.Text(status));
-        command.Parameters.Add(Nullable(contentType));
+        command.Parameters.Add(Text(contentType));
         command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = payload, NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = payload.Length });
-        command.Parameters.Add(Nullable(reason));
-        command.Parameters.Add(Nullable(field));
+        command.Parameters.Add(Text(reason));
+        command.Parameters.Add(Text(field));
         var id = (long)(await command.ExecuteScalarAsync(ct))!;
         if (id % 256 == 0)
         {
@@ -74,8 +75,8 @@ public sealed class InboundDeliveryTable(NpgsqlDataSource dataSource)
         command.Parameters.Add(InboundMappingTable.Text(status));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = mappingVersion });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = signals });
-        command.Parameters.Add(Nullable(reason));
-        command.Parameters.Add(Nullable(field));
+        command.Parameters.Add(Text(reason));
+        command.Parameters.Add(Text(field));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = replay ? 1 : 0 });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PreviewBytes });
         await command.ExecuteNonQueryAsync(ct);
@@ -145,6 +146,4 @@ public sealed class InboundDeliveryTable(NpgsqlDataSource dataSource)
         }
         return rows;
     }
-
-    private static NpgsqlParameter Nullable(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 }
