@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
+using Reconciler.Store.Sql;
 using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Conflicts;
@@ -49,7 +50,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
 
     // The filters of a listing ($1..$15), over records committed below the feed's safe point. The safe point is a
     // sub-select so it is taken once per statement: as a plain filter a scan (the counts) would take it per row.
-    private const string FilterSql = """
+    private const string FilterSql = $"""
         ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.status = $2)
           AND ($3::text IS NULL OR c.severity = $3) AND ($4::text IS NULL OR c.sources @> ARRAY[$4::text])
           AND ($5::text IS NULL OR c.facet = $5) AND ($6::text IS NULL OR c.operation_type = $6)
@@ -59,7 +60,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
           AND ($12::boolean IS NULL OR (c.status = 'open' AND c.record->>'overdueAt' IS NOT NULL) = $12)
           AND ($13::boolean IS NULL OR (c.record->>'acknowledgedBy' IS NOT NULL) = $13)
           AND ($14::boolean IS NULL OR (c.status = 'open' AND COALESCE((c.record->>'snoozedUntil')::timestamptz > $15, false)) = $14)
-          AND c.created_tx < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+          AND c.created_tx < {SafePoint.Expression}
         """;
 
     private const string ListSql = $"""

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Reconciler.Store.Sql;
 using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Operations;
@@ -15,12 +16,12 @@ public sealed record OperationSummary(
 /// </summary>
 public sealed class OperationQuery(NpgsqlDataSource dataSource)
 {
-    private const string PageSql = """
+    private const string PageSql = $"""
         SELECT o.operation_id, o.operation_type, s.version, o.policy_version, o.outcome, o.health, o.next_deadline, o.created_at, s.updated_at,
                o.created_tx, o.seq
         FROM operations o JOIN streams s ON s.stream_id = o.operation_id
         WHERE ($1::text IS NULL OR o.outcome = $1) AND ($2::text IS NULL OR o.health = $2) AND ($3::text IS NULL OR o.operation_type = $3)
-          AND o.created_tx < pg_snapshot_xmin(pg_current_snapshot())
+          AND o.created_tx < {SafePoint.Expression}
           AND ($4::xid8 IS NULL OR (o.created_tx, o.seq) < ($4::xid8, $5::bigint))
         ORDER BY o.created_tx DESC, o.seq DESC
         LIMIT $6
