@@ -51,6 +51,14 @@ public static class BenchCommand
         };
         replay.SetAction((result, ct) => RebuildBenchmark.RunReplayAsync(result.GetValue(CommonOptions.Connection), Console.Out, ct));
 
+        var backtest = new Command("backtest", "A policy backtest of 100,000 operations (~1,000,000 events) through `serve`, beside a plain read and `projections rebuild` of the same events (temporary PostgreSQL unless --connection)")
+        {
+            CommonOptions.Connection,
+        };
+        var backtestOperations = new Option<int>("--operations") { Description = "Operations to generate", DefaultValueFactory = _ => 100_000 };
+        backtest.Options.Add(backtestOperations);
+        backtest.SetAction((result, ct) => BacktestBenchmark.RunAsync(result.GetValue(CommonOptions.Connection), result.GetValue(backtestOperations), Console.Out, ct));
+
         var cluster = new Command("cluster", "The ingest load spread over 1, 2 and 3 `serve` processes on one PostgreSQL (embedded): signals/s, latencies and CPU per party");
         var clusterSignals = new Option<int>("--signals") { Description = "Signals sent in batches per server count", DefaultValueFactory = _ => 60_000 };
         var clusterOperations = new Option<int>("--operations") { Description = "Operations they spread over", DefaultValueFactory = _ => 6_000 };
@@ -63,6 +71,16 @@ public static class BenchCommand
         cluster.SetAction((result, ct) => ClusterBenchmark.RunAsync(
             result.GetValue(clusterSignals), result.GetValue(clusterOperations), result.GetValue(clusterSingles), result.GetValue(servers), Console.Out, ct));
 
-        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, cluster, WebhookBenchmark.Command() };
+        var import = new Command("import", "A CSV statement through POST /v1/sources/{source}/imports against batched ingest in the same run (embedded PostgreSQL)");
+        var rows = new Option<int>("--rows") { Description = "Rows in the file", DefaultValueFactory = _ => 1_000_000 };
+        var importOperations = new Option<int>("--operations") { Description = "Operations the rows spread over (default: a tenth of the rows, as the baseline's signals)" };
+        var baseline = new Option<int>("--baseline-signals") { Description = "Signals of the batched ingest baseline", DefaultValueFactory = _ => 200_000 };
+        import.Options.Add(rows);
+        import.Options.Add(importOperations);
+        import.Options.Add(baseline);
+        import.SetAction((result, ct) => ImportBenchmark.RunAsync(
+            result.GetValue(rows), result.GetValue(importOperations) is > 0 and var given ? given : Math.Max(1, result.GetValue(rows) / 10), result.GetValue(baseline), Console.Out, ct));
+
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, backtest, cluster, import, WebhookBenchmark.Command() };
     }
 }

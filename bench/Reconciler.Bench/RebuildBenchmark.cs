@@ -22,7 +22,7 @@ public static class RebuildBenchmark
     private const double ReplayTargetMs = 20;
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static readonly TruthPolicy Policy = PolicyReader.Read("""
+    internal static readonly TruthPolicy Policy = PolicyReader.Read("""
         {
           "operationType": "order", "graceSeconds": 300,
           "facets": {
@@ -124,7 +124,7 @@ public static class RebuildBenchmark
         return OperationDecider.Fold(await store.ReadDecodedStreamAsync(streamId, ct: ct)).Version;
     }
 
-    private static async Task<int> WithDatabaseAsync(string? connectionString, string name, TextWriter output, Func<NpgsqlDataSource, Task<int>> run, CancellationToken ct)
+    internal static async Task<int> WithDatabaseAsync(string? connectionString, string name, TextWriter output, Func<NpgsqlDataSource, Task<int>> run, CancellationToken ct)
     {
         EmbeddedPostgres? server = null;
         if (connectionString is null)
@@ -223,9 +223,9 @@ public static class RebuildBenchmark
         return signals;
     }
 
-    private sealed record Judged(string OperationId, List<(string Type, string Data, string Metadata)> Events);
+    internal sealed record Judged(string OperationId, List<(string Type, string Data, string Metadata)> Events);
 
-    private static Judged Judge(string operationId, List<(string Source, string Facet, string State, long Sequence)> signals)
+    internal static Judged Judge(string operationId, List<(string Source, string Facet, string State, long Sequence)> signals)
     {
         var state = Core.State.OperationState.Initial;
         var events = new List<(string, string, string)>(signals.Count * 2);
@@ -246,7 +246,7 @@ public static class RebuildBenchmark
         return new Judged(operationId, events);
     }
 
-    private static async Task CopyAsync(NpgsqlDataSource dataSource, IReadOnlyList<Judged> operations, CancellationToken ct)
+    internal static async Task CopyAsync(NpgsqlDataSource dataSource, IReadOnlyList<Judged> operations, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);

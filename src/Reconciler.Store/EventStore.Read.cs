@@ -4,6 +4,8 @@ using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.State;
+using Reconciler.Store.Sql;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store;
 
@@ -91,12 +93,11 @@ public sealed partial class EventStore
     public async Task<FeedPage> ReadAllAsync(FeedCursor after, int limit, IReadOnlyCollection<string>? types = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        const string SafePoint = "SELECT pg_snapshot_xmin(pg_current_snapshot())";
         const string Sql = $"""
             SELECT {EventColumns}
             FROM events e JOIN streams s ON s.stream_id = e.stream_id
             WHERE (e.transaction_id, e.position) > ($1, $2)
-              AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND e.transaction_id < {SafePoint.Expression}
               AND ($4::text[] IS NULL OR e.type = ANY($4))
             ORDER BY e.transaction_id, e.position
             LIMIT $3
@@ -105,7 +106,7 @@ public sealed partial class EventStore
         await using var batch = new NpgsqlBatch(connection);
         // The safe point is taken first: the events statement's own snapshot is at least as late, so
         // everything below it has been read when the page is not full.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SafePoint));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {SafePoint.Expression}"));
         var read = new NpgsqlBatchCommand(Sql);
         read.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
@@ -133,7 +134,7 @@ public sealed partial class EventStore
     /// <summary>
     /// The cursor of "only new events from now on": past every transaction that had begun when it was
     /// asked for. Those still running are waited for (up to <see cref="EndCursorWait"/>), since the safe
-    /// point alone lies behind any writing transaction of the cluster, in any database, and would hand
+    /// point alone lies behind any writing transaction of this database, and would hand
     /// back events committed before the call. A transaction open longer than that leaves the cursor at
     /// the safe point: a few older events may then come again (at least once), none is ever skipped.
     /// </summary>
@@ -155,21 +156,21 @@ public sealed partial class EventStore
     /// <summary>The oldest transaction still running (the safe point) and the first not yet begun.</summary>
     private async Task<(ulong Safe, ulong Horizon)> ReadSnapshotBoundsAsync(CancellationToken ct)
     {
-        await using var command = DataSource.CreateCommand("SELECT pg_snapshot_xmin(s), pg_snapshot_xmax(s) FROM pg_current_snapshot() s");
+        await using var command = DataSource.CreateCommand(SafePoint.WithHorizon);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         return (reader.GetFieldValue<ulong>(0), reader.GetFieldValue<ulong>(1));
     }
 
-    /// <summary>The safe point and the oldest open writing transaction of the cluster, which holds the feed back.</summary>
+    /// <summary>The safe point and the oldest open writing transaction of this database, which holds the feed back.</summary>
     public async Task<FeedHealth> GetFeedHealthAsync(CancellationToken ct = default)
     {
-        const string Sql = """
-            SELECT pg_snapshot_xmin(pg_current_snapshot()), pg_snapshot_xmax(pg_current_snapshot()), o.age, o.pid
+        const string Sql = $"""
+            SELECT {SafePoint.Expression}, pg_snapshot_xmax(pg_current_snapshot()), o.age, o.pid
             FROM (SELECT 1) one
             LEFT JOIN LATERAL (
                 SELECT now() - xact_start AS age, pid FROM pg_stat_activity
-                WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 1) o ON true
+                WHERE backend_xid IS NOT NULL AND datname = current_database() ORDER BY xact_start LIMIT 1) o ON true
             """;
         await using var command = DataSource.CreateCommand(Sql);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -179,6 +180,32 @@ public sealed partial class EventStore
             reader.GetFieldValue<ulong>(1),
             reader.IsDBNull(2) ? null : reader.GetFieldValue<TimeSpan>(2),
             reader.IsDBNull(3) ? null : reader.GetInt32(3));
+    }
+
+    /// <summary>The committed events after <paramref name="after"/> that match the filters (at most <paramref name="max"/>), and when the oldest was recorded.</summary>
+    public async Task<(long Events, DateTimeOffset? Oldest)> CountBehindAsync(
+        FeedCursor after, IReadOnlyCollection<string>? types, IReadOnlyCollection<string>? operationTypes, int max, CancellationToken ct = default)
+    {
+        const string Sql = $"""
+            SELECT count(*), min(recorded_at) FROM (
+                SELECT e.recorded_at
+                FROM events e JOIN streams s ON s.stream_id = e.stream_id
+                WHERE (e.transaction_id, e.position) > ($1, $2)
+                  AND e.transaction_id < {SafePoint.Expression}
+                  AND ($3::text[] IS NULL OR e.type = ANY($3))
+                  AND ($4::text[] IS NULL OR s.operation_type = ANY($4))
+                ORDER BY e.transaction_id, e.position
+                LIMIT $5) behind
+            """;
+        await using var command = DataSource.CreateCommand(Sql);
+        command.Parameters.Add(Xid8(after.TransactionId));
+        command.Parameters.Add(Long(after.Position));
+        command.Parameters.Add(Texts(types));
+        command.Parameters.Add(Texts(operationTypes));
+        command.Parameters.Add(Int(max));
+        await using var row = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await row.ReadAsync(ct).ConfigureAwait(false);
+        return (row.GetInt64(0), row.IsDBNull(1) ? null : row.GetFieldValue<DateTimeOffset>(1));
     }
 
     private static async Task<IReadOnlyList<RecordedEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)

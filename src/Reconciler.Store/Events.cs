@@ -23,7 +23,7 @@ public sealed record FeedPage(IReadOnlyList<RecordedEvent> Events, FeedCursor Ne
 
 /// <summary>
 /// The feed's safe point: events of transactions older than <see cref="SafeTransactionId"/> are
-/// readable. A long open transaction (any database of the cluster) holds it back: see
-/// <see cref="OldestTransactionAge"/>.
+/// readable. A long open writing transaction of this database holds it back (one in another database of the cluster
+/// does not, see <c>Sql/SafePoint</c>): see <see cref="OldestTransactionAge"/>.
 /// </summary>
 public sealed record FeedHealth(ulong SafeTransactionId, ulong NextTransactionId, TimeSpan? OldestTransactionAge, long? OldestTransactionPid);

@@ -1,24 +1,19 @@
 namespace Reconciler.Store;
 
 /// <summary>
-/// The version a writer believes a stream has: <see cref="NoStream"/> (it must not exist yet),
-/// <see cref="Any"/> (no check) or <see cref="Exactly"/> (the number of events already in it).
+/// The version a writer believed a stream had when it loaded it: <see cref="NoStream"/> (it did not exist yet) or
+/// <see cref="Exactly"/> (the number of events already in it).
 /// </summary>
 public readonly record struct ExpectedVersion(long Value)
 {
     public static readonly ExpectedVersion NoStream = new(-1);
-    public static readonly ExpectedVersion Any = new(-2);
 
     public static ExpectedVersion Exactly(long version) =>
         version >= 0 ? new(version) : throw new ArgumentOutOfRangeException(nameof(version), version, "A stream version is 0 or more.");
 
-    public bool IsNoStream => Value == -1;
-    public bool IsAny => Value == -2;
-
     public override string ToString() => Value switch
     {
         -1 => "no stream",
-        -2 => "any",
         var v => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

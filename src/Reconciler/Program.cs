@@ -12,5 +12,6 @@ var root = new RootCommand("Reconciler: an event-sourced reconciliation engine â
     DemoCommand.Create(),
     ProjectionsCommand.Create(),
     SubscriptionsCommand.Create(),
+    ImportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

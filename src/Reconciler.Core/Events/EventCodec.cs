@@ -32,6 +32,12 @@ public static class EventCodec
         ["ResolutionRejected"] = EventJson.Default.ResolutionRejected,
         ["ResolutionLapsed"] = EventJson.Default.ResolutionLapsed,
         ["SignalRejudged"] = EventJson.Default.SignalRejudged,
+        ["FinishClockStarted"] = EventJson.Default.FinishClockStarted,
+        ["ConflictAcknowledged"] = EventJson.Default.ConflictAcknowledged,
+        ["ConflictSnoozed"] = EventJson.Default.ConflictSnoozed,
+        ["ConflictAssigned"] = EventJson.Default.ConflictAssigned,
+        ["ConflictOverdue"] = EventJson.Default.ConflictOverdue,
+        ["ConflictEscalated"] = EventJson.Default.ConflictEscalated,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> TypeNames => Types.Keys;
@@ -56,6 +62,12 @@ public static class EventCodec
         ResolutionRejected => "ResolutionRejected",
         ResolutionLapsed => "ResolutionLapsed",
         SignalRejudged => "SignalRejudged",
+        FinishClockStarted => "FinishClockStarted",
+        ConflictAcknowledged => "ConflictAcknowledged",
+        ConflictSnoozed => "ConflictSnoozed",
+        ConflictAssigned => "ConflictAssigned",
+        ConflictOverdue => "ConflictOverdue",
+        ConflictEscalated => "ConflictEscalated",
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"No stored type name for {e.GetType().Name}.", nameof(e)),
     };
@@ -94,6 +106,12 @@ public static class EventCodec
 [JsonSerializable(typeof(ResolutionRejected))]
 [JsonSerializable(typeof(ResolutionLapsed))]
 [JsonSerializable(typeof(SignalRejudged))]
+[JsonSerializable(typeof(FinishClockStarted))]
+[JsonSerializable(typeof(ConflictAcknowledged))]
+[JsonSerializable(typeof(ConflictSnoozed))]
+[JsonSerializable(typeof(ConflictAssigned))]
+[JsonSerializable(typeof(ConflictOverdue))]
+[JsonSerializable(typeof(ConflictEscalated))]
 internal sealed partial class EventJson : JsonSerializerContext;
 
 /// <summary>

@@ -106,6 +106,15 @@ public sealed record ConflictOpened(
     /// <summary>For a <c>missing</c> conflict: why the signal is missing (see <see cref="DeadlinePassed.Cause"/>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Cause { get; init; }
+
+    /// <summary>The team the policy's <c>accountability</c> gives it (by kind, else facet, else owner); null when it names none
+    /// and in events written before accountability existed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Assignee { get; init; }
+
+    /// <summary>When it is overdue if still open: <c>At</c> plus the policy's <c>resolveWithin</c> for its severity; null when there is none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? DueBy { get; init; }
 }
 
 /// <summary>A conflict closed: converged, absorbed, or by an operator (accepted, overridden, compensated, dismissed).

@@ -24,17 +24,17 @@ internal static class ApprovalJudge
 
         // The policy may have changed since the proposal: the override must still name a facet state that exists.
         ResolutionJudge.ValidateOverride(policy, pending.Resolution, facetOverride);
-        var d = new Decision(state, c.PolicyVersion, c.At, null, null, c.ApprovedBy);
+        var d = new Decision(state, policy, c.PolicyVersion, c.At, null, null, c.ApprovedBy);
         ResolutionJudge.Resolve(d, policy, new OperatorResolved(c.ConflictId, pending.Resolution, pending.Reason, pending.ProposedBy,
             pending.OverrideFacet, pending.OverrideState)
         { At = c.At, PolicyVersion = c.PolicyVersion, ApprovedBy = c.ApprovedBy, ApprovalReason = c.Reason });
         return d;
     }
 
-    public static Decision Reject(OperationState state, RejectResolution c)
+    public static Decision Reject(OperationState state, TruthPolicy policy, RejectResolution c)
     {
         var pending = PendingOf(state, c.ConflictId);
-        var d = new Decision(state, c.PolicyVersion, c.At, null, null, c.RejectedBy);
+        var d = new Decision(state, policy, c.PolicyVersion, c.At, null, null, c.RejectedBy);
         d.Add(new ResolutionRejected(c.ConflictId, pending.Resolution, pending.ProposedBy, c.RejectedBy, c.Reason) { At = c.At, PolicyVersion = c.PolicyVersion });
         return d;
     }

@@ -2,7 +2,9 @@ using Reconciler.Core.Events;
 
 namespace Reconciler.Core.Judging;
 
-/// <summary>A signal as a source sent it (the server fills it from the HTTP body).</summary>
+/// <summary>A signal as a source sent it (the server fills it from the HTTP body, or an inbound mapping from the
+/// source's own delivery). <see cref="Origin"/> says which mapping made it; it is kept in the events' metadata and is
+/// no part of the signal's content (a delivery replayed under a newer mapping is the same signal).</summary>
 public sealed record Signal(
     string OperationId,
     string OperationType,
@@ -14,7 +16,16 @@ public sealed record Signal(
     string? EffectKey,
     string? AttributesJson,
     string? CorrelationId,
-    string? CausationId);
+    string? CausationId)
+{
+    public SignalOrigin? Origin { get; init; }
+}
+
+/// <summary>
+/// Where a mapped signal came from: the source's inbound mapping version, and the delivery (its id) or the import
+/// and row number (1 = the first data row) it was read from.
+/// </summary>
+public sealed record SignalOrigin(int MappingVersion, long? DeliveryId, long? ImportId, long? Row);
 
 /// <summary>An input to the decider. Time and ids always come in through commands. <see cref="Sources"/>: what the engine knew
 /// of its sources then (null: nothing), read when a deadline the command lets pass finds a signal missing.</summary>
@@ -60,6 +71,18 @@ public sealed record RejectResolution(string ConflictId, string Reason, string R
 /// value did not parse. Repeating the command decides nothing new.
 /// </summary>
 public sealed record RejudgeConflict(string ConflictId, IReadOnlyList<StoredSignal> Signals, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>A person (<paramref name="AcknowledgedBy"/>, the identity of their key) takes the open conflict on.</summary>
+public sealed record AcknowledgeConflict(string ConflictId, string AcknowledgedBy, DateTimeOffset At, int PolicyVersion) : Command;
+
+/// <summary>Keeps the open conflict out of the default queue until <paramref name="Until"/> (later than <paramref name="At"/>), for
+/// <paramref name="Reason"/>; its status and its clock do not change.</summary>
+public sealed record SnoozeConflict(string ConflictId, DateTimeOffset Until, string Reason, string SnoozedBy, DateTimeOffset At, int PolicyVersion)
+    : Command;
+
+/// <summary>Hands the open conflict to another team (<paramref name="Assignee"/>, a <em>name</em>), for <paramref name="Reason"/>.</summary>
+public sealed record AssignConflict(string ConflictId, string Assignee, string Reason, string AssignedBy, DateTimeOffset At, int PolicyVersion)
+    : Command;
 
 /// <summary>A <see cref="SignalReceived"/> as stored: at stream version <paramref name="Version"/> of its operation.</summary>
 public sealed record StoredSignal(long Version, SignalReceived Received);

@@ -12,15 +12,20 @@ namespace Reconciler.Core.Judging;
 /// </summary>
 internal static class DeadlineJudge
 {
-    public const string Grace = "grace";
-    public const string ExpectationDeadline = "expectation";
+    public const string Grace = DeadlineKinds.Grace;
+    public const string ExpectationDeadline = DeadlineKinds.Expectation;
 
     // Sorts after the grace ("g:") and expectation ("e:") keys: a conflict due at the same instant comes first.
     private const string FinalKey = "z:final";
 
+    // The finish clock sorts after the conflicts a grace window or an expectation opens at the same instant, so that the
+    // unfinished conflict names them; a conflict's due ("o:") after those too.
+    private const string FinishKey = "h:finish";
+    private const string ConflictKeyPrefix = "o:";
+
     public static Decision Decide(OperationState state, TruthPolicy policy, Tick tick)
     {
-        var d = new Decision(state, tick.PolicyVersion, tick.Now, null, null);
+        var d = new Decision(state, policy, tick.PolicyVersion, tick.Now, null, null);
         if (state.NextDeadline is not { } next || next > tick.Now)
         {
             return d;
@@ -32,33 +37,68 @@ internal static class DeadlineJudge
             { At = d.At, PolicyVersion = d.PolicyVersion });
         }
 
-        var due = state.Divergences.Values
-            .Where(x => x.Due <= tick.Now)
-            .Select(x => (x.Due, Key: "g:" + x.ConflictId, Divergence: (Divergence?)x, Armed: (ArmedExpectation?)null))
-            .Concat(state.Expectations
-                .Where(x => x.ConflictId is null && x.Due <= tick.Now && x.Index < policy.Expectations.Count)
-                .Select(x => (x.Due, Key: "e:" + x.Index.ToString("D6", CultureInfo.InvariantCulture), Divergence: (Divergence?)null, Armed: (ArmedExpectation?)x)))
-            .Concat(state.FinalDue is { } final && final <= tick.Now ? [(Due: final, Key: FinalKey, (Divergence?)null, (ArmedExpectation?)null)] : [])
-            .OrderBy(x => x.Due)
-            .ThenBy(x => x.Key, StringComparer.Ordinal)
-            .ToList();
-        foreach (var (dueAt, key, divergence, armed) in due)
+        foreach (var due in Due(state, policy, tick.Now).OrderBy(x => x.At).ThenBy(x => x.Key, StringComparer.Ordinal))
         {
-            if (divergence is not null)
+            if (due.Divergence is { } divergence)
             {
                 PassGrace(d, policy, divergence);
             }
-            else if (armed is not null)
+            else if (due.Armed is { } armed)
             {
                 PassExpectation(d, policy, armed, tick.Sources);
             }
-            else if (key == FinalKey)
+            else if (due.Key == FinalKey)
             {
-                OutcomeFinality.Finalize(d, dueAt);
+                OutcomeFinality.Finalize(d, due.At);
+            }
+            else if (due.Key == FinishKey)
+            {
+                FinishJudge.Pass(d, policy, due.At);
+            }
+            else
+            {
+                LifecycleJudge.PassDue(d, policy, due.Key[ConflictKeyPrefix.Length..], due.At);
             }
         }
 
         return d;
+    }
+
+    /// <summary>A deadline due by a tick: when, a key that orders those due at the same instant, and what it belongs to.</summary>
+    private readonly record struct DueItem(DateTimeOffset At, string Key, Divergence? Divergence = null, ArmedExpectation? Armed = null);
+
+    private static List<DueItem> Due(OperationState state, TruthPolicy policy, DateTimeOffset now)
+    {
+        var due = new List<DueItem>();
+        foreach (var x in state.Divergences.Values.Where(x => x.Due <= now))
+        {
+            due.Add(new(x.Due, "g:" + x.ConflictId, Divergence: x));
+        }
+
+        foreach (var x in state.Expectations.Where(x => x.ConflictId is null && x.Due <= now && x.Index < policy.Expectations.Count))
+        {
+            due.Add(new(x.Due, "e:" + x.Index.ToString("D6", CultureInfo.InvariantCulture), Armed: x));
+        }
+
+        if (state.FinalDue is { } final && final <= now)
+        {
+            due.Add(new(final, FinalKey));
+        }
+
+        if (state.FinishDeadline is { } finish && finish <= now)
+        {
+            due.Add(new(finish, FinishKey));
+        }
+
+        if (state.ConflictsDue is { } earliest && earliest <= now)
+        {
+            foreach (var c in state.Conflicts.Values.Where(c => c.AwaitsDue && c.DueBy <= now))
+            {
+                due.Add(new(c.DueBy!.Value, ConflictKeyPrefix + c.ConflictId));
+            }
+        }
+
+        return due;
     }
 
     private static void PassGrace(Decision d, TruthPolicy policy, Divergence x)

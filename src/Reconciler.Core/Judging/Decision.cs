@@ -1,15 +1,17 @@
 using System.Collections.Immutable;
 using Reconciler.Core.Events;
+using Reconciler.Core.Policies;
 using Reconciler.Core.State;
 
 namespace Reconciler.Core.Judging;
 
 /// <summary>
 /// One decision in the making: the events decided so far and the state they fold to, so that each
-/// later step of the same decision judges against what the earlier steps already changed.
+/// later step of the same decision judges against what the earlier steps already changed. <c>policy</c> is the policy it is
+/// decided under: a conflict it opens is assigned and given its clock by the policy's accountability.
 /// </summary>
-internal sealed class Decision(OperationState state, int policyVersion, DateTimeOffset at, string? causeSource, string? causeSignalId,
-    string? causeOperator = null)
+internal sealed class Decision(OperationState state, TruthPolicy policy, int policyVersion, DateTimeOffset at, string? causeSource,
+    string? causeSignalId, string? causeOperator = null)
 {
     /// <summary>The state the decision started from.</summary>
     public OperationState Initial { get; } = state;
@@ -67,8 +69,17 @@ internal sealed class Decision(OperationState state, int policyVersion, DateTime
             return id;
         }
 
-        Add(new ConflictOpened(id, kind, ConflictKinds.SeverityOf(kind), facet, sources, states, (existing?.Occurrences ?? 0) + 1,
-            detail, expectationIndex, CauseSource, CauseSignalId) { At = At, PolicyVersion = PolicyVersion, Differences = differences, Cause = cause });
+        var severity = ConflictKinds.SeverityOf(kind);
+        Add(new ConflictOpened(id, kind, severity, facet, sources, states, (existing?.Occurrences ?? 0) + 1,
+            detail, expectationIndex, CauseSource, CauseSignalId)
+        {
+            At = At,
+            PolicyVersion = PolicyVersion,
+            Differences = differences,
+            Cause = cause,
+            Assignee = policy.Accountability.AssigneeFor(kind, facet),
+            DueBy = policy.Accountability.DueBy(severity, At),
+        });
         return id;
     }
 

@@ -30,6 +30,9 @@ public static class OperationDecider
             ApproveResolution c => (c.At, c.PolicyVersion),
             RejectResolution c => (c.At, c.PolicyVersion),
             RejudgeConflict c => (c.At, c.PolicyVersion),
+            AcknowledgeConflict c => (c.At, c.PolicyVersion),
+            SnoozeConflict c => (c.At, c.PolicyVersion),
+            AssignConflict c => (c.At, c.PolicyVersion),
             _ => (DateTimeOffset.MinValue, 0),
         };
         if (state.NextDeadline is { } due && due <= at)
@@ -43,6 +46,12 @@ public static class OperationDecider
         return (decision.Events, decision.State);
     }
 
+    /// <summary>
+    /// Why <paramref name="state"/> refuses <paramref name="signal"/> before judging it (it is of another operation type or
+    /// id), or null: what <see cref="Handle"/> throws for it, asked first by a caller that checks other things after it.
+    /// </summary>
+    public static CommandRejectedException? RefusalOf(OperationState state, Signal signal) => SignalJudge.Refusal(state, signal);
+
     private static Decision Run(OperationState state, TruthPolicy policy, Command command)
     {
         var decision = command switch
@@ -51,14 +60,18 @@ public static class OperationDecider
             Tick c => DeadlineJudge.Decide(state, policy, c),
             ResolveConflict c => ResolutionJudge.Decide(state, policy, c),
             ApproveResolution c => ApprovalJudge.Approve(state, policy, c),
-            RejectResolution c => ApprovalJudge.Reject(state, c),
+            RejectResolution c => ApprovalJudge.Reject(state, policy, c),
             RejudgeConflict c => RejudgeJudge.Decide(state, policy, c),
+            AcknowledgeConflict c => LifecycleJudge.Acknowledge(state, policy, c),
+            SnoozeConflict c => LifecycleJudge.Snooze(state, policy, c),
+            AssignConflict c => LifecycleJudge.Assign(state, policy, c),
             null => throw new ArgumentNullException(nameof(command)),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };
 
-        // The outcome's finality is judged once the decision is complete.
+        // The outcome's finality is judged once the decision is complete; then the finish clock starts if it should.
         OutcomeFinality.Finish(decision, policy);
+        FinishJudge.Arm(decision, policy);
         return decision;
     }
 }

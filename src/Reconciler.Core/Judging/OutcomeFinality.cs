@@ -44,6 +44,7 @@ internal static class OutcomeFinality
             Finality = OutcomeAgreement.IsAgreed(d.State, outcome, facets) ? Finalities.Agreed : Finalities.Provisional,
             FinalAfter = policy.FinalAfter is { } after ? policy.FinalAfterText ?? IsoDuration.Format(after) : null,
         });
+        FinishJudge.Follow(d, policy);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ internal static class RejudgeJudge
 {
     public static Decision Decide(OperationState state, TruthPolicy policy, RejudgeConflict command)
     {
-        var d = new Decision(state, command.PolicyVersion, command.At, null, null);
+        var d = new Decision(state, policy, command.PolicyVersion, command.At, null, null);
         if (state.Conflicts.GetValueOrDefault(command.ConflictId) is not { IsOpen: true, Kind: ConflictKinds.Unmodeled, Facet: { } facet } record
             || record.Sources.Count != 1)
         {

@@ -27,7 +27,7 @@ internal static class ResolutionJudge
         }
 
         ValidateOverride(policy, c.Resolution, c.Override);
-        var d = new Decision(state, c.PolicyVersion, c.At, null, null, c.ResolvedBy);
+        var d = new Decision(state, policy, c.PolicyVersion, c.At, null, null, c.ResolvedBy);
         var approvals = policy.ApprovalsFor(c.Resolution);
         if (approvals > 1)
         {

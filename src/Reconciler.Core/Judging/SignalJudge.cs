@@ -10,21 +10,28 @@ internal static class SignalJudge
 {
     public const string Fresh = "fresh";
 
+    /// <summary>Why the operation cannot take this signal at all (another operation type or id), or null when it can.</summary>
+    public static CommandRejectedException? Refusal(OperationState state, Signal s)
+    {
+        if (state.OperationType is { } type && type != s.OperationType)
+        {
+            return new CommandRejectedException("operation-type-mismatch",
+                $"Operation '{s.OperationId}' is of type '{type}' (fixed by its first signal), not '{s.OperationType}'.");
+        }
+        return state.OperationId is { } id && id != s.OperationId
+            ? new CommandRejectedException("operation-id-mismatch", $"The state is operation '{id}', the signal is for '{s.OperationId}'.")
+            : null;
+    }
+
     public static Decision Decide(OperationState state, TruthPolicy policy, ReceiveSignal command)
     {
         var s = command.Signal ?? throw new ArgumentException("A signal is required.", nameof(command));
-        if (state.OperationType is { } type && type != s.OperationType)
+        if (Refusal(state, s) is { } refused)
         {
-            throw new CommandRejectedException("operation-type-mismatch",
-                $"Operation '{s.OperationId}' is of type '{type}'; a signal of type '{s.OperationType}' cannot join it.");
+            throw refused;
         }
 
-        if (state.OperationId is { } id && id != s.OperationId)
-        {
-            throw new CommandRejectedException("operation-id-mismatch", $"The state is operation '{id}', the signal is for '{s.OperationId}'.");
-        }
-
-        var d = new Decision(state, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
+        var d = new Decision(state, policy, command.PolicyVersion, command.ReceivedAt, command.Source, s.SignalId);
         var hash = SignalContent.Hash(s);
         if (command.KnownContentHash is { } original)
         {

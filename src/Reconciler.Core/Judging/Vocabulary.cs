@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Reconciler.Core.Judging;
 
 /// <summary>Conflict kinds, one per row of the judging table.</summary>
@@ -17,10 +19,21 @@ public static class ConflictKinds
     public const string AttributeMismatch = "attribute-mismatch";
     public const string FinalOutcomeChanged = "final-outcome-changed";
 
+    /// <summary>No outcome was declared within the policy's <c>accountability.finishWithin</c> of the first signal.</summary>
+    public const string Unfinished = "unfinished";
+
+    /// <summary>Every kind the engine opens, in the order of the conflicts table (docs/domain.md); a policy's
+    /// <c>accountability.kinds</c> may name any of them.</summary>
+    public static readonly ImmutableList<string> All =
+    [
+        Duplicate, Retry, Stale, IdempotencyViolation, DuplicateEffect, PrematureEffect, InvalidTransition, Disagreement, Unowned,
+        Missing, Unmodeled, AttributeMismatch, FinalOutcomeChanged, Unfinished,
+    ];
+
     public static string SeverityOf(string kind) => kind switch
     {
         Duplicate or Retry or Stale => Severities.Info,
-        IdempotencyViolation or DuplicateEffect or PrematureEffect or FinalOutcomeChanged => Severities.High,
+        IdempotencyViolation or DuplicateEffect or PrematureEffect or FinalOutcomeChanged or Unfinished => Severities.High,
         _ => Severities.Medium,
     };
 
@@ -28,11 +41,27 @@ public static class ConflictKinds
     public static bool IsAbsorbed(string kind) => kind is Duplicate or Retry or Stale;
 }
 
+/// <summary>What a <c>DeadlinePassed</c> event says passed.</summary>
+public static class DeadlineKinds
+{
+    /// <summary>A divergence's grace window.</summary>
+    public const string Grace = "grace";
+
+    /// <summary>An armed expectation's <c>within</c>.</summary>
+    public const string Expectation = "expectation";
+
+    /// <summary>The finish clock: the policy's <c>accountability.finishWithin</c> after the first signal.</summary>
+    public const string Finish = "finish";
+}
+
 public static class Severities
 {
     public const string Info = "info";
     public const string Medium = "medium";
     public const string High = "high";
+
+    /// <summary>Every severity, most severe first (the order a policy's <c>accountability.resolveWithin</c> is written in).</summary>
+    public static readonly ImmutableList<string> All = [High, Medium, Info];
 }
 
 public static class Resolutions
@@ -46,6 +75,9 @@ public static class Resolutions
 
     /// <summary>An <c>unmodeled</c> conflict closed by the engine because a newer policy version names what it lacked.</summary>
     public const string ModeledByPolicy = "modeled-by-policy";
+
+    /// <summary>An <c>unfinished</c> conflict closed by the engine because an outcome was declared at last.</summary>
+    public const string Finished = "finished";
 
     public static bool IsOperatorResolution(string r) => r is Accepted or Overridden or Compensated or Dismissed;
 }

@@ -22,7 +22,8 @@ public static class PolicyContent
         && (a.FinalAfter is null || a.FinalAfterText == b.FinalAfterText)
         && a.Approvals.Count == b.Approvals.Count && a.Approvals.All(x => b.Approvals.TryGetValue(x.Key, out var n) && n == x.Value)
         && a.StormThreshold == b.StormThreshold
-        && a.Sources.Count == b.Sources.Count && a.Sources.All(x => b.Sources.TryGetValue(x.Key, out var other) && other == x.Value);
+        && a.Sources.Count == b.Sources.Count && a.Sources.All(x => b.Sources.TryGetValue(x.Key, out var other) && other == x.Value)
+        && a.Accountability.SameContentAs(b.Accountability);
 
     public static bool AreEqual(FacetPolicy a, FacetPolicy b) =>
         a.Owner == b.Owner

@@ -16,7 +16,7 @@ public static partial class PolicyReader
     /// <summary>Outcomes that exist without a rule naming them.</summary>
     public static readonly ImmutableList<string> BuiltInOutcomes = ["pending", "succeeded", "failed"];
 
-    private static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources", "stormThreshold"];
+    private static readonly string[] RootProperties = ["operationType", "graceSeconds", "finalAfter", "facets", "matches", "expectations", "outcomes", "approvals", "sources", "stormThreshold", "accountability"];
     private static readonly string[] FacetProperties = ["owner", "states", "transitions", "graceSeconds", "effect", "attributes"];
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
@@ -78,6 +78,7 @@ public static partial class PolicyReader
         var producible = BuiltInOutcomes.Concat(OutcomeNames(root)).Distinct(StringComparer.Ordinal).ToList();
         var expectations = ReadExpectations(reading, root, facets, producible);
         reading.AddRange(outcomeReading.Problems);
+        var accountability = ReadAccountability(reading, root, facets);
 
         if (reading.HasProblems || operationType is null || graceSeconds is null)
         {
@@ -98,6 +99,7 @@ public static partial class PolicyReader
             Approvals = approvals,
             Sources = sources,
             StormThreshold = stormThreshold,
+            Accountability = accountability.IsEmpty ? AccountabilityPolicy.None : accountability,
         };
         return new PolicyReadResult(policy, []);
     }

@@ -9,7 +9,7 @@ namespace Reconciler.Core.Policies;
 /// facets in declaration order, each facet's transitions in the order of its states, rule
 /// conditions in facet order. Optional parts are left out when they hold their default.
 /// </summary>
-public static class PolicyWriter
+public static partial class PolicyWriter
 {
     private static readonly JsonWriterOptions Indented = new()
     {
@@ -132,6 +132,7 @@ public static class PolicyWriter
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
+        WriteAccountability(writer, policy.Accountability, facetOrder);
         writer.WriteEndObject();
         writer.Flush();
     }

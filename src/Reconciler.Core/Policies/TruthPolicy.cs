@@ -41,6 +41,9 @@ public sealed record TruthPolicy(
     /// <summary>Rules per source (by source name): when it counts as silent.</summary>
     public ImmutableDictionary<string, SourcePolicy> Sources { get; init; } = ImmutableDictionary<string, SourcePolicy>.Empty;
 
+    /// <summary>Who answers for the conflicts and for an operation that does not finish (<c>accountability</c>).</summary>
+    public AccountabilityPolicy Accountability { get; init; } = AccountabilityPolicy.None;
+
     /// <summary>Every facet name once: those in <see cref="FacetOrder"/> first, then any others in ordinal order.</summary>
     public IEnumerable<string> FacetNames =>
         FacetOrder.Where(Facets.ContainsKey).Distinct(StringComparer.Ordinal)

@@ -44,6 +44,40 @@ public sealed record ConflictRecord(
     /// <summary>The second resolver who approved the resolution that closed the record; null without four-eyes.</summary>
     public string? ApprovedBy { get; init; }
 
+    /// <summary>The team that answers for it now: the policy's at opening, then as assigned or escalated; null when nobody is named.</summary>
+    public string? Assignee { get; init; }
+
+    /// <summary>Who handed it to <see cref="Assignee"/>, and why; both null while the assignee is the policy's or the escalation's.</summary>
+    public string? AssignedBy { get; init; }
+
+    public string? AssignReason { get; init; }
+
+    /// <summary>When this occurrence is overdue if still open (its opening plus the policy's <c>resolveWithin</c>); null: no clock.</summary>
+    public DateTimeOffset? DueBy { get; init; }
+
+    /// <summary>The person who took this occurrence on, and when; cleared when it is handed to another team.</summary>
+    public string? AcknowledgedBy { get; init; }
+
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    /// <summary>Out of the default queue until then (a filter for people; status and clock are unchanged), by whom and why.</summary>
+    public DateTimeOffset? SnoozedUntil { get; init; }
+
+    public string? SnoozedBy { get; init; }
+
+    public string? SnoozeReason { get; init; }
+
+    /// <summary>When the engine saw <see cref="DueBy"/> pass with this occurrence open; null while it is not overdue.</summary>
+    public DateTimeOffset? OverdueAt { get; init; }
+
+    /// <summary>When it was handed to the policy's <c>escalateTo</c> for being overdue; null when it was not.</summary>
+    public DateTimeOffset? EscalatedAt { get; init; }
+
+    public bool Overdue => OverdueAt is not null;
+
+    /// <summary>The clock still runs: open, with a due time, not overdue yet.</summary>
+    public bool AwaitsDue => IsOpen && DueBy is not null && OverdueAt is null;
+
     /// <summary>True when the conflict is about <paramref name="facet"/>: its facet, or one a cross-facet match compares.</summary>
     public bool Concerns(string facet)
     {

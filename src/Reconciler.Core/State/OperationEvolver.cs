@@ -25,6 +25,7 @@ public static class OperationEvolver
             {
                 OperationId = state.OperationId ?? e.OperationId,
                 OperationType = state.OperationType ?? e.OperationType,
+                StartedAt = state.StartedAt ?? e.At,
                 Version = state.Version + 1,
                 PolicyVersion = e.PolicyVersion,
                 UpdatedAt = e.At,
@@ -43,6 +44,7 @@ public static class OperationEvolver
                 state.Expectations.Add(new ArmedExpectation(e.ExpectationIndex, e.At, e.Due, e.CauseSource, null))),
             ExpectationMet e => WithDeadlines(state, e, state.Divergences, WithoutExpectation(state.Expectations, e.ExpectationIndex)),
             ExpectationWithdrawn e => WithDeadlines(state, e, state.Divergences, WithoutExpectation(state.Expectations, e.ExpectationIndex)),
+            DeadlinePassed { DeadlineKind: DeadlineKinds.Finish } e => WithDeadlines(state with { FinishPassed = true }, e, state.Divergences, state.Expectations),
             DeadlinePassed e => WithDeadlines(state, e,
                 e.ExpectationIndex is null ? state.Divergences.Remove(e.Subject) : state.Divergences,
                 state.Expectations),
@@ -63,6 +65,9 @@ public static class OperationEvolver
             ResolutionRejected e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
             ResolutionLapsed e => Stamped(ConflictEvolution.Approval(state, e.ConflictId, null, state.Version + 1), state, e),
             SignalRejudged e => OnRejudged(state, e),
+            FinishClockStarted e => Stamped(NextDeadlines.Refresh(state with { FinishDue = e.Due }), state, e),
+            ConflictAcknowledged or ConflictSnoozed or ConflictAssigned or ConflictOverdue or ConflictEscalated =>
+                Stamped(NextDeadlines.Refresh(ConflictEvolution.Lifecycle(state, @event, state.Version + 1)), state, @event),
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}.", nameof(@event)),
         };
     }
@@ -78,7 +83,7 @@ public static class OperationEvolver
         {
             Divergences = divergences,
             Expectations = expectations,
-            NextDeadline = NextDeadline(s.FinalDue, divergences, expectations),
+            NextDeadline = NextDeadlines.Of(s.FinalDue, divergences, expectations, NextDeadlines.Clocks(s)),
             Version = s.Version + 1,
             PolicyVersion = e.PolicyVersion,
             UpdatedAt = e.At,
@@ -90,7 +95,7 @@ public static class OperationEvolver
         var agreed = OutcomeAgreement.Update(s, e.At);
         return agreed with
         {
-            NextDeadline = NextDeadline(agreed.FinalDue, agreed.Divergences, agreed.Expectations),
+            NextDeadline = NextDeadlines.Of(agreed.FinalDue, agreed.Divergences, agreed.Expectations, NextDeadlines.Clocks(agreed)),
             Version = s.Version + 1,
             PolicyVersion = e.PolicyVersion,
             UpdatedAt = e.At,
@@ -125,36 +130,6 @@ public static class OperationEvolver
         return expectations;
     }
 
-    /// <summary>NextDeadline: the earliest grace window or unmet, not yet passed expectation.</summary>
-    internal static OperationState Deadlines(OperationState s)
-    {
-        var next = NextDeadline(s.FinalDue, s.Divergences, s.Expectations);
-        return s.NextDeadline == next ? s : s with { NextDeadline = next };
-    }
-
-    private static DateTimeOffset? NextDeadline(DateTimeOffset? finalDue, ImmutableDictionary<string, Divergence> divergences,
-        ImmutableList<ArmedExpectation> expectations)
-    {
-        var next = finalDue;
-
-        // The dictionary's own struct enumerator: .Values would allocate an iterator on every divergence event.
-        foreach (var (_, d) in divergences)
-        {
-            next = next is null || d.Due < next ? d.Due : next;
-        }
-
-        for (var i = 0; i < expectations.Count; i++)
-        {
-            var x = expectations[i];
-            if (x.ConflictId is null)
-            {
-                next = next is null || x.Due < next ? x.Due : next;
-            }
-        }
-
-        return next;
-    }
-
     // claimAt: when the claim was received (the event's time, but for a signal judged again its first receipt's).
     private static OperationState OnReceived(OperationState s, SignalReceived e, DateTimeOffset claimAt)
     {
@@ -170,6 +145,7 @@ public static class OperationEvolver
             {
                 OperationId = s.OperationId ?? e.OperationId,
                 OperationType = s.OperationType ?? e.OperationType,
+                StartedAt = s.StartedAt ?? e.At,
                 Reports = reports,
                 Version = s.Version + 1,
                 PolicyVersion = e.PolicyVersion,
@@ -195,6 +171,7 @@ public static class OperationEvolver
         {
             OperationId = s.OperationId ?? e.OperationId,
             OperationType = s.OperationType ?? e.OperationType,
+            StartedAt = s.StartedAt ?? e.At,
             Reports = reports,
             EffectKeys = effects,
             FacetSlots = s.FacetSlots.With(e.Facet, truth),
@@ -218,6 +195,7 @@ public static class OperationEvolver
         {
             OperationId = operationId,
             OperationType = s.OperationType ?? e.OperationType,
+            StartedAt = s.StartedAt ?? e.At,
             Unmodeled = s.Unmodeled.SetItem(id, held.Add(s.Version + 1)),
             Version = s.Version + 1,
             PolicyVersion = e.PolicyVersion,

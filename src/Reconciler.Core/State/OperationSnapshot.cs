@@ -15,7 +15,7 @@ namespace Reconciler.Core.State;
 public static class OperationSnapshot
 {
     /// <summary>The format this code writes. Change it with every change of what is written.</summary>
-    public const byte Format = 5;
+    public const byte Format = 6;
 
     public static byte[] Write(OperationState state)
     {
@@ -114,6 +114,19 @@ public static class OperationSnapshot
 
                 w.Text(c.ApprovedBy);
                 w.Text(c.Cause);
+
+                // Format 6: who answers for it and its clock.
+                w.Text(c.Assignee);
+                w.Text(c.AssignedBy);
+                w.Text(c.AssignReason);
+                w.OptionalTime(c.DueBy);
+                w.Text(c.AcknowledgedBy);
+                w.OptionalTime(c.AcknowledgedAt);
+                w.OptionalTime(c.SnoozedUntil);
+                w.Text(c.SnoozedBy);
+                w.Text(c.SnoozeReason);
+                w.OptionalTime(c.OverdueAt);
+                w.OptionalTime(c.EscalatedAt);
             }
 
             // Only distinct reports: a repeated one answers no question the first does not.
@@ -172,6 +185,12 @@ public static class OperationSnapshot
                     w.Long(version);
                 }
             }
+
+            // Format 6: the finish clock and the earliest conflict due.
+            w.OptionalTime(state.StartedAt);
+            w.OptionalTime(state.FinishDue);
+            w.Byte(state.FinishPassed ? (byte)1 : (byte)0);
+            w.OptionalTime(state.ConflictsDue);
         }
 
         return w.ToArrayAndReturn();
@@ -289,7 +308,24 @@ public static class OperationSnapshot
             }
             var pending = r.Byte() == 0 ? null
                 : new PendingResolution(r.Text()!, r.Text()!, r.Text()!, r.Time(), r.Text(), r.Text(), r.Int());
-            conflicts.Add(id, record with { Differences = differences.ToImmutable(), Pending = pending, ApprovedBy = r.Text(), Cause = r.Text() });
+            conflicts.Add(id, record with
+            {
+                Differences = differences.ToImmutable(),
+                Pending = pending,
+                ApprovedBy = r.Text(),
+                Cause = r.Text(),
+                Assignee = r.Text(),
+                AssignedBy = r.Text(),
+                AssignReason = r.Text(),
+                DueBy = r.OptionalTime(),
+                AcknowledgedBy = r.Text(),
+                AcknowledgedAt = r.OptionalTime(),
+                SnoozedUntil = r.OptionalTime(),
+                SnoozedBy = r.Text(),
+                SnoozeReason = r.Text(),
+                OverdueAt = r.OptionalTime(),
+                EscalatedAt = r.OptionalTime(),
+            });
         }
 
         var reports = new List<Report>();
@@ -329,6 +365,8 @@ public static class OperationSnapshot
             unmodeled.Add(id, held.ToImmutable());
         }
 
+        var (startedAt, finishDue, finishPassed, conflictsDue) = (r.OptionalTime(), r.OptionalTime(), r.Byte() != 0, r.OptionalTime());
+
         return state with
         {
             FacetSlots = facets,
@@ -338,6 +376,10 @@ public static class OperationSnapshot
             Divergences = divergences.ToImmutable(),
             Expectations = expectations.ToImmutable(),
             Unmodeled = unmodeled.ToImmutable(),
+            StartedAt = startedAt,
+            FinishDue = finishDue,
+            FinishPassed = finishPassed,
+            ConflictsDue = conflictsDue,
         };
     }
 

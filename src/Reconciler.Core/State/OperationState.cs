@@ -96,6 +96,23 @@ public sealed record OperationState
     /// <summary>Expectations whose trigger was reached and whose target does not hold yet.</summary>
     public ImmutableList<ArmedExpectation> Expectations { get; init; } = [];
 
+    /// <summary>When the first signal came (engine time): the policy's <c>finishWithin</c> counts from it.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the operation must have a declared outcome (<see cref="Events.FinishClockStarted"/>); null: no such clock.</summary>
+    public DateTimeOffset? FinishDue { get; init; }
+
+    /// <summary>True once the engine saw <see cref="FinishDue"/> pass: it passes once, and an outcome that goes back to pending
+    /// after that reopens the <c>unfinished</c> conflict at once.</summary>
+    public bool FinishPassed { get; init; }
+
+    /// <summary>The finish deadline while it runs: armed, not passed, and no outcome declared (a declared outcome stops it).</summary>
+    public DateTimeOffset? FinishDeadline => !FinishPassed && Outcome == Outcomes.Pending ? FinishDue : null;
+
+    /// <summary>The earliest <c>dueBy</c> of an open conflict that is not overdue yet (derived from <see cref="Conflicts"/>, kept
+    /// so that <see cref="NextDeadline"/> need not look through every record on every event).</summary>
+    public DateTimeOffset? ConflictsDue { get; init; }
+
     /// <summary>The open conflicts, oldest first (derived from <see cref="Conflicts"/>; not part of the snapshot).</summary>
     [JsonIgnore]
     public IEnumerable<ConflictRecord> OpenConflicts => Conflicts.Values.Where(c => c.IsOpen).OrderBy(c => c.OpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal);

@@ -6,16 +6,21 @@ using Reconciler.Core.State;
 
 namespace Reconciler.Core.WhatIf;
 
-public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes);
+public sealed record WhatIfResult(OperationState State, ImmutableList<OperationEvent> Events, ImmutableList<WhatIfChange> Changes)
+{
+    /// <summary>Today's truth, the fold of the stored history the changes are counted against (the backtest compares both).</summary>
+    public OperationState Today { get; init; } = OperationState.Initial;
+}
 
-/// <summary>One difference against today's truth. <c>What</c>: outcome, finality, facet or conflict; <c>Subject</c>: the facet or conflict id
-/// (<c>outcome</c> for the outcome and its finality).</summary>
+/// <summary>One difference against today's truth. <c>What</c>: outcome, finality, facet, conflict or assignee (the team a conflict found
+/// in both is assigned to); <c>Subject</c>: the facet or conflict id (<c>outcome</c> for the outcome and its finality).</summary>
 public sealed record WhatIfChange(string What, string Subject, string? Before, string? After);
 
 /// <summary>
 /// Re-judges an operation's signals under another policy: the signals in their order of arrival, the
-/// operator resolutions that still apply, and ticks at the deadlines that policy creates between
-/// signals and up to <c>now</c>. Nothing is stored; the result is compared with today's truth.
+/// operator resolutions that still apply, what people did with conflicts still open (acknowledged, snoozed,
+/// handed to another team), and ticks at the deadlines that policy creates between signals and up to
+/// <c>now</c>. Nothing is stored; the result is compared with today's truth.
 /// </summary>
 public static class WhatIfReplay
 {
@@ -61,6 +66,9 @@ public static class WhatIfReplay
                     receipts.Find(r.Source, r.SignalId), receipts.FindSignal(r.Source, r.SignalId)),
                 OperatorResolved r => new ResolveConflict(r.ConflictId, r.Resolution, r.Reason, r.ResolvedBy,
                     r.OverrideFacet is null || r.OverrideState is null ? null : new FacetOverride(r.OverrideFacet, r.OverrideState), r.At, policyVersion),
+                ConflictAcknowledged r => new AcknowledgeConflict(r.ConflictId, r.AcknowledgedBy, r.At, policyVersion),
+                ConflictSnoozed r => new SnoozeConflict(r.ConflictId, r.Until, r.Reason, r.SnoozedBy, r.At, policyVersion),
+                ConflictAssigned r => new AssignConflict(r.ConflictId, r.Assignee, r.Reason, r.AssignedBy, r.At, policyVersion),
                 _ => (Command?)null,
             };
             if (command is null)
@@ -69,7 +77,7 @@ public static class WhatIfReplay
             }
 
             TickUntil(e.At);
-            if (command is ResolveConflict && !StillApplies(state, policy, (OperatorResolved)e))
+            if ((command is ResolveConflict && !StillApplies(state, policy, (OperatorResolved)e)) || !StillApplies(state, command))
             {
                 continue;
             }
@@ -84,13 +92,23 @@ public static class WhatIfReplay
 
         TickUntil(now);
         var today = OperationDecider.Fold(history);
-        return new WhatIfResult(state, events.ToImmutable(), Compare(today, state));
+        return new WhatIfResult(state, events.ToImmutable(), Compare(today, state)) { Today = today };
     }
 
-    // An operator's resolution replays only while its conflict is open and its override is valid under the new policy.
+    // An operator's resolution replays only while its conflict is open, no earlier resolution of it waits for approval (one that
+    // needs a second resolver under the new policy), and its override is valid under the new policy.
     private static bool StillApplies(OperationState state, TruthPolicy policy, OperatorResolved r) =>
-        state.IsConflictOpen(r.ConflictId)
+        state.Conflicts.GetValueOrDefault(r.ConflictId) is { IsOpen: true, Pending: null }
         && (r.OverrideFacet is null || policy.FindFacet(r.OverrideFacet)?.States.Contains(r.OverrideState ?? "") == true);
+
+    // What people did with a conflict replays only while it is open; a handover only when the candidate did not assign it there already.
+    private static bool StillApplies(OperationState state, Command command) => command switch
+    {
+        AcknowledgeConflict c => state.IsConflictOpen(c.ConflictId),
+        SnoozeConflict c => state.IsConflictOpen(c.ConflictId),
+        AssignConflict c => state.IsConflictOpen(c.ConflictId) && state.Conflicts[c.ConflictId].Assignee != c.Assignee,
+        _ => true,
+    };
 
     public static ImmutableList<WhatIfChange> Compare(OperationState before, OperationState after)
     {
@@ -124,6 +142,12 @@ public static class WhatIfReplay
             if (was != will)
             {
                 changes.Add(new WhatIfChange("conflict", id, was, will));
+            }
+
+            // Who would answer for it (a conflict found on one side only is a change of its own already).
+            if (before.Conflicts.GetValueOrDefault(id) is { } then && after.Conflicts.GetValueOrDefault(id) is { } now && then.Assignee != now.Assignee)
+            {
+                changes.Add(new WhatIfChange("assignee", id, then.Assignee, now.Assignee));
             }
         }
 

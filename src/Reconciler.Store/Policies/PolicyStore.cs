@@ -79,6 +79,24 @@ public sealed class PolicyStore(NpgsqlDataSource dataSource)
         return Remember(operationType, reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
     }
 
+    /// <summary>The newest version of every operation type's policy.</summary>
+    public async Task<IReadOnlyList<PolicyVersion>> NewestAsync(CancellationToken ct)
+    {
+        const string sql = """
+            SELECT DISTINCT ON (operation_type) operation_type, version, body::text, created_at FROM policies
+            ORDER BY operation_type, version DESC
+            """;
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var newest = new List<PolicyVersion>();
+        while (await reader.ReadAsync(ct))
+        {
+            var (type, version) = (reader.GetString(0), reader.GetInt32(1));
+            newest.Add(_versions.TryGetValue((type, version), out var known) ? known : Remember(type, version, reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return newest;
+    }
+
     /// <summary>A version read before (every version is, before a write uses it), or null.</summary>
     public TruthPolicy? Cached(string operationType, int version) =>
         _versions.TryGetValue((operationType, version), out var cached) ? cached.Policy : null;

@@ -46,6 +46,37 @@ public record ConflictDocument(
     [Description("The second resolver of a four-eyes resolution")]
     public string? ApprovedBy { get; init; }
 
+    /// <summary>Who answers for it and its clock (docs/domain.md, "Accountability"); each left out while it has none.</summary>
+    [Description("The team that answers for the conflict now")]
+    public string? Assignee { get; init; }
+
+    [Description("Who handed it to its assignee")]
+    public string? AssignedBy { get; init; }
+
+    [Description("Why it was handed to its assignee")]
+    public string? AssignReason { get; init; }
+
+    [Description("When it is overdue if still open")]
+    public DateTimeOffset? DueBy { get; init; }
+
+    [Description("The person who took it on")]
+    public string? AcknowledgedBy { get; init; }
+
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    [Description("Out of the default queue until then")]
+    public DateTimeOffset? SnoozedUntil { get; init; }
+
+    public string? SnoozedBy { get; init; }
+
+    public string? SnoozeReason { get; init; }
+
+    [Description("When the engine saw dueBy pass with it open")]
+    public DateTimeOffset? OverdueAt { get; init; }
+
+    [Description("When it was escalated for being overdue")]
+    public DateTimeOffset? EscalatedAt { get; init; }
+
     public static ConflictDocument From(ConflictRecord c, string operationId, string operationType) => new(
         c.ConflictId, operationId, operationType, c.Kind, c.Severity, c.Facet, c.Sources, c.States, c.Detail,
         c.OpenedAt, c.FirstOpenedAt, c.Status, c.ResolvedAt, c.Resolution, c.ResolvedBy, c.Reason, c.Occurrences,
@@ -54,6 +85,17 @@ public record ConflictDocument(
         Cause = c.Cause,
         PendingResolution = c.Pending,
         ApprovedBy = c.ApprovedBy,
+        Assignee = c.Assignee,
+        AssignedBy = c.AssignedBy,
+        AssignReason = c.AssignReason,
+        DueBy = c.DueBy,
+        AcknowledgedBy = c.AcknowledgedBy,
+        AcknowledgedAt = c.AcknowledgedAt,
+        SnoozedUntil = c.SnoozedUntil,
+        SnoozedBy = c.SnoozedBy,
+        SnoozeReason = c.SnoozeReason,
+        OverdueAt = c.OverdueAt,
+        EscalatedAt = c.EscalatedAt,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, ConflictDocumentJson.Default.ConflictDocument);

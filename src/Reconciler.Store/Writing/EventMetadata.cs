@@ -7,6 +7,9 @@ namespace Reconciler.Store.Writing;
 /// <summary>Who caused an event: the signal's source and id with its correlation ids, or the operator; null members are left out.</summary>
 public sealed record EventMetadata(string? Source, string? SignalId, string? CorrelationId, string? CausationId, string? Operator)
 {
+    /// <summary>Which inbound mapping version, and which delivery or import row, made the signal (docs/inbound.md); null for a signal sent as JSON.</summary>
+    public Reconciler.Core.Judging.SignalOrigin? Origin { get; init; }
+
     public static EventMetadata None { get; } = new(null, null, null, null, null);
 
     [ThreadStatic]
@@ -28,9 +31,26 @@ public sealed record EventMetadata(string? Source, string? SignalId, string? Cor
         Write(json, "correlationId", CorrelationId);
         Write(json, "causationId", CausationId);
         Write(json, "operator", Operator);
+        if (Origin is { } origin)
+        {
+            json.WriteStartObject("inbound");
+            json.WriteNumber("mappingVersion", origin.MappingVersion);
+            WriteNumber(json, "delivery", origin.DeliveryId);
+            WriteNumber(json, "import", origin.ImportId);
+            WriteNumber(json, "row", origin.Row);
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
         json.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteNumber(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
     }
 
     private static void Write(Utf8JsonWriter json, string name, string? value)

@@ -1,8 +1,9 @@
 using Npgsql;
-using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.State;
+using Reconciler.Core.Storms;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Writing;
 
@@ -35,7 +36,7 @@ internal static class OperationLoad
 
     public static async Task<Loaded> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteScope scope, CancellationToken ct)
     {
-        var ids = scope.OperationIds.ToArray();
+        var ids = scope.SystemStream ? [.. scope.OperationIds, SystemEventCodec.StreamId] : scope.OperationIds.ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (scope.Fence is { } fence)
         {
@@ -88,7 +89,7 @@ internal static class OperationLoad
     {
         const string Sql = "SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, version";
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        command.Parameters.Add(Texts(ids.ToArray()));
+        command.Parameters.Add(Texts(ids));
         var states = new Dictionary<string, OperationState>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -99,14 +100,4 @@ internal static class OperationLoad
         }
         return states;
     }
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    private static NpgsqlParameter Texts(string[] values) =>
-        new NpgsqlParameter<string[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 }

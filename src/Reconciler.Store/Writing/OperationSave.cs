@@ -1,15 +1,19 @@
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Core.Events;
 using Reconciler.Core.State;
+using Reconciler.Core.Storms;
 using Reconciler.Store.Projections;
+using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Writing;
 
 /// <summary>
 /// The second round trip of a unit of work, one batch: the events and their receipts (one statement, so a
 /// receipt takes its event's position without a lookup), the stream heads with their snapshots, and the
-/// rows of the projections that changed.
+/// rows of the projections that changed. System events (storms) are appended by the same statement, to
+/// <c>$system</c>, with no metadata, snapshot or projection rows.
 /// </summary>
 internal static class OperationSave
 {
@@ -36,11 +40,12 @@ internal static class OperationSave
         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = now()
         """;
 
-    public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<StagedOperation> staged, CancellationToken ct)
+    public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<StagedOperation> staged,
+        (long Before, IReadOnlyList<SystemEvent> Events) system, CancellationToken ct)
     {
         var written = staged.Where(s => s.Events.Count > 0).ToList();
-        var eventCount = written.Sum(s => s.Events.Count);
-        var (ids, versions, types, data, metadata) = (new string[eventCount], new long[eventCount], new string[eventCount], new byte[eventCount][], new byte[eventCount][]);
+        var eventCount = written.Sum(s => s.Events.Count) + system.Events.Count;
+        var (ids, versions, types, data, metadata) = (new string[eventCount], new long[eventCount], new string[eventCount], new byte[eventCount][], new byte[]?[eventCount]);
         var receipts = new List<(string Source, string SignalId, string OperationId, long Version, string Hash)>();
         var i = 0;
         foreach (var s in written)
@@ -55,6 +60,16 @@ internal static class OperationSave
                 }
             }
         }
+        for (var k = 0; k < system.Events.Count; k++, i++)
+        {
+            var e = system.Events[k];
+            (ids[i], versions[i], types[i], data[i], metadata[i]) = (SystemEventCodec.StreamId, system.Before + k + 1, SystemEventCodec.TypeName(e), Encoding.UTF8.GetBytes(SystemEventCodec.Serialize(e)), null);
+        }
+        var heads = written.Select(s => (Id: s.OperationId, Type: s.OperationType, Version: s.After.Version, Snapshot: (byte[]?)OperationSnapshot.Write(s.After))).ToList();
+        if (system.Events.Count > 0)
+        {
+            heads.Add((SystemEventCodec.StreamId, SystemEventCodec.StreamId, system.Before + system.Events.Count, null));
+        }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(EventsSql,
@@ -63,9 +78,9 @@ internal static class OperationSave
             Array(receipts.Select(r => r.Source).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.SignalId).ToArray(), NpgsqlDbType.Text),
             Array(receipts.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Text), Array(receipts.Select(r => r.Version).ToArray(), NpgsqlDbType.Bigint),
             Array(receipts.Select(r => r.Hash).ToArray(), NpgsqlDbType.Text)));
-        batch.BatchCommands.Add(Command(HeadsSql, Array(written.Select(s => s.OperationId).ToArray(), NpgsqlDbType.Text),
-            Array(written.Select(s => s.OperationType).ToArray(), NpgsqlDbType.Text), Array(written.Select(s => s.After.Version).ToArray(), NpgsqlDbType.Bigint),
-            Array(written.Select(s => OperationSnapshot.Write(s.After)).ToArray(), NpgsqlDbType.Bytea)));
+        batch.BatchCommands.Add(Command(HeadsSql, Array(heads.Select(h => h.Id).ToArray(), NpgsqlDbType.Text),
+            Array(heads.Select(h => h.Type).ToArray(), NpgsqlDbType.Text), Array(heads.Select(h => h.Version).ToArray(), NpgsqlDbType.Bigint),
+            Array(heads.Select(h => h.Snapshot).ToArray(), NpgsqlDbType.Bytea)));
         var operations = written.Where(s => OperationRow.Changes(s.Before, s.After)).Select(s => OperationRow.Of(s.OperationId, s.OperationType, s.After)).ToList();
         if (operations.Count > 0)
         {
@@ -93,8 +108,11 @@ internal static class OperationSave
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_stream_id_version_key")
         {
             // Another writer appended to a stream since it was loaded (it did not take the lock).
-            var refused = written.FirstOrDefault(s => e.Detail?.Contains(s.OperationId, StringComparison.Ordinal) == true) ?? written[0];
-            throw new WrongExpectedVersionException(refused.OperationId, Expected(refused), null, e);
+            var loaded = written.Select(s => (Id: s.OperationId, Before: s.Before.Version)).Append((Id: SystemEventCodec.StreamId, Before: system.Before)).ToList();
+            var refused = loaded.FirstOrDefault(s => e.Detail?.Contains(s.Id, StringComparison.Ordinal) == true) is { Id: not null } named ? named : loaded[0];
+            // The failed statement aborted the transaction: roll it back to ask for the version the other writer left.
+            await transaction.RollbackAsync(CancellationToken.None);
+            throw new WrongExpectedVersionException(refused.Id, Expected(refused.Before), await VersionAsync(connection, refused.Id, ct), e);
         }
         foreach (var s in written)
         {
@@ -102,15 +120,13 @@ internal static class OperationSave
         }
     }
 
-    private static ExpectedVersion Expected(StagedOperation s) => s.Before.Version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(s.Before.Version);
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    // The stream's version now, or null when it does not exist.
+    private static async Task<long?> VersionAsync(NpgsqlConnection connection, string streamId, CancellationToken ct)
     {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
+        await using var command = new NpgsqlCommand("SELECT version FROM streams WHERE stream_id = $1", connection);
+        command.Parameters.Add(Text(streamId));
+        return await command.ExecuteScalarAsync(ct) is long version ? version : null;
     }
 
-    private static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType element) =>
-        new NpgsqlParameter<T[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | element };
+    private static ExpectedVersion Expected(long before) => before == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(before);
 }

@@ -3,6 +3,7 @@ using Polly;
 using Polly.Retry;
 using Reconciler.Core.Events;
 using Reconciler.Core.State;
+using Reconciler.Core.Storms;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
 
@@ -51,16 +52,16 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
                 await using var transaction = await connection.BeginTransactionAsync(token);
                 var batch = await LoadAsync(connection, transaction, scope, token);
                 var result = decide(batch);
-                if (batch.Staged.Count > 0)
+                if (batch.HasStaged)
                 {
-                    await OperationSave.SaveAsync(connection, transaction, batch.Staged, token);
+                    await OperationSave.SaveAsync(connection, transaction, batch.Staged, batch.StagedSystem, token);
                 }
                 if (scope.Alongside is { } alongside)
                 {
                     await alongside(connection, transaction, token);
                 }
                 await transaction.CommitAsync(token);
-                if (batch.Staged.Count > 0)
+                if (batch.HasStaged)
                 {
                     feed.Committed();
                     if (batch.Staged.Any(s => s.After.NextDeadline is { } due && due != s.Before.NextDeadline))
@@ -91,6 +92,8 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
     private async Task<WriteBatch> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteScope scope, CancellationToken ct)
     {
         var loaded = await OperationLoad.LoadAsync(connection, transaction, scope, ct);
+        // The system stream has no snapshot and no operation state: only its version matters.
+        var systemVersion = loaded.Heads.Remove(SystemEventCodec.StreamId, out var system) ? system.Version : 0;
         var now = clock.GetUtcNow();
         var states = new Dictionary<string, OperationState>(loaded.Heads.Count, StringComparer.Ordinal);
         var unreadable = new List<string>();
@@ -119,7 +122,7 @@ public sealed class OperationWriter(NpgsqlDataSource dataSource, PolicyStore pol
         }
         return new WriteBatch(now, states, loaded.PolicyVersions,
             (type, version) => policies.Cached(type, version) ?? throw new InvalidOperationException($"Policy {type} v{version} was not loaded."),
-            loaded.Receipts);
+            loaded.Receipts, systemVersion);
     }
 
     /// <summary>

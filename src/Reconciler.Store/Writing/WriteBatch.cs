@@ -2,6 +2,7 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
 using Reconciler.Core.State;
+using Reconciler.Core.Storms;
 
 namespace Reconciler.Store.Writing;
 
@@ -22,13 +23,16 @@ public sealed class WriteBatch
     private readonly Func<string, int, TruthPolicy> _policy;
     private readonly Dictionary<(string Source, string SignalId), Receipt> _receipts;
     private readonly Dictionary<string, StagedOperation> _staged = new(StringComparer.Ordinal);
+    private readonly long _systemVersion;
+    private readonly List<SystemEvent> _system = [];
     // What each Append changed, newest last, so that one request's part of a merged unit can be taken back.
     private readonly List<Action> _undo = [];
 
     internal WriteBatch(
         DateTimeOffset now, Dictionary<string, OperationState> states, IReadOnlyDictionary<string, int> policyVersions,
-        Func<string, int, TruthPolicy> policy, Dictionary<(string, string), Receipt> receipts)
+        Func<string, int, TruthPolicy> policy, Dictionary<(string, string), Receipt> receipts, long systemVersion = 0)
     {
+        _systemVersion = systemVersion;
         Now = now;
         _states = states;
         _policyVersions = policyVersions;
@@ -65,6 +69,18 @@ public sealed class WriteBatch
             _undo[i]();
         }
         _undo.RemoveRange(checkpoint, _undo.Count - checkpoint);
+    }
+
+    /// <summary>
+    /// The decide step every writer shares: the operation's state in this unit, its policy at <paramref name="policyVersion"/>,
+    /// the core's <see cref="OperationDecider.Handle"/> (which throws <see cref="CommandRejectedException"/> for a refusal,
+    /// staging nothing), and <see cref="Append"/>. Returns the events decided and where they will be.
+    /// </summary>
+    public (IReadOnlyList<OperationEvent> Events, StagedEvents Staged) Decide(
+        string operationId, string operationType, int policyVersion, Command command, EventMetadata metadata)
+    {
+        var (events, after) = OperationDecider.Handle(StateOf(operationId), Policy(operationType, policyVersion), command);
+        return (events, Append(operationId, operationType, events, after, metadata));
     }
 
     /// <summary>
@@ -131,7 +147,20 @@ public sealed class WriteBatch
         return appended;
     }
 
+    /// <summary>Stages events of the system stream (the scope must include it: <see cref="WriteScope.SystemStream"/>).</summary>
+    public void AppendSystem(IReadOnlyList<SystemEvent> events)
+    {
+        var count = _system.Count;
+        _undo.Add(() => _system.RemoveRange(count, _system.Count - count));
+        _system.AddRange(events);
+    }
+
     internal IReadOnlyCollection<StagedOperation> Staged => _staged.Values;
+
+    /// <summary>The system stream's version when loaded, and its events staged in this unit.</summary>
+    internal (long Before, IReadOnlyList<SystemEvent> Events) StagedSystem => (_systemVersion, _system);
+
+    internal bool HasStaged => _staged.Count > 0 || _system.Count > 0;
 }
 
 /// <summary>The events staged for one operation in a unit of work, from its loaded state to <see cref="After"/>.</summary>

@@ -4,7 +4,8 @@ using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Input;
+using Reconciler.Http;
+using Reconciler.Store.Conflicts;
 
 namespace Reconciler.Api;
 
@@ -18,7 +19,7 @@ public static class ConflictResolveApi
     private static readonly string[] Resolutions = ["accepted", "overridden", "compensated", "dismissed"];
 
     public static async Task<IResult> ResolveAsync(
-        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct)
+        string conflictId, HttpRequest request, ConflictResolver resolver, ConflictQuery conflicts, CancellationToken ct)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
         if (body.Problem is not null)
@@ -48,7 +49,7 @@ public static class ConflictResolveApi
             facetOverride = new FacetOverride(facet, state);
         }
 
-        var operation = await ConflictQuery.FindOperationAsync(dataSource, conflictId, ct);
+        var operation = await conflicts.FindOperationAsync(conflictId, ct);
         if (operation is not { } found)
         {
             return ConflictsApi.UnknownConflict(conflictId);
@@ -63,24 +64,24 @@ public static class ConflictResolveApi
         {
             return ConflictsApi.Rejected(e);
         }
-        var record = await ConflictQuery.GetAsync(dataSource, conflictId, ct);
+        var record = await conflicts.GetAsync(conflictId, ct);
         var proposed = events.Any(e => e is ResolutionProposed);
         return TypedResults.Text(record!, "application/json", statusCode: proposed ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>POST /v1/conflicts/{conflictId}/approve</c> <c>{ "reason" }</c>: a second resolver approves the pending resolution.</summary>
     public static Task<IResult> ApproveAsync(
-        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct) =>
-        AnswerAsync(conflictId, request, dataSource, ct,
+        string conflictId, HttpRequest request, ConflictResolver resolver, ConflictQuery conflicts, CancellationToken ct) =>
+        AnswerAsync(conflictId, request, conflicts, ct,
             (found, reason, identity) => resolver.ApproveAsync(found.OperationId, found.OperationType, conflictId, reason, identity, ct));
 
     /// <summary><c>POST /v1/conflicts/{conflictId}/reject</c> <c>{ "reason" }</c>: the pending resolution is turned down; the conflict stays open.</summary>
     public static Task<IResult> RejectAsync(
-        string conflictId, HttpRequest request, ConflictResolver resolver, NpgsqlDataSource dataSource, CancellationToken ct) =>
-        AnswerAsync(conflictId, request, dataSource, ct,
+        string conflictId, HttpRequest request, ConflictResolver resolver, ConflictQuery conflicts, CancellationToken ct) =>
+        AnswerAsync(conflictId, request, conflicts, ct,
             (found, reason, identity) => resolver.RejectAsync(found.OperationId, found.OperationType, conflictId, reason, identity, ct));
 
-    private static async Task<IResult> AnswerAsync(string conflictId, HttpRequest request, NpgsqlDataSource dataSource, CancellationToken ct,
+    private static async Task<IResult> AnswerAsync(string conflictId, HttpRequest request, ConflictQuery conflicts, CancellationToken ct,
         Func<(string OperationId, string OperationType), string, string, Task<IReadOnlyList<OperationEvent>>> decide)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
@@ -93,7 +94,7 @@ public static class ConflictResolveApi
         {
             return reasonProblem;
         }
-        if (await ConflictQuery.FindOperationAsync(dataSource, conflictId, ct) is not { } found)
+        if (await conflicts.FindOperationAsync(conflictId, ct) is not { } found)
         {
             return ConflictsApi.UnknownConflict(conflictId);
         }
@@ -105,16 +106,16 @@ public static class ConflictResolveApi
         {
             return ConflictsApi.Rejected(e);
         }
-        return TypedResults.Text((await ConflictQuery.GetAsync(dataSource, conflictId, ct))!, "application/json");
+        return TypedResults.Text((await conflicts.GetAsync(conflictId, ct))!, "application/json");
     }
 
-    // Every answer to a conflict carries a reason for the audit trail.
-    private static (string? Reason, IResult? Problem) ReasonOf(JsonElement body)
+    // Every answer to a conflict, and every snooze or handover, carries a reason for the audit trail.
+    internal static (string? Reason, IResult? Problem) ReasonOf(JsonElement body)
     {
         var reason = RequestJson.OptionalString(body, "reason");
         if (string.IsNullOrWhiteSpace(reason))
         {
-            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the resolution for the audit trail.", Field("reason")));
+            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the step for the audit trail.", Field("reason")));
         }
         return InputRules.TextProblem(reason) is { } problem
             ? (null, Problems.BadRequest("invalid-reason", $"reason {problem}.", Field("reason")))

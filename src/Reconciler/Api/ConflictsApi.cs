@@ -7,13 +7,15 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Judging;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store;
 using Roles = Reconciler.Auth.Roles;
+using Reconciler.Store.Conflicts;
+using Reconciler.Responses;
 
 namespace Reconciler.Api;
 
-/// <summary>The auditors' conflict records: list and export, one record with its evidence, and an operator's resolution.</summary>
+/// <summary>The auditors' conflict records: list and export, one record with its evidence, an operator's resolution, and the steps people take before it.</summary>
 public static class ConflictsApi
 {
     public const int DefaultLimit = 50;
@@ -38,12 +40,19 @@ public static class ConflictsApi
             .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
         conflicts.MapPost("/{conflictId}/reject", ConflictResolveApi.RejectAsync).Describe("rejectResolution", "Reject (or, as its proposer, withdraw) a proposed resolution")
             .Reads<ReasonRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
+        conflicts.MapPost("/{conflictId}/acknowledge", ConflictLifecycleApi.AcknowledgeAsync).Describe("acknowledgeConflict", "Take an open conflict on (acknowledgedBy is the caller's key)")
+            .Reads<AcknowledgeRequestContract>(optional: true).Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).RequireRole([Roles.Resolver, Roles.Admin]);
+        conflicts.MapPost("/{conflictId}/snooze", ConflictLifecycleApi.SnoozeAsync).Describe("snoozeConflict", "Keep an open conflict out of the default queue until a time; its status and clock do not change")
+            .Reads<SnoozeRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity).RequireRole([Roles.Resolver, Roles.Admin]);
+        conflicts.MapPost("/{conflictId}/assign", ConflictLifecycleApi.AssignAsync).Describe("assignConflict", "Hand an open conflict to another team")
+            .Reads<AssignRequestContract>().Answers<ConflictRecordContract>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity).RequireRole([Roles.Resolver, Roles.Admin]);
         return app;
     }
 
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
-        string? operationId, string? from, string? to, string? cause, string? cursor, [Range(1, MaxLimit)] int? limit, string? format, NpgsqlDataSource dataSource, CancellationToken ct)
+        string? operationId, string? from, string? to, string? cause, string? assignee, string? overdue, string? acknowledged, string? snoozed,
+        string? cursor, [Range(1, MaxLimit)] int? limit, string? format, ConflictQuery conflicts, TimeProvider clock, CancellationToken ct)
     {
         if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
         {
@@ -73,15 +82,19 @@ public static class ConflictsApi
         {
             return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).");
         }
-        var filter = new ConflictFilter(kind, status, severity, source, facet, operationType, operationId, fromTime, toTime, cause);
+        var (accountability, accountabilityProblem) = AccountabilityFilter.Parse(assignee, overdue, acknowledged, snoozed, clock.GetUtcNow());
+        if (accountabilityProblem is not null)
+        {
+            return Problems.BadRequest("invalid-query", accountabilityProblem.Value.Message, new Dictionary<string, object?> { ["field"] = accountabilityProblem.Value.Field });
+        }
+        var filter = accountability.Apply(new ConflictFilter(kind, status, severity, source, facet, operationType, operationId, fromTime, toTime, cause));
         if (WantsCsv(http.Request, format))
         {
             // The export streams every matching record (from the cursor, up to limit when given).
-            await using var export = ConflictQuery.ListCommand(dataSource, filter, before, limit);
-            await ConflictsCsv.WriteAsync(http.Response, export, ct);
+            await ConflictsCsv.WriteAsync(http.Response, conflicts.ListRecordsAsync(filter, before, limit, ct), ct);
             return Results.Empty;
         }
-        var (records, next) = await ConflictQuery.ReadPageAsync(dataSource, filter, before, limit ?? DefaultLimit, ct);
+        var (records, next) = await conflicts.ReadPageAsync(filter, before, limit ?? DefaultLimit, ct);
         var items = records.Select(record =>
         {
             using var document = JsonDocument.Parse(record);
@@ -90,15 +103,15 @@ public static class ConflictsApi
         return TypedResults.Ok(new Page(items, next?.Encode()));
     }
 
-    private static async Task<IResult> GetAsync(string conflictId, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string conflictId, ConflictQuery conflicts, CancellationToken ct)
     {
-        var record = await ConflictQuery.GetAsync(dataSource, conflictId, ct);
+        var record = await conflicts.GetAsync(conflictId, ct);
         if (record is null)
         {
             return UnknownConflict(conflictId);
         }
         var json = JsonNode.Parse(record)!.AsObject();
-        var events = (await ConflictQuery.EvidenceEventsAsync(dataSource, conflictId, ct)).Select(OperationsApi.ToStreamEvent).ToList();
+        var events = (await conflicts.EvidenceEventsAsync(conflictId, ct)).Select(StreamEvent.Of).ToList();
         json["events"] = JsonSerializer.SerializeToNode(events, ApiJson.Options);
         return TypedResults.Text(json.ToJsonString(), "application/json");
     }
@@ -119,17 +132,22 @@ public static class ConflictsApi
             : (null, Problems.BadRequest("invalid-query", IsoTime.Problem(name, text)));
     }
 
+    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
+
     public static IResult UnknownConflict(string conflictId) =>
         Problems.NotFound("unknown-conflict", $"No conflict '{conflictId}' exists; take ids from GET /v1/conflicts or an operation's openConflicts.");
 
-    /// <summary>The decider's refusals as problems: a closed conflict or a proposal in the way is 409, approving one's own
-    /// proposal 403, a bad resolution or override 400.</summary>
+    /// <summary>The decider's refusals as problems: a closed conflict, a proposal in the way or a handover to the team that has it
+    /// is 409, approving one's own proposal 403, a snooze into the past or a team that is not a name 422, a bad resolution or override 400.</summary>
     public static IResult Rejected(CommandRejectedException e) => e.Code switch
     {
         "conflict-closed" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "The conflict is already closed", e.Message + " Closed conflicts cannot be resolved again."),
         "proposal-pending" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "A resolution is waiting for approval", e.Message),
         "no-pending-resolution" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "No resolution is waiting for approval", e.Message),
         "same-person" => Problems.Result(StatusCodes.Status403Forbidden, e.Code, "Four eyes: another resolver must approve", e.Message),
+        "same-assignee" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "The team has the conflict already", e.Message + " Name another team, or acknowledge it."),
+        "snooze-in-the-past" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Snooze until a later time", e.Message, Field("until")),
+        "invalid-assignee" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Not a team name", e.Message, Field("assignee")),
         "unknown-conflict" => Problems.NotFound(e.Code, e.Message),
         _ => Problems.BadRequest(e.Code, e.Message),
     };

@@ -7,6 +7,8 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Storms;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
+using Reconciler.Http;
+using Reconciler.Responses;
 
 namespace Reconciler.Api;
 
@@ -19,9 +21,6 @@ public static class FeedApi
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
     public const int MaxWaitSeconds = 60;
-
-    public sealed record FeedItem(
-        string EventId, long Position, string Cursor, string OperationId, string OperationType, long Version, string Type, DateTimeOffset Time, JsonElement Data);
 
     public sealed record FeedResponse(IReadOnlyList<FeedItem> Items, string Next);
 
@@ -61,7 +60,7 @@ public static class FeedApi
             return Problems.BadRequest("invalid-wait", $"waitSeconds must be 0..{MaxWaitSeconds}; leave it out to answer at once.");
         }
         var page = await reader.ReadAsync(cursor, limit ?? DefaultLimit, typeList, TimeSpan.FromSeconds(waitSeconds ?? 0), ct);
-        return TypedResults.Ok(new FeedResponse(page.Events.Select(ToItem).ToList(), page.Next.Encode()));
+        return TypedResults.Ok(new FeedResponse(page.Events.Select(FeedItem.Of).ToList(), page.Next.Encode()));
     }
 
     /// <summary>No cursor = from the start; <c>end</c> = only events committed from now on; else a cursor from an earlier page.</summary>
@@ -97,15 +96,4 @@ public static class FeedApi
         }
         return (names, null);
     }
-
-    public static FeedItem ToItem(RecordedEvent e)
-    {
-        using var data = JsonDocument.Parse(e.Data);
-        // Engine time, as in the operation's history; the row's commit-time clock only as a fallback.
-        var time = data.RootElement.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var t) ? t : e.RecordedAt;
-        return new FeedItem(EventIdOf(e.Position), e.Position, e.Cursor.Encode(), e.StreamId, e.OperationType, e.Version, e.Type, time, data.RootElement.Clone());
-    }
-
-    /// <summary>Stable for dedupe: a position is never reused.</summary>
-    public static string EventIdOf(long position) => "evt-" + position.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Mvc;
+using Reconciler.Http;
+using Reconciler.Responses;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
 using static Reconciler.Api.FeedApi;
@@ -68,7 +70,7 @@ public static class FeedStreamApi
             }
             foreach (var e in page.Events)
             {
-                var item = ToItem(e);
+                var item = FeedItem.Of(e);
                 yield return new SseItem<FeedItem>(item, item.Type) { EventId = item.Cursor };
             }
             cursor = page.Next;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

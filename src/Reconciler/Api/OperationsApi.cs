@@ -9,12 +9,12 @@ using Reconciler.Responses;
 using Reconciler.Store;
 using Reconciler.Store.Policies;
 using Roles = Reconciler.Auth.Roles;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 
 public static class OperationsApi
 {
-    public sealed record StreamEvent(long Position, long Version, string Type, DateTimeOffset Time, int PolicyVersion, JsonElement Data, JsonElement? Metadata);
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
@@ -67,15 +67,7 @@ public static class OperationsApi
         {
             return Unknown(id);
         }
-        return TypedResults.Ok(recorded.Select(ToStreamEvent).ToList());
-    }
-
-    public static StreamEvent ToStreamEvent(RecordedEvent e)
-    {
-        var decoded = EventCodec.Deserialize(e.Type, e.Data);
-        using var data = JsonDocument.Parse(e.Data);
-        using var metadata = e.Metadata is null ? null : JsonDocument.Parse(e.Metadata);
-        return new StreamEvent(e.Position, e.Version, e.Type, decoded.At, decoded.PolicyVersion, data.RootElement.Clone(), metadata?.RootElement.Clone());
+        return TypedResults.Ok(recorded.Select(StreamEvent.Of).ToList());
     }
 
     /// <summary>The system stream (storms) lives among the streams but is no operation: it is read through the feed.</summary>

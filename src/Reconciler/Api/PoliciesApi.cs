@@ -5,6 +5,9 @@ using Reconciler.Auth;
 using Reconciler.Rejudging;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Rejudging;
+using Reconciler.Hosting;
+using Reconciler.Http;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Api;
 
@@ -24,7 +27,7 @@ public static class PoliciesApi
     }
 
     // rejudge=false stores the version without re-judging what it names (POST …/rejudge starts that later).
-    private static async Task<IResult> PutPolicy(string operationType, bool? rejudge, HttpRequest request, PolicyStore policies, RejudgeAlarm alarm, CancellationToken ct)
+    private static async Task<IResult> PutPolicy(string operationType, bool? rejudge, HttpRequest request, PolicyStore policies, WorkerAlarm<RejudgeWorker> alarm, CancellationToken ct)
     {
         var body = await RequestJson.ReadObjectAsync(request, ct);
         if (body.Problem is not null)

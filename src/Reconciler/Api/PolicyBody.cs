@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Core.Policies;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

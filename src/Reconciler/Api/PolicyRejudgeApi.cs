@@ -4,6 +4,9 @@ using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Rejudging;
 using Reconciler.Store.Rejudging;
+using Reconciler.Hosting;
+using Reconciler.Http;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Api;
 
@@ -29,7 +32,7 @@ public static class PolicyRejudgeApi
         return app;
     }
 
-    private static async Task<IResult> Rejudge(string operationType, HttpRequest request, RejudgingStore rejudgings, RejudgeAlarm alarm, CancellationToken ct)
+    private static async Task<IResult> Rejudge(string operationType, HttpRequest request, RejudgingStore rejudgings, WorkerAlarm<RejudgeWorker> alarm, CancellationToken ct)
     {
         int? expected = null;
         if (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))

@@ -1,62 +1,26 @@
-using Npgsql;
-using NpgsqlTypes;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Sources;
+using Reconciler.Store.Reports;
 
 namespace Reconciler.Api;
 
 /// <summary>
+/// <c>GET /v1/reports/accountability?from=&amp;to=</c>: per team, see <see cref="AccountabilityReport"/>.
 /// <c>GET /v1/reports/disagreements?from=&amp;to=</c>: which pairs of systems disagree most, and how long
-/// until they agree. A conflict among three sources counts for each of its pairs; one with fewer than two
-/// sources is its own group (<c>sources</c> of length 0 or 1). Time to agreement: resolved − opened, of resolved ones.
-/// <c>SilentPeriods</c>: per source, the periods it said nothing for longer than its <c>silentAfter</c> (a lasting one has no end).
+/// until they agree (<see cref="ReportQuery"/>).
 /// </summary>
 public static class ReportsApi
 {
-    public sealed record AgreementTimes(double P50, double P95, double Max);
-
-    /// <param name="TimeToAgreementSeconds">Of the resolved conflicts; null (left out) when none is resolved.</param>
-    public sealed record DisagreementGroup(IReadOnlyList<string> Sources, string Kind, long Count, long Open, long Resolved, AgreementTimes? TimeToAgreementSeconds);
-
-    public sealed record DisagreementReport(
-        DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DisagreementGroup> Groups, IReadOnlyList<SourceSilences> SilentPeriods);
-
-    public sealed record SourceSilences(string Source, IReadOnlyList<Period> Periods);
-
-    public sealed record Period(DateTimeOffset From, DateTimeOffset? To);
-
-    public sealed record DailyCount(DateOnly Day, string Kind, long Count);
-
-    private const string Sql = """
-        WITH c AS (
-            SELECT kind, status, sources, extract(epoch FROM resolved_at - opened_at)::float8 AS seconds
-            FROM conflicts
-            WHERE ($1::timestamptz IS NULL OR opened_at >= $1) AND ($2::timestamptz IS NULL OR opened_at < $2)
-        ), grouped AS (
-            SELECT ARRAY[a, b] AS pair, c.kind, c.status, c.seconds
-            FROM c, unnest(c.sources) AS a, unnest(c.sources) AS b
-            WHERE a < b
-            UNION ALL
-            SELECT c.sources, c.kind, c.status, c.seconds FROM c WHERE cardinality(c.sources) < 2
-        )
-        SELECT pair, kind, count(*), count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'resolved'),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE status = 'resolved'),
-               percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE status = 'resolved'),
-               max(seconds) FILTER (WHERE status = 'resolved')
-        FROM grouped
-        GROUP BY pair, kind
-        ORDER BY count(*) DESC, pair, kind
-        """;
-
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/reports/disagreements", DisagreementsAsync).Describe("getDisagreementReport", "Which pairs of sources disagree most, and how long until they agree")
             .WithTags(ApiTags.Reports).Answers<DisagreementReport>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+        app.MapGet("/v1/reports/accountability", AccountabilityAsync).Describe("getAccountabilityReport", "Per team: open, overdue and acknowledged conflicts, time to acknowledge and to resolve, ageing")
+            .WithTags(ApiTags.Reports).Answers<AccountabilityReportView>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
         return app;
     }
 
-    private static async Task<IResult> DisagreementsAsync(string? from, string? to, NpgsqlDataSource dataSource, SourceMonitor sources, CancellationToken ct)
+    private static async Task<IResult> AccountabilityAsync(string? from, string? to, AccountabilityReport accountability, TimeProvider clock, CancellationToken ct)
     {
         var (fromTime, fromProblem) = ConflictsApi.ParseTime(from, "from");
         var (toTime, toProblem) = ConflictsApi.ParseTime(to, "to");
@@ -64,63 +28,17 @@ public static class ReportsApi
         {
             return problem;
         }
-        return TypedResults.Ok(await ReadAsync(dataSource, sources, fromTime, toTime, ct));
+        return TypedResults.Ok(await accountability.ReadAsync(fromTime, toTime, clock.GetUtcNow(), ct));
     }
 
-    /// <summary>The disagreement report over conflicts opened in [from, to) (both optional).</summary>
-    public static async Task<DisagreementReport> ReadAsync(
-        NpgsqlDataSource dataSource, SourceMonitor sources, DateTimeOffset? fromTime, DateTimeOffset? toTime, CancellationToken ct)
+    private static async Task<IResult> DisagreementsAsync(string? from, string? to, ReportQuery reports, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        // The planner guesses ten rows per unnest, so the report looks costly enough to compile with JIT; over
-        // 100,000 conflicts the compiling took longer than the query itself (see docs/console.md).
-        await using (var noJit = new NpgsqlCommand("SET LOCAL jit = off", connection, transaction))
+        var (fromTime, fromProblem) = ConflictsApi.ParseTime(from, "from");
+        var (toTime, toProblem) = ConflictsApi.ParseTime(to, "to");
+        if ((fromProblem ?? toProblem) is { } problem)
         {
-            await noJit.ExecuteNonQueryAsync(ct);
+            return problem;
         }
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        command.Parameters.Add(Time(fromTime));
-        command.Parameters.Add(Time(toTime));
-        var groups = new List<DisagreementGroup>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                groups.Add(new DisagreementGroup(
-                    reader.GetFieldValue<string[]>(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                    reader.IsDBNull(7) ? null : new AgreementTimes(reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7))));
-            }
-        }
-        var silences = (await sources.SilencesAsync(fromTime, toTime, ct))
-            .GroupBy(p => p.Source, StringComparer.Ordinal)
-            .Select(g => new SourceSilences(g.Key, [.. g.Select(p => new Period(p.From, p.To))]))
-            .ToList();
-        return new DisagreementReport(fromTime, toTime, groups, silences);
+        return TypedResults.Ok(await reports.ReadAsync(fromTime, toTime, ct));
     }
-
-    /// <summary>Conflicts opened per UTC day and kind in [from, to) (by <c>openedAt</c>, as the report counts them), oldest day first.</summary>
-    public static async Task<IReadOnlyList<DailyCount>> OpenedPerDayAsync(NpgsqlDataSource dataSource, DateTimeOffset? fromTime, DateTimeOffset? toTime, CancellationToken ct)
-    {
-        const string sql = """
-            SELECT (opened_at AT TIME ZONE 'UTC')::date, kind, count(*)
-            FROM conflicts
-            WHERE ($1::timestamptz IS NULL OR opened_at >= $1) AND ($2::timestamptz IS NULL OR opened_at < $2)
-            GROUP BY 1, 2
-            ORDER BY 1, 2
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(Time(fromTime));
-        command.Parameters.Add(Time(toTime));
-        var days = new List<DailyCount>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            days.Add(new DailyCount(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetInt64(2)));
-        }
-        return days;
-    }
-
-    private static NpgsqlParameter Time(DateTimeOffset? time) =>
-        new() { Value = time is { } t ? t.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Ingest;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

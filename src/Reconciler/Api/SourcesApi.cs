@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Input;
-using Reconciler.Sources;
+using Reconciler.Http;
+using Reconciler.Store.Sources;
 
 namespace Reconciler.Api;
 

@@ -1,7 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Storms;
+using Reconciler.Store.Storms;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

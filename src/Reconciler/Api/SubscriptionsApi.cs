@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store;
 using Reconciler.Webhooks;
 

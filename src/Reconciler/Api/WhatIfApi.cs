@@ -8,6 +8,7 @@ using Reconciler.Responses;
 using Reconciler.Store;
 using Reconciler.Store.Projections;
 using Roles = Reconciler.Auth.Roles;
+using Reconciler.Http;
 
 namespace Reconciler.Api;
 

@@ -5,6 +5,8 @@ using Npgsql;
 using Reconciler.Api;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
+using Reconciler.Store.Conflicts;
+using Reconciler.Http;
 
 namespace Reconciler.AuditConsole;
 
@@ -69,15 +71,14 @@ public static class ConsoleEndpoints
     }
 
     /// <summary>The CSV of exactly the queue's filtered set (every page), as <c>GET /v1/conflicts?format=csv</c> writes it.</summary>
-    private static async Task<IResult> ExportAsync(HttpContext http, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> ExportAsync(HttpContext http, ConflictQuery conflicts, TimeProvider clock, CancellationToken ct)
     {
-        var (filter, _, problems) = (QueueFilter.Read(http.Request.Query) with { Cursor = null }).Parse();
+        var (filter, _, problems) = (QueueFilter.Read(http.Request.Query) with { Cursor = null }).Parse(clock.GetUtcNow());
         if (filter is null)
         {
             return Problems.BadRequest("invalid-query", string.Join("; ", problems.Select(p => $"{p.Field} {p.Message}")));
         }
-        await using var export = ConflictQuery.ListCommand(dataSource, filter, null, null);
-        await ConflictsCsv.WriteAsync(http.Response, export, ct);
+        await ConflictsCsv.WriteAsync(http.Response, conflicts.ListRecordsAsync(filter, null, null, ct), ct);
         return Results.Empty;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Reconciler.Api;
+using Reconciler.Responses;
 using static Reconciler.AuditConsole.Records;
 
 namespace Reconciler.AuditConsole;
@@ -38,7 +39,7 @@ public sealed class TimelineModel
 
     public int LaneOf(string lane) => _laneIndex[lane];
 
-    public static TimelineModel From(IReadOnlyList<OperationsApi.StreamEvent> events)
+    public static TimelineModel From(IReadOnlyList<StreamEvent> events)
     {
         var lanes = new List<string>();
         var marks = new List<Mark>();

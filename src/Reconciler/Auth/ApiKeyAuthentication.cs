@@ -3,8 +3,12 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Reconciler.Http;
 
 namespace Reconciler.Auth;
+
+/// <summary>Endpoint metadata: the roles an endpoint needs (the refusal and the OpenAPI document name them).</summary>
+public sealed record RequiredRoles(IReadOnlyList<string> Roles);
 
 /// <summary>
 /// The API's authentication scheme: <c>Authorization: Bearer &lt;key&gt;</c> checked against <see cref="KeyStore"/>.
@@ -68,7 +72,7 @@ public sealed class ApiKeyAuthentication(
     {
         var result = await HandleAuthenticateOnceSafeAsync();
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Api.Problems.Unauthorized(result.Failure?.Message ?? NoKey)
+        await Http.Problems.Unauthorized(result.Failure?.Message ?? NoKey)
             .ExecuteAsync(Context);
     }
 
@@ -76,6 +80,6 @@ public sealed class ApiKeyAuthentication(
     {
         var needed = Context.GetEndpoint()?.Metadata.GetMetadata<RequiredRoles>()?.Roles ?? [];
         var role = CallerOf(Context.User)?.Role ?? "none";
-        return Api.Problems.Forbidden($"This needs the role {string.Join(" or ", needed)}; the key has the role {role}.").ExecuteAsync(Context);
+        return Http.Problems.Forbidden($"This needs the role {string.Join(" or ", needed)}; the key has the role {role}.").ExecuteAsync(Context);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Reconciler.Store.Keys;
 
 namespace Reconciler.Auth;
 
@@ -25,6 +26,7 @@ public static class ConsoleSessions
 
     public static IServiceCollection AddConsoleSessions(this IServiceCollection services)
     {
+        services.AddSingleton<DataProtectionKeyTable>();
         services.AddSingleton<DataProtectionKeys>();
         services.AddSingleton<KeySeal>();
         services.AddDataProtection().SetApplicationName("reconciler");

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
-using Npgsql;
+using Reconciler.Store.Keys;
 
 namespace Reconciler.Auth;
 
@@ -10,25 +10,9 @@ namespace Reconciler.Auth;
 /// rarely (on start-up of the ring, on a key it does not know, once a day), so plain synchronous commands suffice.
 /// The elements arrive here already sealed by <see cref="SealedKeyEncryptor"/>.
 /// </summary>
-public sealed class DataProtectionKeys(NpgsqlDataSource dataSource) : IXmlRepository
+public sealed class DataProtectionKeys(DataProtectionKeyTable table) : IXmlRepository
 {
-    public IReadOnlyCollection<XElement> GetAllElements()
-    {
-        using var command = dataSource.CreateCommand("SELECT xml FROM data_protection_keys ORDER BY id");
-        using var reader = command.ExecuteReader();
-        var elements = new List<XElement>();
-        while (reader.Read())
-        {
-            elements.Add(XElement.Parse(reader.GetString(0)));
-        }
-        return elements;
-    }
+    public IReadOnlyCollection<XElement> GetAllElements() => [.. table.ReadAll().Select(xml => XElement.Parse(xml))];
 
-    public void StoreElement(XElement element, string friendlyName)
-    {
-        using var command = dataSource.CreateCommand("INSERT INTO data_protection_keys (friendly_name, xml) VALUES ($1, $2)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = friendlyName });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = element.ToString(SaveOptions.DisableFormatting) });
-        command.ExecuteNonQuery();
-    }
+    public void StoreElement(XElement element, string friendlyName) => table.Insert(friendlyName, element.ToString(SaveOptions.DisableFormatting));
 }

@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Caching.Memory;
-using Npgsql;
+using Reconciler.Store.Keys;
 
 namespace Reconciler.Auth;
 
 /// <summary>
-/// API keys in the <c>api_keys</c> table. Lookups are cached briefly because every request authenticates;
+/// API keys (<see cref="ApiKeyTable"/>): made, checked and stamped here, stored as hashes. Lookups are cached briefly because every request authenticates;
 /// a revocation on this server takes effect at once, on other servers within <see cref="CacheFor"/> (the 2 s that
 /// docs/scaling.md promises, with room for a request in flight). The cache is bounded: made-up key ids (which
 /// are cached as unknown) cannot grow it without limit.
 /// </summary>
-public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
+public sealed class KeyStore(ApiKeyTable keys) : IDisposable
 {
     public const string BootstrapKeyId = "bootstrap-admin";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
@@ -32,15 +32,8 @@ public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
 
     public async Task<(Caller Caller, string Key)> CreateAsync(string role, string? source, string? name, CancellationToken ct)
     {
-        const string sql = "INSERT INTO api_keys (key_id, secret_hash, role, source, name) VALUES ($1, $2, $3, $4, $5)";
         var (keyId, key, hash) = ApiKeySecrets.Generate();
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = keyId });
-        command.Parameters.Add(new() { Value = hash });
-        command.Parameters.Add(new() { Value = role });
-        command.Parameters.Add(new() { Value = (object?)source ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)name ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(ct);
+        await keys.InsertAsync(keyId, hash, role, source, name, ct);
         return (new Caller(keyId, role, source, name), key);
     }
 
@@ -57,33 +50,18 @@ public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
     /// <summary>Revokes a key; false when no such live key exists.</summary>
     public async Task<bool> RevokeAsync(string keyId, CancellationToken ct)
     {
-        const string sql = "UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL";
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = keyId });
-        var revoked = await command.ExecuteNonQueryAsync(ct) == 1;
+        var revoked = await keys.RevokeAsync(keyId, ct);
         _cache.Remove(keyId);
         return revoked;
     }
 
     /// <summary>Whether any live admin key exists (a server without one tells how to make the first).</summary>
-    public async Task<bool> AnyAdminAsync(CancellationToken ct)
-    {
-        const string sql = "SELECT EXISTS (SELECT FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL)";
-        await using var command = dataSource.CreateCommand(sql);
-        return await command.ExecuteScalarAsync(ct) is true;
-    }
+    public Task<bool> AnyAdminAsync(CancellationToken ct) => keys.AnyAdminAsync(ct);
 
     /// <summary>Makes the secret from <c>RECONCILER_BOOTSTRAP_ADMIN_KEY</c> an admin key (replacing an earlier one).</summary>
     public async Task EnsureBootstrapAdminAsync(string secret, CancellationToken ct)
     {
-        const string sql = """
-            INSERT INTO api_keys (key_id, secret_hash, role, name) VALUES ($1, $2, 'admin', 'bootstrap')
-            ON CONFLICT (key_id) DO UPDATE SET secret_hash = excluded.secret_hash, role = 'admin', revoked_at = NULL
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = BootstrapKeyId });
-        command.Parameters.Add(new() { Value = ApiKeySecrets.Hash(secret) });
-        await command.ExecuteNonQueryAsync(ct);
+        await keys.UpsertAdminAsync(BootstrapKeyId, ApiKeySecrets.Hash(secret), ct);
         _cache.Remove(BootstrapKeyId);
     }
 
@@ -93,18 +71,9 @@ public sealed class KeyStore(NpgsqlDataSource dataSource) : IDisposable
         {
             return cached;
         }
-        const string sql = "SELECT role, source, name, secret_hash, revoked_at IS NOT NULL FROM api_keys WHERE key_id = $1";
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = keyId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        StoredKey? key = null;
-        if (await reader.ReadAsync(ct))
-        {
-            key = new StoredKey(
-                new Caller(keyId, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)),
-                reader.GetFieldValue<byte[]>(3),
-                reader.GetBoolean(4));
-        }
+        var key = await keys.FindAsync(keyId, ct) is { } row
+            ? new StoredKey(new Caller(keyId, row.Role, row.Source, row.Name), row.SecretHash, row.Revoked)
+            : null;
         _cache.Set(keyId, key, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = 1 });
         return key;
     }

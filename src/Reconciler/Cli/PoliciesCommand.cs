@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Reconciler.Backtests;
 
 namespace Reconciler.Cli;
 
-/// <summary><c>reconciler policies put &lt;file&gt;</c>: validates a JSON or YAML policy locally and PUTs it to the running server.</summary>
+/// <summary><c>reconciler policies put &lt;file&gt;</c>: validates a JSON or YAML policy locally and PUTs it to the running server;
+/// <c>reconciler policies backtest</c>: <see cref="BacktestCommand"/>.</summary>
 public static class PoliciesCommand
 {
     public static Command Create()
@@ -15,7 +17,7 @@ public static class PoliciesCommand
         };
         put.SetAction((result, ct) => ServerClient.RunAsync("policies put", () =>
             PutAsync(result.GetValue(ServerClient.Server)!, result.GetValue(ServerClient.Key), Console.Out, result.GetValue(file)!, ct)));
-        return new Command("policies", "Manage truth policies on a running server (HTTP API)") { put };
+        return new Command("policies", "Manage truth policies on a running server (HTTP API)") { put, BacktestCommand.Create() };
     }
 
     public static async Task PutAsync(string server, string? key, TextWriter output, string file, CancellationToken ct)
@@ -23,6 +25,7 @@ public static class PoliciesCommand
         var json = PolicyFile.ReadAsJson(file);
         var operationType = JsonNode.Parse(json)!["operationType"]!.GetValue<string>();
         using var client = new ServerClient(server, key);
+        await BacktestCommand.OfferLastAsync(client, json, output, ct);
         var (status, stored) = await client.SendJsonWithStatusAsync(HttpMethod.Put, $"/v1/policies/{Uri.EscapeDataString(operationType)}", json, ct);
         var version = ServerClient.Text(stored, "version");
         await output.WriteLineAsync(status == StatusCodes.Status201Created

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Core.Policies;
 using YamlDotNet.RepresentationModel;
+using Reconciler.Http;
 
 namespace Reconciler.Cli;
 

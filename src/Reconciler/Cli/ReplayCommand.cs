@@ -93,11 +93,32 @@ public static class ReplayCommand
                 ServerClient.Text(e, "version"),
                 e.GetProperty("time").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
                 ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine",
-                Signal(data),
+                SignalWithProvenance(e, data),
                 Decision(ServerClient.Text(e, "type"), data));
         }
         return table;
     }
+
+    /// <summary>
+    /// Which inbound mapping made a signal, from its event's metadata (docs/inbound.md, "Provenance"):
+    /// "via inbound v3, delivery 41" or "via inbound v1, import 7 row 2"; empty for a signal sent as JSON.
+    /// </summary>
+    public static string Via(JsonElement? metadata)
+    {
+        if (metadata is not { ValueKind: JsonValueKind.Object } m || !m.TryGetProperty("inbound", out var inbound) || inbound.ValueKind != JsonValueKind.Object)
+        {
+            return "";
+        }
+        var from = ServerClient.Text(inbound, "delivery") is { Length: > 0 } delivery ? $"delivery {delivery}"
+            : $"import {ServerClient.Text(inbound, "import")} row {ServerClient.Text(inbound, "row")}";
+        return $"via inbound v{ServerClient.Text(inbound, "mappingVersion")}, {from}";
+    }
+
+    /// <summary>The signal an event records, and which inbound mapping made it (only signal events name one).</summary>
+    private static string SignalWithProvenance(JsonElement e, JsonElement data) =>
+        Signal(data) is { Length: > 0 } signal && Via(e.TryGetProperty("metadata", out var metadata) ? metadata : null) is { Length: > 0 } via
+            ? $"{signal} ({via})"
+            : Signal(data);
 
     private static string Signal(JsonElement data) => ServerClient.Text(data, "signalId") is { Length: > 0 } signalId
         ? $"{signalId}: {ServerClient.Text(data, "facet")} = {ServerClient.Text(data, "state")}"

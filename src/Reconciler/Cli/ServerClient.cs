@@ -29,9 +29,10 @@ public sealed class ServerClient : IDisposable
     private readonly HttpClient _http;
     private readonly bool _hasKey;
 
-    public ServerClient(string server, string? key)
+    /// <param name="timeout">How long one call may take (100 s; an import of a large file takes as long as the file).</param>
+    public ServerClient(string server, string? key, TimeSpan? timeout = null)
     {
-        _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         key ??= Environment.GetEnvironmentVariable(KeyVariable);
         _hasKey = !string.IsNullOrEmpty(key);
         if (_hasKey)
@@ -58,6 +59,13 @@ public sealed class ServerClient : IDisposable
     {
         var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         var (status, text) = await SendWithStatusAsync(request, ct);
+        return (status, Parse(text));
+    }
+
+    /// <summary>Sends a body as it is (a file streamed as it is read); the answer's status and JSON.</summary>
+    public async Task<(int Status, JsonElement Body)> SendContentAsync(HttpMethod method, string path, HttpContent content, CancellationToken ct)
+    {
+        var (status, text) = await SendWithStatusAsync(new HttpRequestMessage(method, path.TrimStart('/')) { Content = content }, ct);
         return (status, Parse(text));
     }
 

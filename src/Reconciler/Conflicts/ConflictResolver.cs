@@ -1,12 +1,12 @@
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Conflicts;
 
 /// <summary>
-/// An operator's resolution, approval or rejection, on the one write path: the operation locked and loaded, any deadline
+/// An operator's resolution, approval or rejection, or a step of a conflict's lifecycle (acknowledge, snooze, assign), on the one write path: the operation locked and loaded, any deadline
 /// due by now passed, the command decided under the newest policy version, appended and projected in one commit.
 /// Refusals surface as <see cref="CommandRejectedException"/>; the events decided come back (a proposal is not a resolution).
 /// </summary>
@@ -28,20 +28,33 @@ public sealed class ConflictResolver(GroupCommit commits, SourceMonitor sources)
         DecideAsync(operationId, operationType, conflictId, rejectedBy,
             (now, policyVersion) => new RejectResolution(conflictId, reason, rejectedBy, now, policyVersion), ct);
 
+    public Task<IReadOnlyList<OperationEvent>> AcknowledgeAsync(
+        string operationId, string operationType, string conflictId, string acknowledgedBy, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, acknowledgedBy,
+            (now, policyVersion) => new AcknowledgeConflict(conflictId, acknowledgedBy, now, policyVersion), ct);
+
+    public Task<IReadOnlyList<OperationEvent>> SnoozeAsync(
+        string operationId, string operationType, string conflictId, DateTimeOffset until, string reason, string snoozedBy, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, snoozedBy,
+            (now, policyVersion) => new SnoozeConflict(conflictId, until, reason, snoozedBy, now, policyVersion), ct);
+
+    public Task<IReadOnlyList<OperationEvent>> AssignAsync(
+        string operationId, string operationType, string conflictId, string assignee, string reason, string assignedBy, CancellationToken ct) =>
+        DecideAsync(operationId, operationType, conflictId, assignedBy,
+            (now, policyVersion) => new AssignConflict(conflictId, assignee, reason, assignedBy, now, policyVersion), ct);
+
     private async Task<IReadOnlyList<OperationEvent>> DecideAsync(
         string operationId, string operationType, string conflictId, string by, Func<DateTimeOffset, int, Command> command, CancellationToken ct)
     {
         var watch = await sources.WatchAsync(ct);
         return await commits.WriteAsync(new WriteScope([operationId], [operationType]), 1, batch =>
         {
-            var state = batch.StateOf(operationId);
-            if (state.Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
+            if (batch.StateOf(operationId).Version == 0 || batch.LatestPolicyVersion(operationType) is not { } policyVersion)
             {
                 throw new CommandRejectedException("unknown-conflict", $"Operation '{operationId}' of conflict '{conflictId}' is not loaded.");
             }
-            var (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command(batch.Now, policyVersion) with { Sources = watch });
-            batch.Append(operationId, operationType, events, after, new EventMetadata(null, null, null, null, by));
-            return events;
+            return batch.Decide(operationId, operationType, policyVersion, command(batch.Now, policyVersion) with { Sources = watch },
+                new EventMetadata(null, null, null, null, by)).Events;
         }, ct);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CsvHelper;
-using Npgsql;
 
 namespace Reconciler.Conflicts;
 
@@ -18,13 +17,13 @@ public static class ConflictsCsv
     [
         "conflictId", "operationId", "operationType", "kind", "severity", "facet", "sources", "states", "status",
         "openedAt", "firstOpenedAt", "resolvedAt", "resolution", "resolvedBy", "reason", "occurrences", "expectationIndex",
-        "detail", "evidence", "evidenceVersions", "differences", "cause",
+        "detail", "evidence", "evidenceVersions", "differences", "cause", "assignee", "dueBy", "acknowledgedBy",
     ];
 
     /// <summary>The product's CSV dialect (RFC 4180, formulas escaped); every CSV it writes uses it.</summary>
     public static CsvWriterOptions Dialect { get; } = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
 
-    public static async Task WriteAsync(HttpResponse response, NpgsqlCommand command, CancellationToken ct)
+    public static async Task WriteAsync(HttpResponse response, IAsyncEnumerable<string> records, CancellationToken ct)
     {
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = "attachment; filename=\"conflicts.csv\"";
@@ -34,11 +33,10 @@ public static class ConflictsCsv
             csv.WriteField(column);
         }
         await csv.EndRecordAsync(ct);
-        await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = 0;
-        while (await reader.ReadAsync(ct))
+        await foreach (var text in records.WithCancellation(ct))
         {
-            using var record = JsonDocument.Parse(reader.GetString(2));
+            using var record = JsonDocument.Parse(text);
             foreach (var column in Columns)
             {
                 csv.WriteField(!record.RootElement.TryGetProperty(column, out var value) ? ""

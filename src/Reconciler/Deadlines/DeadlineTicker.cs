@@ -1,7 +1,7 @@
-using Npgsql;
 using Reconciler.Core.Judging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Operations;
 using Reconciler.Store.Writing;
 
 namespace Reconciler.Deadlines;
@@ -11,37 +11,21 @@ namespace Reconciler.Deadlines;
 /// <see cref="Tick"/> at the server's clock decided for each, and what it decides (DeadlinePassed and the
 /// conflicts it opens) appended and projected in one commit.
 /// </summary>
-public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter writer, SourceMonitor sources, TimeProvider clock)
+public sealed class DeadlineTicker(OperationQuery operations, OperationWriter writer, SourceMonitor sources, TimeProvider clock)
 {
-    private const string DueSql = """
-        SELECT operation_id, operation_type FROM operations
-        WHERE next_deadline <= $1 ORDER BY next_deadline LIMIT $2
-        """;
-    private const string NextDueSql = "SELECT min(next_deadline) FROM operations WHERE next_deadline IS NOT NULL";
-
     /// <summary>
     /// Ticks up to <paramref name="batchSize"/> due operations under the deadline lease's <paramref name="fence"/>;
     /// returns how many were due. Throws <see cref="LeaseLostException"/> when the lease was taken over.
     /// </summary>
     public async Task<int> TickDueAsync(int batchSize, LeaseFence fence, CancellationToken ct)
     {
-        var due = new List<(string Id, string Type)>();
-        await using (var command = dataSource.CreateCommand(DueSql))
-        {
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = clock.GetUtcNow().UtcDateTime });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                due.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
+        var due = await operations.DueAsync(clock.GetUtcNow(), batchSize, ct);
         if (due.Count == 0)
         {
             return 0;
         }
         var watch = await sources.WatchAsync(ct);
-        var scope = new WriteScope(due.Select(d => d.Id).ToList(), due.Select(d => d.Type).Distinct().ToList(), Fence: fence);
+        var scope = new WriteScope(due.Select(d => d.OperationId).ToList(), due.Select(d => d.OperationType).Distinct().ToList(), Fence: fence);
         await writer.WriteAsync(scope, batch =>
         {
             foreach (var (id, type) in due)
@@ -51,8 +35,7 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
                     continue;
                 }
                 // Nothing when another server (or a signal) let it pass since we looked.
-                var (events, after) = OperationDecider.Handle(batch.StateOf(id), batch.Policy(type, version), new Tick(batch.Now, version) { Sources = watch });
-                batch.Append(id, type, events, after, EventMetadata.None);
+                batch.Decide(id, type, version, new Tick(batch.Now, version) { Sources = watch }, EventMetadata.None);
             }
             return due.Count;
         }, ct);
@@ -61,9 +44,5 @@ public sealed class DeadlineTicker(NpgsqlDataSource dataSource, OperationWriter 
     }
 
     /// <summary>The earliest pending deadline of any operation, or null when there is none.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand(NextDueSql);
-        return await command.ExecuteScalarAsync(ct) is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
-    }
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct) => operations.NextDeadlineAsync(ct);
 }

@@ -3,9 +3,11 @@ using Reconciler.Api;
 using Reconciler.Api.OpenApi;
 using Reconciler.AuditConsole;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Health;
-using Reconciler.Input;
+using Reconciler.Http;
+using Reconciler.Inbound;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Hosting;
@@ -60,11 +62,13 @@ public static class ReconcilerApp
         app.MapSourcesApi();
         app.MapOperationsApi();
         app.MapWhatIfApi();
+        app.MapBacktestsApi();
         app.MapConflictsApi();
         app.MapReportsApi();
         app.MapStormsApi();
         app.MapFeedApi();
         app.MapSubscriptionsApi();
+        app.MapInboundApi();
         app.MapClusterApi();
         app.MapAuditConsole();
         return app;

@@ -1,19 +1,27 @@
 using Npgsql;
 using Reconciler.Auth;
+using Reconciler.Backtests;
 using Reconciler.Cluster;
 using Reconciler.Conflicts;
 using Reconciler.Deadlines;
+using Reconciler.Inbound;
 using Reconciler.Ingest;
 using Reconciler.Rejudging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store;
+using Reconciler.Store.Storms;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Conflicts;
+using Reconciler.Store.Operations;
+using Reconciler.Store.Reports;
 using Reconciler.Store.Feed;
+using Reconciler.Store.Keys;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Rejudging;
 using Reconciler.Store.Writing;
 using Reconciler.Storms;
 using Reconciler.Webhooks;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Hosting;
 
@@ -25,8 +33,13 @@ public static class ReconcilerServices
         services.AddSingleton(dataSource);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventStore>();
+        services.AddSingleton<ApiKeyTable>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<PolicyStore>();
+        services.AddSingleton<ConflictQuery>();
+        services.AddSingleton<OperationQuery>();
+        services.AddSingleton<ReportQuery>();
+        services.AddSingleton<AccountabilityReport>();
         services.AddSingleton<OperationWriter>();
         services.AddSingleton(new GroupCommitOptions());
         services.AddSingleton<GroupCommit>();
@@ -51,10 +64,12 @@ public static class ReconcilerServices
         services.AddSingleton(RejudgeOptions.FromEnvironment());
         services.AddSingleton<RejudgingStore>();
         services.AddSingleton<UnmodeledConflicts>();
-        services.AddSingleton<RejudgeAlarm>();
+        services.AddSingleton<WorkerAlarm<RejudgeWorker>>();
         services.AddSingleton<Rejudger>();
         services.AddHostedService<RejudgeWorker>();
+        services.AddBacktests();
         services.AddWebhooks();
+        services.AddInbound();
         if (runDeadlineWorker)
         {
             services.AddHostedService<DeadlineWorker>();

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Reconciler.Api;
 using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
-using Reconciler.Sources;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
+using Reconciler.Http;
 
 namespace Reconciler.Ingest;
 
@@ -49,29 +50,27 @@ public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
 
     private static Func<SignalResult> JudgeOne(WriteBatch batch, string source, Signal signal, int index, SourceWatch watch)
     {
-        var state = batch.StateOf(signal.OperationId);
-        var operationType = state.OperationType ?? signal.OperationType;
-        if (Reject(batch, signal, operationType, source) is { } problem)
+        if (Reject(batch, signal, source) is { } problem)
         {
             var rejected = Rejected(index, signal, problem);
             return () => rejected;
         }
-        var policyVersion = batch.LatestPolicyVersion(operationType)!.Value;
+        // Past Reject the operation is of the signal's type (or new), and that type has a policy.
+        var policyVersion = batch.LatestPolicyVersion(signal.OperationType)!.Value;
         IReadOnlyList<OperationEvent> events;
-        Core.State.OperationState after;
+        StagedEvents staged;
         try
         {
             var receipt = batch.ReceiptOf(source, signal.SignalId);
             var command = new ReceiveSignal(signal, source, batch.Now, policyVersion, receipt?.ContentHash, receipt?.First) { Sources = watch };
-            (events, after) = OperationDecider.Handle(state, batch.Policy(operationType, policyVersion), command);
+            (events, staged) = batch.Decide(signal.OperationId, signal.OperationType, policyVersion, command,
+                new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null) { Origin = signal.Origin });
         }
         catch (CommandRejectedException e)
         {
-            var rejected = Rejected(index, signal, new SignalProblem(e.Code, "The signal was rejected", e.Message));
+            var rejected = Rejected(index, signal, Problem(e));
             return () => rejected;
         }
-        var staged = batch.Append(signal.OperationId, operationType, events, after,
-            new EventMetadata(source, signal.SignalId, signal.CorrelationId, signal.CausationId, null));
         // The signal's own event follows the deadlines that passed first.
         var own = 0;
         while (events[own] is not (SignalReceived or SignalDuplicated))
@@ -87,17 +86,18 @@ public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
         };
     }
 
-    private static SignalProblem? Reject(WriteBatch batch, Signal signal, string operationType, string source)
+    // What the store knows and the core cannot: is there a policy, was the signal id used for another operation. Whether
+    // the operation takes the signal at all is the core's rule (asked first, so that answer wins as it always did).
+    private static SignalProblem? Reject(WriteBatch batch, Signal signal, string source)
     {
         if (batch.LatestPolicyVersion(signal.OperationType) is null)
         {
             return new SignalProblem("unknown-operation-type", "Unknown operation type",
                 $"No policy exists for operation type '{signal.OperationType}'; an admin creates one with PUT /v1/policies/{signal.OperationType}.");
         }
-        if (operationType != signal.OperationType)
+        if (OperationDecider.RefusalOf(batch.StateOf(signal.OperationId), signal) is { } refused)
         {
-            return new SignalProblem("operation-type-mismatch", "Operation type mismatch",
-                $"Operation '{signal.OperationId}' is of type '{operationType}' (fixed by its first signal), not '{signal.OperationType}'.");
+            return Problem(refused);
         }
         if (batch.ReceiptOf(source, signal.SignalId) is { } receipt && receipt.OperationId != signal.OperationId)
         {
@@ -106,6 +106,9 @@ public sealed class IngestPipeline(GroupCommit commits, SourceMonitor sources)
         }
         return null;
     }
+
+    private static SignalProblem Problem(CommandRejectedException e) =>
+        new(e.Code, e.Code == "operation-type-mismatch" ? "Operation type mismatch" : "The signal was rejected", e.Message);
 
     private static SignalResult Rejected(int index, Signal signal, SignalProblem problem) =>
         new(index, signal.OperationId, SignalStatuses.Rejected, null, null, null, null, null, [],

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Core.Judging;
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.Ingest;
 

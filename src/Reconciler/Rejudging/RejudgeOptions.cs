@@ -1,4 +1,5 @@
-using System.Globalization;
+using Reconciler.Hosting;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Rejudging;
 
@@ -24,26 +25,14 @@ public sealed class RejudgeOptions
     public static RejudgeOptions FromEnvironment()
     {
         var options = new RejudgeOptions();
-        if (Read(PageSizeVariable, 1, 10_000) is { } size)
+        if (EnvironmentNumbers.Read(PageSizeVariable, 1, 10_000) is { } size)
         {
             options.PageSize = size;
         }
-        if (Read(PagePauseVariable, 0, 60_000) is { } pause)
+        if (EnvironmentNumbers.Read(PagePauseVariable, 0, 60_000) is { } pause)
         {
             options.PagePause = TimeSpan.FromMilliseconds(pause);
         }
         return options;
-    }
-
-    private static int? Read(string variable, int min, int max)
-    {
-        var text = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new InvalidOperationException($"{variable}='{text}' is not a whole number from {min} to {max}.");
     }
 }

@@ -1,5 +1,7 @@
 using Reconciler.Cluster;
 using Reconciler.Store.Rejudging;
+using Reconciler.Hosting;
+using Reconciler.Plumbing;
 
 namespace Reconciler.Rejudging;
 
@@ -9,7 +11,7 @@ namespace Reconciler.Rejudging;
 /// others take it over when its holder dies or stops. A run resumes from the progress its last committed page wrote.
 /// </summary>
 public sealed class RejudgeWorker(
-    LeaseKeeper keeper, RejudgingStore runs, Rejudger rejudger, RejudgeAlarm alarm, RejudgeOptions options, TimeProvider clock, ILogger<RejudgeWorker> logger)
+    LeaseKeeper keeper, RejudgingStore runs, Rejudger rejudger, WorkerAlarm<RejudgeWorker> alarm, RejudgeOptions options, TimeProvider clock, ILogger<RejudgeWorker> logger)
     : LeasedWorker(LeaseName, keeper, clock, logger)
 {
     public const string LeaseName = "rejudging";

@@ -62,13 +62,10 @@ public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts con
             {
                 return 0;
             }
-            var policy = batch.Policy(run.OperationType, run.PolicyVersion);
             foreach (var conflict in page)
             {
                 var command = new RejudgeConflict(conflict.ConflictId, held.GetValueOrDefault(conflict.ConflictId) ?? [], batch.Now, run.PolicyVersion);
-                var (events, after) = OperationDecider.Handle(batch.StateOf(conflict.OperationId), policy, command);
-                batch.Append(conflict.OperationId, run.OperationType, events, after, EventMetadata.None);
-                decided.AddRange(events);
+                decided.AddRange(batch.Decide(conflict.OperationId, run.OperationType, run.PolicyVersion, command, EventMetadata.None).Events);
             }
             return page.Count;
         }, ct);

@@ -1,6 +1,7 @@
-using System.Text.Json;
+using Reconciler.Core.Events;
 using Reconciler.Core.Storms;
 using Reconciler.Store;
+using Reconciler.Store.Storms;
 
 namespace Reconciler.Storms;
 
@@ -19,11 +20,13 @@ public sealed class StormHold(StormStore storms)
     public static bool IsStormEvent(string type) => SystemEventCodec.TypeNames.Contains(type);
 
     /// <summary>The operation type a storm event is about (the feed shows it on the system stream).</summary>
-    public static string OperationTypeOf(RecordedEvent e)
+    public static string OperationTypeOf(RecordedEvent e) => SystemEventCodec.Deserialize(e.Type, e.Data) switch
     {
-        using var data = JsonDocument.Parse(e.Data);
-        return data.RootElement.GetProperty("operationType").GetString() ?? "";
-    }
+        ConflictStormStarted s => s.OperationType,
+        ConflictStormContinued s => s.OperationType,
+        ConflictStormEnded s => s.OperationType,
+        _ => "",
+    };
 
     public async Task<FeedPage> FilterAsync(FeedCursor after, FeedPage page, CancellationToken ct)
     {
@@ -48,8 +51,7 @@ public sealed class StormHold(StormStore storms)
         {
             return false;
         }
-        using var data = JsonDocument.Parse(e.Data);
-        var kind = data.RootElement.GetProperty("kind").GetString();
+        var kind = ((ConflictOpened)EventCodec.Deserialize(e.Type, e.Data)).Kind;
         return spans.Any(s => s.OperationType == e.OperationType && s.Kind == kind && e.Cursor >= s.From && (s.Until is not { } until || e.Cursor < until));
     }
 }

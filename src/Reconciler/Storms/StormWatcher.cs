@@ -1,12 +1,13 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Reconciler.Cluster;
+using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
 using Reconciler.Core.Storms;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Feed;
 using Reconciler.Store.Policies;
+using Reconciler.Store.Storms;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Storms;
@@ -18,7 +19,7 @@ namespace Reconciler.Storms;
 /// end of the feed: storms are about now. The windows of a resumed guard start empty; lasting storms are resumed from their rows.
 /// </summary>
 public sealed class StormWatcher(
-    LeaseKeeper keeper, FeedReader feed, EventStore events, StormStore storms, PolicyStore policies, FeedNotifier notifier, TimeProvider clock,
+    LeaseKeeper keeper, FeedReader feed, EventStore events, StormStore storms, PolicyStore policies, TimeProvider clock,
     ILogger<StormWatcher> logger) : LeasedWorker(LeaseName, keeper, clock, logger)
 {
     public const string LeaseName = "storms";
@@ -47,10 +48,8 @@ public sealed class StormWatcher(
             var starts = new Dictionary<string, FeedCursor>(StringComparer.Ordinal);
             foreach (var e in page.Events)
             {
-                using var data = JsonDocument.Parse(e.Data);
-                var root = data.RootElement;
-                var observed = new ConflictObserved(e.OperationType, root.GetProperty("kind").GetString()!,
-                    [.. root.GetProperty("sources").EnumerateArray().Select(s => s.GetString()!)], root.GetProperty("at").GetDateTimeOffset(),
+                var opened = (ConflictOpened)EventCodec.Deserialize(e.Type, e.Data);
+                var observed = new ConflictObserved(e.OperationType, opened.Kind, [.. opened.Sources], opened.At,
                     await ThresholdAsync(e.OperationType, stoppingToken));
                 (state, var step) = StormGuard.Step(state, observed, StormRules.Default);
                 foreach (var started in step.OfType<ConflictStormStarted>())
@@ -71,8 +70,7 @@ public sealed class StormWatcher(
             cursor = page.Next;
             if (decided.Count > 0)
             {
-                notifier.Committed();
-                Count(decided);
+                Count(decided); // the unit of work has woken the feed's readers
             }
         }
     }

@@ -2,12 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using NpgsqlTypes;
-using Reconciler.Api;
 using Reconciler.Store;
 using Reconciler.Store.Feed;
 using Reconciler.Storms;
+using Reconciler.Responses;
 
 namespace Reconciler.Webhooks;
 
@@ -30,36 +28,16 @@ public sealed class FeedSource(FeedReader reader, EventStore store, StormHold st
     public Task<FeedCursor> EndAsync(CancellationToken ct) => store.GetEndCursorAsync(ct);
 
     /// <summary>The committed events after <paramref name="checkpoint"/> that match the filters (at most <see cref="MaxCountedLag"/>), and when the oldest was recorded.</summary>
-    public async Task<(long Events, DateTimeOffset? Oldest)> BacklogAsync(
-        FeedCursor checkpoint, IReadOnlyCollection<string>? types, IReadOnlyCollection<string>? operationTypes, CancellationToken ct)
-    {
-        const string Sql = """
-            SELECT count(*), min(recorded_at) FROM (
-                SELECT e.recorded_at
-                FROM events e JOIN streams s ON s.stream_id = e.stream_id
-                WHERE (e.transaction_id, e.position) > ($1, $2)
-                  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                  AND ($3::text[] IS NULL OR e.type = ANY($3))
-                  AND ($4::text[] IS NULL OR s.operation_type = ANY($4))
-                ORDER BY e.transaction_id, e.position
-                LIMIT 100000) behind
-            """;
-        await using var command = store.DataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
-        command.Parameters.Add(TextArray(types));
-        command.Parameters.Add(TextArray(operationTypes));
-        await using var row = await command.ExecuteReaderAsync(ct);
-        await row.ReadAsync(ct);
-        return (row.GetInt64(0), row.IsDBNull(1) ? null : row.GetFieldValue<DateTimeOffset>(1));
-    }
+    public Task<(long Events, DateTimeOffset? Oldest)> BacklogAsync(
+        FeedCursor checkpoint, IReadOnlyCollection<string>? types, IReadOnlyCollection<string>? operationTypes, CancellationToken ct) =>
+        store.CountBehindAsync(checkpoint, types, operationTypes, MaxCountedLag, ct);
 
     /// <summary>The item to deliver; its body is the feed item exactly as <c>GET /v1/feed</c> writes it (the API's own JSON options).</summary>
     public DeliveryItem ItemOf(RecordedEvent e) =>
-        new(e.Position, e.StreamId, e.Version, e.Type, JsonSerializer.Serialize(FeedApi.ToItem(e), json.Value.SerializerOptions));
+        new(e.Position, e.StreamId, e.Version, e.Type, JsonSerializer.Serialize(FeedItem.Of(e), json.Value.SerializerOptions));
 
     /// <summary>The item's <c>eventId</c>, which is also the delivery's <c>webhook-id</c>.</summary>
-    public static string EventId(long position) => FeedApi.EventIdOf(position);
+    public static string EventId(long position) => FeedItem.EventIdOf(position);
 
     /// <summary>The position an <c>eventId</c> names, or null when it is not one.</summary>
     public static long? PositionOf(string eventId) =>
@@ -67,7 +45,4 @@ public sealed class FeedSource(FeedReader reader, EventStore store, StormHold st
             ? position : null;
 
     public static byte[] Utf8(string body) => Encoding.UTF8.GetBytes(body);
-
-    private static NpgsqlParameter TextArray(IReadOnlyCollection<string>? values) =>
-        new() { Value = values is null ? DBNull.Value : values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 }

@@ -20,7 +20,8 @@ public sealed class SecretBox(WebhookOptions options)
     /// <summary>Names the key without revealing it (stored beside every sealed secret).</summary>
     public string KeyId => _key.Value.Id;
 
-    public byte[] Seal(string secret, string subscriptionName)
+    /// <summary>Seals a secret for its owner: a subscription's name, or (with <paramref name="purpose"/> <c>inbound-secret</c>) a source's.</summary>
+    public byte[] Seal(string secret, string subscriptionName, string purpose = WebhookPurpose)
     {
         var plain = Encoding.UTF8.GetBytes(secret);
         var sealedBytes = new byte[1 + NonceSize + TagSize + plain.Length];
@@ -28,12 +29,12 @@ public sealed class SecretBox(WebhookOptions options)
         var nonce = sealedBytes.AsSpan(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key.Value.Bytes, TagSize);
-        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), Associated(subscriptionName));
+        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), Associated(purpose, subscriptionName));
         return sealedBytes;
     }
 
     /// <summary>The secret, or a <see cref="SecretUnreadableException"/> when this server's key did not seal it.</summary>
-    public string Open(byte[] sealedBytes, string subscriptionName, string sealedWithKeyId)
+    public string Open(byte[] sealedBytes, string subscriptionName, string sealedWithKeyId, string purpose = WebhookPurpose)
     {
         if (sealedWithKeyId != KeyId)
         {
@@ -48,7 +49,7 @@ public sealed class SecretBox(WebhookOptions options)
         try
         {
             using var aes = new AesGcm(_key.Value.Bytes, TagSize);
-            aes.Decrypt(sealedBytes.AsSpan(1, NonceSize), sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), plain, Associated(subscriptionName));
+            aes.Decrypt(sealedBytes.AsSpan(1, NonceSize), sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), plain, Associated(purpose, subscriptionName));
         }
         catch (AuthenticationTagMismatchException e)
         {
@@ -57,7 +58,11 @@ public sealed class SecretBox(WebhookOptions options)
         return Encoding.UTF8.GetString(plain);
     }
 
-    private static byte[] Associated(string subscriptionName) => Encoding.UTF8.GetBytes("reconciler/webhook-secret/" + subscriptionName);
+    /// <summary>The purposes a secret is sealed for: part of the associated data, so a secret cannot be moved from one use to another.</summary>
+    public const string WebhookPurpose = "webhook-secret";
+    public const string InboundPurpose = "inbound-secret";
+
+    private static byte[] Associated(string purpose, string owner) => Encoding.UTF8.GetBytes($"reconciler/{purpose}/{owner}");
 }
 
 public sealed class SecretUnreadableException(string message, Exception? inner = null) : Exception(message, inner);

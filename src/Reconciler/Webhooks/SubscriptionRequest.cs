@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Reconciler.Core.Events;
 using Reconciler.Core.Policies;
-using Reconciler.Input;
+using Reconciler.Http;
 using Reconciler.Store;
 
 namespace Reconciler.Webhooks;

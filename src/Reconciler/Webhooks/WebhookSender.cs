@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.Webhooks;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reconciler.Store.Webhooks;
 
 namespace Reconciler.Webhooks;
 
@@ -11,6 +12,7 @@ public static class WebhookServices
         services.AddSingleton<WebhookOptions>();
         services.AddSingleton<SecretBox>();
         services.AddSingleton<WebhookAlarm>();
+        services.AddSingleton<SubscriptionStates>();
         services.AddSingleton<FeedSource>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<ParkedDeliveries>();

@@ -1,6 +1,6 @@
-using Npgsql;
 using Reconciler.Cluster;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Webhooks;
 
 namespace Reconciler.Webhooks;
 
@@ -13,7 +13,7 @@ namespace Reconciler.Webhooks;
 /// the newcomer picks it up. A subscription that cannot start (its secret does not open here) is tried again later.
 /// </summary>
 public sealed partial class WebhookWorker(
-    NpgsqlDataSource dataSource, LeaseKeeper keeper, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
+    SubscriptionStates subscriptions, LeaseKeeper keeper, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
     TimeProvider clock, ILogger<WebhookWorker> logger) : BackgroundService
 {
     public static string LeaseName(int subscriptionId) => "webhook:" + subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -21,8 +21,6 @@ public sealed partial class WebhookWorker(
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RestartPause = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan UnreadablePause = TimeSpan.FromMinutes(1);
-
-    private sealed record Row(int Id, string Name, string Status, int Revision);
 
     private sealed class Running(SubscriptionRunner runner, CancellationTokenSource stop, Task task, int revision)
     {
@@ -66,7 +64,7 @@ public sealed partial class WebhookWorker(
 
     private async Task SuperviseAsync(CancellationToken ct)
     {
-        var rows = (await ListAsync(ct)).ToDictionary(r => r.Id);
+        var rows = (await subscriptions.ListAsync(ct)).ToDictionary(r => r.Id);
         foreach (var (id, running) in _running.ToList())
         {
             var row = rows.GetValueOrDefault(id);
@@ -147,18 +145,6 @@ public sealed partial class WebhookWorker(
         }
         running.Stop.Dispose();
         await keeper.ReleaseAsync(running.Runner.Lease, CancellationToken.None);
-    }
-
-    private async Task<List<Row>> ListAsync(CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("SELECT subscription_id, name, status, revision FROM webhook_subscriptions");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<Row>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new Row(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
-        }
-        return rows;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook worker failed; it tries again shortly")]

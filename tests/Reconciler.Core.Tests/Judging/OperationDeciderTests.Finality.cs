@@ -116,6 +116,8 @@ public sealed partial class OperationDeciderTests
         events.AddRange(_pay.When(Gateway("captured", "g1", 0, """{"amount":"100.00"}""")));
         events.AddRange(_pay.When(Erp("ledger", "recorded", "e1", 1, """{"amount":"100.00"}""")));
 
+        var declared = Assert.Single(events.OfType<OutcomeDeclared>());
+        Assert.Equal(("succeeded", Outcomes.Pending), (declared.Outcome, declared.PreviousOutcome));
         Assert.DoesNotContain(events, e => e is OutcomeRetracted);
     }
 

@@ -67,7 +67,10 @@ public sealed partial class OperationDeciderTests
     {
         var events = _order.When(_order.Signal("erp", "payment", "declined", "x1", 0));
 
-        Assert.DoesNotContain(events, e => e is OutcomeDeclared);
+        // The claim is recorded and applied provisionally (erp does not own payment), yet no outcome rule counts it.
+        Assert.Equal(["SignalReceived"], Types(events));
+        Assert.Equal(("declined", Bases.Provisional), (_order.State.FacetOrEmpty("payment").State, _order.State.FacetOrEmpty("payment").Basis));
+        Assert.Equal((Outcomes.Pending, (int?)null), (_order.State.Outcome, _order.State.OutcomeRuleIndex));
     }
 
     [Fact]

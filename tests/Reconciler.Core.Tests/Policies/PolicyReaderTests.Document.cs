@@ -100,7 +100,7 @@ public sealed partial class PolicyReaderTests
         SingleProblem(
             ReadOrderWith(root => root["colour"] = "blue"),
             "colour",
-            "unknown property (known: operationType, graceSeconds, finalAfter, facets, matches, expectations, outcomes, approvals, sources, stormThreshold)");
+            "unknown property (known: operationType, graceSeconds, finalAfter, facets, matches, expectations, outcomes, approvals, sources, stormThreshold, accountability)");
     }
 
     [Fact]

@@ -42,13 +42,14 @@ public sealed class DeciderProperties
 
     [Theory]
     [MemberData(nameof(Scripts.PolicyNames), MemberType = typeof(Scripts))]
-    public void Given_any_history_when_the_decided_events_are_folded_then_they_give_the_live_state(string policy)
+    public void Given_any_history_when_the_decided_events_are_folded_then_they_give_the_state_handle_returned(string policy)
     {
+        // scenario.State is what OperationDecider.Handle returned command after command (the state the server snapshots);
+        // the fold of the events it decided is computed independently, by Evolve alone.
         Check.One(Scripts.Thousand, Prop.ForAll(Scripts.Seeds, seeds =>
         {
             var scenario = Scripts.Play(Scripts.PolicyNamed(policy), seeds, tickAtDeadlines: seeds.Length % 2 == 0);
             return StateDump.Of(OperationDecider.Fold(scenario.History)) == StateDump.Of(scenario.State)
-                && StateDump.Of(OperationDecider.Fold(scenario.History)) == StateDump.Of(OperationDecider.Fold(scenario.History.ToList()))
                 && scenario.State.Version == scenario.History.Count;
         }));
     }

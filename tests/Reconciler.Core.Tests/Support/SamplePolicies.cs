@@ -26,6 +26,26 @@ public static class SamplePolicies
             Rule("succeeded", ("payment", ["captured"]), ("inventory", ["reserved", "shipped"]), ("ledger", ["recorded"])),
         ]);
 
+    /// <summary>
+    /// The order with people accountable: the ledger is finance's and the journey the CRM team's, a missing report is the
+    /// integrations team's whatever its facet, anything else order-ops'. High conflicts are due within 30 minutes, medium within
+    /// an hour, then escalated to ops-leads; an order must have an outcome within two hours of its first signal.
+    /// </summary>
+    public static TruthPolicy Accountable { get; } = Order with
+    {
+        Accountability = new AccountabilityPolicy
+        {
+            Owner = "order-ops",
+            Facets = ImmutableDictionary<string, string>.Empty.Add("ledger", "finance").Add("journey", "crm-team"),
+            Kinds = ImmutableDictionary<string, string>.Empty.Add("missing", "integrations"),
+            ResolveWithin = ImmutableDictionary<string, PolicyDuration>.Empty
+                .Add("high", new(TimeSpan.FromMinutes(30), "PT30M"))
+                .Add("medium", new(TimeSpan.FromHours(1), "PT1H")),
+            EscalateTo = "ops-leads",
+            FinishWithin = new(TimeSpan.FromHours(2), "PT2H"),
+        },
+    };
+
     /// <summary>A streaming subscription: billing, entitlement, journey (CRM) and playback (device) each owned; "region" unowned.</summary>
     public static TruthPolicy Subscription { get; } = new(
         "subscription",

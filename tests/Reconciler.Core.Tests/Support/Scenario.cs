@@ -18,6 +18,9 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
     /// <summary>The receipts of the history so far: what the server's signal_receipts table would hold.</summary>
     public SignalReceipts Receipts { get; } = new();
 
+    /// <summary>Every command decided so far, as decided (a signal with the receipts it was looked up with).</summary>
+    public List<Command> Commands { get; } = [];
+
     public static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
 
     public Scenario Given(params Command[] commands)
@@ -42,13 +45,15 @@ public sealed class Scenario(TruthPolicy policy, string operationId = "op-1")
             };
         }
 
-        var events = OperationDecider.Decide(State, Policy, command);
+        // The state Handle returns is the one the server snapshots; the properties compare it with the fold of History.
+        var (events, state) = OperationDecider.Handle(State, Policy, command);
+        Commands.Add(command);
         foreach (var e in events)
         {
-            State = OperationDecider.Evolve(State, e);
             Receipts.Record(e);
         }
 
+        State = state;
         History.AddRange(events);
         return events;
     }

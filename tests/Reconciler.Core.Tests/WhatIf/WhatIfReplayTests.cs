@@ -1,3 +1,4 @@
+using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Tests.Support;
 using Reconciler.Core.WhatIf;
@@ -108,5 +109,45 @@ public sealed class WhatIfReplayTests
             [("outcome", Outcomes.Pending, "succeeded"), ("finality", Finalities.Provisional, Finalities.Agreed)],
             result.Changes.Where(c => c.What is "outcome" or "finality").Select(c => (c.What, c.Before, c.After)));
         Assert.Contains(result.Changes, c => c.What == "conflict" && c.Before == "attribute-mismatch open" && c.After is null);
+    }
+
+    [Fact]
+    public void Given_conflicts_under_one_accountability_when_replayed_under_another_then_the_changed_assignees_are_changes()
+    {
+        var order = new Scenario(SamplePolicies.Accountable, "order-11");
+        order.Given(order.Signal("erp", "ledger", "recorded", "x1", 0), order.Signal("warehouse", "ledger", "reversed", "w1", 0),
+            order.Signal("warehouse", "inventory", "reserved", "w2", 0), order.Signal("crm", "inventory", "released", "c1", 0), TickAt(400));
+        var accountability = SamplePolicies.Accountable.Accountability;
+        var candidate = SamplePolicies.Accountable with
+        {
+            Accountability = accountability with { Facets = accountability.Facets.SetItem("ledger", "treasury"), ResolveWithin = accountability.ResolveWithin.Remove("medium") },
+        };
+
+        var result = WhatIfReplay.Run(order.History, candidate, 2, At(500));
+
+        var ledger = order.Conflict(ConflictKinds.Disagreement, "ledger").ConflictId;
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(("assignee", ledger, "finance", "treasury"), (change.What, change.Subject, change.Before, change.After));
+        Assert.Equal(("treasury", (DateTimeOffset?)null), (result.State.Conflicts[ledger].Assignee, result.State.Conflicts[ledger].DueBy));
+        Assert.Equal("order-ops", result.State.Conflicts.Values.Single(c => c.Facet == "inventory").Assignee);
+    }
+
+    [Fact]
+    public void Given_people_acting_on_a_conflict_when_replayed_under_the_same_policy_then_their_steps_replay_and_nothing_changes()
+    {
+        var order = new Scenario(SamplePolicies.Accountable, "order-12");
+        order.Given(order.Signal("erp", "ledger", "recorded", "x1", 0), order.Signal("warehouse", "ledger", "reversed", "w1", 0), TickAt(400));
+        var id = order.Conflict(ConflictKinds.Disagreement, "ledger").ConflictId;
+        order.Given(new AcknowledgeConflict(id, "ann", At(500), 1), new SnoozeConflict(id, At(900), "batch", "ann", At(510), 1),
+            new AssignConflict(id, "treasury", "theirs", "ann", At(520), 1), TickAt(400 + 3600));
+
+        var result = WhatIfReplay.Run(order.History, SamplePolicies.Accountable, 2, At(400 + 3600));
+
+        Assert.Empty(result.Changes);
+        var record = result.State.Conflicts[id];
+        // A what-if opens the conflict at its grace window's end (300 s), so its clock runs out at 3,900 s rather than at 4,000 s.
+        Assert.Equal(("ops-leads", At(900), At(3900), At(3900)), (record.Assignee, record.SnoozedUntil, record.OverdueAt, record.EscalatedAt));
+        Assert.Equal(["ConflictAcknowledged", "ConflictSnoozed", "ConflictAssigned", "ConflictOverdue", "ConflictEscalated"],
+            result.Events.Where(e => e is ConflictAcknowledged or ConflictSnoozed or ConflictAssigned or ConflictOverdue or ConflictEscalated).Select(EventCodec.TypeName));
     }
 }

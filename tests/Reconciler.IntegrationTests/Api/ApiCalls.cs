@@ -28,6 +28,13 @@ public static class ApiCalls
         return result.GetProperty("conflictsOpened").EnumerateArray().Select(c => c.GetProperty("conflictId").GetString()!).ToList();
     }
 
+    /// <summary>Opens an invalid-transition conflict (payment authorized → refunded, medium) on <paramref name="operationId"/>; its id.</summary>
+    public static async Task<string> OpenInvalidTransitionAsync(HttpClient gateway, string operationId, string type = "order")
+    {
+        await SendOneAsync(gateway, operationId, operationId + "-1", "payment", "authorized", type);
+        return Assert.Single(await SendOneAsync(gateway, operationId, operationId + "-2", "payment", "refunded", type));
+    }
+
     public static async Task<JsonElement> GetJsonAsync(HttpClient client, string path, HttpStatusCode expected = HttpStatusCode.OK)
     {
         var response = await client.GetAsync(path);

@@ -37,11 +37,7 @@ public sealed class ApprovalApiTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     /// <summary>An open invalid-transition conflict on the payment facet (authorized → refunded).</summary>
-    private async Task<string> OpenConflictAsync(string operationId)
-    {
-        await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-1", "payment", "authorized");
-        return Assert.Single(await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-2", "payment", "refunded"));
-    }
+    private Task<string> OpenConflictAsync(string operationId) => ApiCalls.OpenInvalidTransitionAsync(_gateway, operationId);
 
     private static Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string conflictId, string verb, string body) =>
         ApiCalls.PostJsonAsync(client, $"/v1/conflicts/{conflictId}/{verb}", body);

@@ -32,11 +32,7 @@ public sealed class ConflictResolveApiTests(PostgresFixture postgres) : IAsyncLi
     }
 
     /// <summary>An open invalid-transition conflict on the payment facet (authorized → refunded).</summary>
-    private async Task<string> OpenConflictAsync(string operationId)
-    {
-        await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-1", "payment", "authorized");
-        return Assert.Single(await ApiCalls.SendOneAsync(_gateway, operationId, operationId + "-2", "payment", "refunded"));
-    }
+    private Task<string> OpenConflictAsync(string operationId) => ApiCalls.OpenInvalidTransitionAsync(_gateway, operationId);
 
     private Task<(HttpStatusCode Status, JsonElement Body)> ResolveAsync(string conflictId, string body, HttpClient? client = null) =>
         ApiCalls.PostJsonAsync(client ?? _resolver, $"/v1/conflicts/{conflictId}/resolve", body);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using Reconciler.IntegrationTests.Support;
 
 namespace Reconciler.IntegrationTests.Api;
 
@@ -177,7 +177,7 @@ public sealed class ConflictsApiTests(PostgresFixture postgres) : IAsyncLifetime
         using var response = await _auditor.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        var rows = ParseCsv(await response.Content.ReadAsStringAsync());
+        var rows = CsvRows.Parse(await response.Content.ReadAsStringAsync());
 
         var header = rows[0];
         Assert.Equal(all.Count, rows.Count - 1);
@@ -192,7 +192,7 @@ public sealed class ConflictsApiTests(PostgresFixture postgres) : IAsyncLifetime
         }
         Assert.Contains(rows, r => r[header.IndexOf("reason")] == "checked, \"by hand\"\nsecond line");
 
-        var filtered = ParseCsv(await _auditor.GetStringAsync("/v1/conflicts?format=csv&kind=unmodeled"));
+        var filtered = CsvRows.Parse(await _auditor.GetStringAsync("/v1/conflicts?format=csv&kind=unmodeled"));
         Assert.Equal(all.Count(r => Str(r, "kind") == "unmodeled"), filtered.Count - 1);
     }
 
@@ -229,56 +229,4 @@ public sealed class ConflictsApiTests(PostgresFixture postgres) : IAsyncLifetime
         JsonValueKind.Array => string.Join(';', value.EnumerateArray().Select(Text)),
         _ => value.GetRawText(),
     };
-
-    /// <summary>An RFC 4180 reader: CRLF records, quoted fields with doubled quotes and embedded line breaks.</summary>
-    private static List<List<string>> ParseCsv(string text)
-    {
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-                rows.Add(row);
-                row = [];
-                i++;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        Assert.Empty(row);
-        return rows;
-    }
 }

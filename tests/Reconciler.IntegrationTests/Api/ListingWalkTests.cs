@@ -9,7 +9,7 @@ namespace Reconciler.IntegrationTests.Api;
 /// tail of the final listing (the late row sits above where the walk began, never in a gap behind it).
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ListingWalkTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>, IAsyncLifetime
+public sealed class ListingWalkTests(ApiServerFixture api, PostgresFixture postgres) : IClassFixture<ApiServerFixture>, IAsyncLifetime
 {
     private readonly ApiServer _server = api.Server;
     private HttpClient _erp = null!;
@@ -43,6 +43,31 @@ public sealed class ListingWalkTests(ApiServerFixture api) : IClassFixture<ApiSe
 
         Assert.Equal(final.Skip(final.Count - walk.Count), walk);
         Assert.Contains(final, row => row.Contains("late", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Given_a_writing_transaction_left_open_in_another_database_when_a_signal_is_judged_then_the_lists_and_the_feed_show_it_at_once()
+    {
+        // Transaction ids belong to the whole cluster: a neighbour's long write must not hold back this database's safe point.
+        await using var neighbour = await postgres.CreateDatabaseAsync("neighbour", migrate: false);
+        await using var busy = await neighbour.DataSource.OpenConnectionAsync();
+        await using var open = await busy.BeginTransactionAsync();
+        await using (var write = new NpgsqlCommand("CREATE TABLE public.busy (x int); INSERT INTO public.busy VALUES (1)", busy, open))
+        {
+            await write.ExecuteNonQueryAsync();
+        }
+        var tail = (await ApiCalls.GetJsonAsync(_server.Admin, "/v1/feed?after=end")).GetProperty("next").GetString();
+        var operationId = $"walk-{Guid.NewGuid():N}";
+
+        var opened = Assert.Single(await ApiCalls.SendOneAsync(_erp, operationId, operationId + "-s", "shipping", "sent", "walk"));
+
+        var conflicts = await ApiCalls.GetJsonAsync(_server.Admin, $"/v1/conflicts?operationId={operationId}");
+        Assert.Equal(opened, Assert.Single(conflicts.GetProperty("items").EnumerateArray()).GetProperty("conflictId").GetString());
+        var operations = await ApiCalls.GetJsonAsync(_server.Admin, "/v1/operations?operationType=walk&limit=1");
+        Assert.Equal(operationId, Assert.Single(operations.GetProperty("items").EnumerateArray()).GetProperty("operationId").GetString());
+        var feed = await ApiCalls.GetJsonAsync(_server.Admin, $"/v1/feed?after={tail}");
+        Assert.Contains(feed.GetProperty("items").EnumerateArray(), item => item.GetProperty("operationId").GetString() == operationId);
+        await open.RollbackAsync();
     }
 
     /// <summary>Every row of the list, newest first, one per page.</summary>

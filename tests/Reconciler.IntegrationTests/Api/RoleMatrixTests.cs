@@ -16,10 +16,20 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         _clients["auditor"] = await _server.ClientWithRoleAsync("auditor", name: "ann");
         _clients["resolver"] = await _server.ClientWithRoleAsync("resolver", name: "rob");
         _clients["admin"] = _server.Admin;
+        using (var mapping = await _server.Admin.PutAsync("/v1/sources/payment-gateway/inbound", ApiServer.Json(InboundMapping)))
+        {
+            mapping.EnsureSuccessStatusCode();
+        }
         await _clients["source"].PostAsync("/v1/signals", ApiServer.Json("""{ "operationId": "rm-1", "operationType": "order", "signalId": "rm-s", "facet": "payment", "state": "captured" }"""));
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    // The scheme 'key', so that POST /v1/inbound/{source} takes keys as the other endpoints do (signed schemes take none).
+    private const string InboundMapping = """
+        { "verify": { "scheme": "key" },
+          "rules": [ { "operationId": "o", "operationType": "'order'", "signalId": "id", "facet": "'payment'", "state": "'captured'" } ] }
+        """;
 
     public static TheoryData<string, string, string, string> Endpoints() => new()
     {
@@ -36,6 +46,11 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "GET", "/v1/operations", "", "auditor resolver admin" },
         { "GET", "/v1/openapi.json", "", "source auditor resolver admin" },
         { "POST", "/v1/operations/rm-1/what-if", TestPolicies.Order(), "auditor resolver admin" },
+        { "POST", "/v1/policies/order/backtests", TestPolicies.Order(), "auditor resolver admin" },
+        { "GET", "/v1/policies/order/backtests", "", "auditor resolver admin" },
+        { "GET", "/v1/backtests/unknown", "", "auditor resolver admin" },
+        { "DELETE", "/v1/backtests/unknown", "", "auditor resolver admin" },
+        { "GET", "/v1/backtests/unknown/changes", "", "auditor resolver admin" },
         { "GET", "/v1/conflicts", "", "auditor resolver admin" },
         { "GET", "/v1/conflicts/unknown", "", "auditor resolver admin" },
         { "POST", "/v1/conflicts/unknown/resolve", """{ "resolution": "dismissed", "reason": "matrix" }""", "resolver admin" },
@@ -47,6 +62,14 @@ public sealed class RoleMatrixTests(ApiServerFixture api) : IClassFixture<ApiSer
         { "POST", "/v1/sources/payment-gateway/heartbeat", "{}", "source admin" },
         { "GET", "/v1/feed?limit=1", "", "auditor resolver admin" },
         { "GET", "/v1/cluster", "", "admin" },
+        { "PUT", "/v1/sources/payment-gateway/inbound", InboundMapping, "admin" },
+        { "GET", "/v1/sources/payment-gateway/inbound", "", "auditor resolver admin" },
+        { "POST", "/v1/inbound/payment-gateway", """{ "id": "rm-in", "o": "rm-3" }""", "source admin" },
+        { "GET", "/v1/sources/payment-gateway/inbound/unmatched", "", "auditor resolver admin" },
+        { "POST", "/v1/sources/payment-gateway/inbound/unmatched/replay", "{}", "admin" },
+        { "POST", "/v1/sources/payment-gateway/imports", "", "source admin" },
+        { "GET", "/v1/sources/payment-gateway/imports", "", "auditor resolver admin" },
+        { "GET", "/v1/sources/payment-gateway/imports/1", "", "source auditor resolver admin" },
     };
 
     [Theory]

@@ -27,6 +27,25 @@ public static class TestPolicies
         }
         """;
 
+    /// <summary>
+    /// The order with people accountable (docs/domain.md, "Accountability"): invalid transitions are the payments team's, the
+    /// ledger finance's, anything else order-ops'; clocks by severity, escalation to ops-leads, and a finish clock when given.
+    /// </summary>
+    public static string Accountable(string high = "PT4H", string medium = "P1D", string? finishWithin = null, string type = "order")
+    {
+        var policy = System.Text.Json.Nodes.JsonNode.Parse(Order(type: type))!.AsObject();
+        var accountability = System.Text.Json.Nodes.JsonNode.Parse($$"""
+            { "owner": "order-ops", "facets": { "ledger": "finance" }, "kinds": { "invalid-transition": "payments-team" },
+              "resolveWithin": { "high": "{{high}}", "medium": "{{medium}}" }, "escalateTo": "ops-leads" }
+            """)!;
+        if (finishWithin is not null)
+        {
+            accountability["finishWithin"] = finishWithin;
+        }
+        policy["accountability"] = accountability;
+        return policy.ToJsonString();
+    }
+
     public static string Subscription(int graceSeconds = 300, string within = "PT5M", string type = "subscription") => $$"""
         {
           "operationType": "{{type}}",

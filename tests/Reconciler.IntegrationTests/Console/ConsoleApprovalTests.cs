@@ -12,23 +12,11 @@ namespace Reconciler.IntegrationTests.Console;
 [Collection(PostgresCollection.Name)]
 public sealed class ConsoleApprovalTests(ConsoleStoryFixture story) : IClassFixture<ConsoleStoryFixture>
 {
-    private async Task<IPage> SignInAsync(string key)
-    {
-        var context = await story.Browser.NewContextAsync(story.Server.BaseAddress);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/console/sign-in");
-        await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByTestId("identity")).ToBeVisibleAsync();
-        return page;
-    }
+    private Task<IPage> SignInAsync(string key) => story.SignInAsync(key);
 
     /// <summary>An open invalid-transition conflict (authorized → refunded) of <paramref name="type"/>.</summary>
-    private async Task<string> OpenConflictAsync(HttpClient gateway, string type, string operationId)
-    {
-        await ApiCalls.SendOneAsync(gateway, operationId, operationId + "-1", "payment", "authorized", type);
-        return Assert.Single(await ApiCalls.SendOneAsync(gateway, operationId, operationId + "-2", "payment", "refunded", type));
-    }
+    private static Task<string> OpenConflictAsync(HttpClient gateway, string type, string operationId) =>
+        ApiCalls.OpenInvalidTransitionAsync(gateway, operationId, type);
 
     [Fact]
     public async Task Given_a_policy_asking_two_resolvers_when_one_proposes_in_the_console_then_only_another_can_approve_it()

@@ -20,16 +20,7 @@ public sealed class ConsoleBrowserTests(ConsoleStoryFixture story) : IClassFixtu
 {
     private const string OperationId = ConsoleStoryFixture.OperationId;
 
-    private async Task<IPage> SignInAsync(string key, int width = 1366)
-    {
-        var context = await story.Browser.NewContextAsync(story.Server.BaseAddress, width);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/console");
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/sign-in"));
-        await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        return page;
-    }
+    private Task<IPage> SignInAsync(string key, int width = 1366) => story.SignInAsync(key, width);
 
     [Fact]
     public async Task Given_the_story_when_an_auditor_filters_to_missing_then_the_conflict_shows_its_evidence_and_no_resolve_form()

@@ -1,29 +1,22 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Reconciler.IntegrationTests.Api;
-using Xunit.Abstractions;
 
 namespace Reconciler.IntegrationTests.Console;
 
 /// <summary>
-/// The console over 100,000 conflicts: the queue (filtered or not, and a later page), a conflict, the CSV of a
-/// filtered set and the reports answer within <see cref="Budget"/> each, because they page and filter in the
-/// database through the API's queries. The rows are copies of a real record, spread over 40 days.
+/// The console over 100,000 conflicts: the queue (filtered or not, and 20 pages down) shows one page of matching
+/// records, a conflict and the reports answer, and the CSV of a filtered set has every matching row. How long they take
+/// is a figure for a benchmark, not a test (a busy machine would make a timed test fail). The rows are copies of a
+/// real record, spread over 40 days.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed partial class ConsoleScaleTests(ConsoleScaleTests.Fixture scale, ITestOutputHelper output) : IClassFixture<ConsoleScaleTests.Fixture>
+public sealed partial class ConsoleScaleTests(ConsoleScaleTests.Fixture scale) : IClassFixture<ConsoleScaleTests.Fixture>
 {
     public const int Conflicts = 100_000;
-
-    /// <summary>
-    /// Generous for a shared, busy 2-core machine: measured here (docs/console.md) the queue takes 50–350 ms and the
-    /// reports 0.6–1.5 s; rendering every record or counting in .NET would take many seconds.
-    /// </summary>
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
     public sealed class Fixture : IAsyncLifetime
     {
@@ -94,37 +87,42 @@ public sealed partial class ConsoleScaleTests(ConsoleScaleTests.Fixture scale, I
     [InlineData("/console?kind=missing")]
     [InlineData("/console?status=open&source=warehouse&severity=high")]
     [InlineData("/console?operationId=scale-op-20000")]
+    public async Task Given_100000_conflicts_when_the_queue_is_asked_then_it_answers_one_page_of_matching_records(string path)
+    {
+        var html = await PageAsync(path);
+        var shown = ConflictLinks(html);
+        Assert.InRange(shown.Count, 1, Reconciler.AuditConsole.Pages.Queue.PageSize);
+    }
+
+    [Theory]
     [InlineData("/console/reports")]
     [InlineData("/console/conflicts/cf-scale-50000")]
-    public async Task Given_100000_conflicts_then_the_page_answers_within_the_budget(string path)
+    public async Task Given_100000_conflicts_when_a_report_or_a_record_is_asked_then_it_answers(string path)
     {
-        var elapsed = await TimeAsync(path);
-        Assert.True(elapsed < Budget, $"{path} took {elapsed.TotalMilliseconds:0} ms");
+        var html = await PageAsync(path);
+        Assert.Contains("<main", html, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Given_100000_conflicts_then_a_page_far_down_the_queue_answers_within_the_budget()
+    public async Task Given_100000_conflicts_when_the_queue_is_walked_20_pages_down_then_each_page_holds_other_records()
     {
         var path = "/console?kind=disagreement";
-        for (var page = 1; page <= 20; page++)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var page = 1; page <= 21; page++)
         {
-            var html = await scale.Auditor.GetStringAsync(path);
+            var html = await PageAsync(path);
+            var shown = ConflictLinks(html);
+            Assert.InRange(shown.Count, 1, Reconciler.AuditConsole.Pages.Queue.PageSize);
+            Assert.All(shown, id => Assert.True(seen.Add(id), $"{id} shown again on page {page}"));
             path = WebUtility.HtmlDecode(NextLink().Match(html).Groups[1].Value);
             Assert.StartsWith("/console?", path, StringComparison.Ordinal);
         }
-        var elapsed = await TimeAsync(path);
-        Assert.True(elapsed < Budget, $"page 21 took {elapsed.TotalMilliseconds:0} ms");
     }
 
     [Fact]
-    public async Task Given_100000_conflicts_then_the_csv_of_a_filtered_set_has_its_rows_within_the_budget()
+    public async Task Given_100000_conflicts_when_the_csv_of_a_filtered_set_is_asked_then_it_has_every_matching_row()
     {
-        await scale.Auditor.GetStringAsync("/console/conflicts.csv?kind=duplicate&status=open"); // warm
-        var clock = Stopwatch.StartNew();
         var csv = await scale.Auditor.GetStringAsync("/console/conflicts.csv?kind=duplicate&status=open");
-        clock.Stop();
-        output.WriteLine($"CSV of kind=duplicate&status=open: {clock.Elapsed.TotalMilliseconds:0} ms, {csv.Length / 1024} KiB");
-
         using var reader = CsvHelper.CsvReader.FromText(csv);
         var rows = 0;
         while (reader.Read())
@@ -136,27 +134,21 @@ public sealed partial class ConsoleScaleTests(ConsoleScaleTests.Fixture scale, I
         await using var count = scale.Database.DataSource.CreateCommand("SELECT count(*) FROM conflicts WHERE kind = 'duplicate' AND status = 'open'");
         Assert.Equal(Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture), rows);
         Assert.True(rows >= 25_000, $"{rows} rows");
-        Assert.True(clock.Elapsed < Budget, $"the CSV took {clock.Elapsed.TotalMilliseconds:0} ms");
     }
 
-    /// <summary>The best of three after a first request (which pays for compiling the page).</summary>
-    private async Task<TimeSpan> TimeAsync(string path)
+    private async Task<string> PageAsync(string path)
     {
-        var first = await scale.Auditor.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var best = TimeSpan.MaxValue;
-        for (var i = 0; i < 3; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            var response = await scale.Auditor.GetAsync(path);
-            await response.Content.ReadAsStringAsync();
-            clock.Stop();
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            best = clock.Elapsed < best ? clock.Elapsed : best;
-        }
-        output.WriteLine($"{path}: {best.TotalMilliseconds:0} ms");
-        return best;
+        var response = await scale.Auditor.GetAsync(path);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+        return html;
     }
+
+    private static List<string> ConflictLinks(string html) =>
+        [.. ConflictLink().Matches(html).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+
+    [GeneratedRegex("href=\"/console/conflicts/([^\"?/]+)\"")]
+    private static partial Regex ConflictLink();
 
     [GeneratedRegex("href=\"([^\"]+)\" rel=\"next\"")]
     private static partial Regex NextLink();

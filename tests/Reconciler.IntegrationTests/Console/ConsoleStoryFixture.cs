@@ -2,9 +2,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using Reconciler.Cli;
 using Reconciler.IntegrationTests.Api;
 using Reconciler.Webhooks;
+using static Microsoft.Playwright.Assertions;
 
 namespace Reconciler.IntegrationTests.Console;
 
@@ -42,6 +44,18 @@ public sealed class ConsoleStoryFixture : IAsyncLifetime
         await PlayStoryAsync();
         await ParkOneDeliveryAsync();
         _browser = await ConsoleBrowser.LaunchAsync();
+    }
+
+    /// <summary>A fresh browser profile signed in with <paramref name="key"/> through the sign-in page.</summary>
+    public async Task<IPage> SignInAsync(string key, int width = 1366)
+    {
+        var context = await Browser.NewContextAsync(Server.BaseAddress, width);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/console");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/sign-in"));
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        return page;
     }
 
     public async Task<string> KeyAsync(string role, string? source, string? name)

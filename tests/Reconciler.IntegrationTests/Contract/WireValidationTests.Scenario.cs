@@ -94,6 +94,7 @@ public sealed partial class WireValidationTests
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/w-1/what-if", Policy("wire").Replace("\"0.5%\"", "\"1%\"", StringComparison.Ordinal));
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/nothing/what-if", Policy("wire"), Expectation.Refused, 404);
         await SendAsync(auditor, "whatIf", Post, "/v1/operations/w-1/what-if", Policy("other"), Expectation.Refused, 422);
+        await PlayBacktestsAsync(auditor, gateway);
 
         // Conflicts: list (JSON, CSV), one, resolve, four-eyes approve and reject.
         var conflicts = await GetAsync(auditor, "listConflicts", "/v1/conflicts?operationId=w-1");
@@ -124,6 +125,7 @@ public sealed partial class WireValidationTests
         await SendAsync(rob, "approveResolution", Post, $"/v1/conflicts/{ids[1]}/approve", """{ "reason": "agreed" }""");
         await SendAsync(rob, "approveResolution", Post, $"/v1/conflicts/{ids[1]}/approve", """{ }""", Expectation.Invalid, 400);
         await SendAsync(rob, "approveResolution", Post, "/v1/conflicts/nothing/approve", """{ "reason": "r" }""", Expectation.Refused, 404);
+        await PlayAccountabilityAsync(gateway, auditor, rita, ids[0]);
 
         // Reports and storms.
         await GetAsync(auditor, "getDisagreementReport", "/v1/reports/disagreements");
@@ -142,6 +144,39 @@ public sealed partial class WireValidationTests
         await GetAsync(auditor, "readFeed", "/v1/feed?waitSeconds=600", Expectation.Invalid, 400);
         await GetAsync(auditor, "readFeed", "/v1/feed?waitSeconds=long", Expectation.Invalid, 400);
         await GetAsync(auditor, StreamFeed, "/v1/feed/stream?after=yesterday", Expectation.Refused, 400);
+
+        // Inbound: a mapping per source (scheme 'key', so the proxy sees the same bearer keys), a delivery that maps,
+        // one that goes to the quarantine, its replay, and a CSV statement.
+        const string Mapping = """
+            { "verify": { "scheme": "key" },
+              "rules": [ { "when": "kind == 'paid'", "operationId": "order", "operationType": "'wire'", "signalId": "id", "facet": "'payment'", "state": "'captured'", "observedAt": "at" } ],
+              "csv": { "rules": [ { "operationId": "row.order", "operationType": "'wire'", "signalId": "row.id", "facet": "'ledger'", "state": "'recorded'" } ] } }
+            """;
+        await SendAsync(_admin, "putInboundMapping", Put, "/v1/sources/payment-gateway/inbound", Mapping, status: 201);
+        await SendAsync(_admin, "putInboundMapping", Put, "/v1/sources/payment-gateway/inbound", Mapping);
+        await SendAsync(_admin, "putInboundMapping", Put, "/v1/sources/erp/inbound", """{ "verify": { "scheme": "key" }, "rules": [ { "operationId": "[[", "operationType": "'wire'", "signalId": "id", "facet": "'payment'", "state": "'captured'" } ] }""", Expectation.Refused, 422);
+        await SendAsync(_admin, "putInboundMapping", Put, "/v1/sources/erp/inbound", """{ "rules": "none" }""", Expectation.Invalid, 422);
+        await SendAsync(auditor, "putInboundMapping", Put, "/v1/sources/erp/inbound", Mapping, Expectation.Refused, 403);
+        await GetAsync(auditor, "getInboundMapping", "/v1/sources/payment-gateway/inbound");
+        await GetAsync(auditor, "getInboundMapping", "/v1/sources/payment-gateway/inbound?version=1");
+        await GetAsync(auditor, "getInboundMapping", "/v1/sources/erp/inbound", Expectation.Refused, 404);
+        await SendAsync(gateway, "receiveInbound", Post, "/v1/inbound/payment-gateway", """{ "kind": "paid", "id": "in-1", "order": "w-5", "at": 1796558400 }""");
+        await SendAsync(gateway, "receiveInbound", Post, "/v1/inbound/payment-gateway", """{ "kind": "refunded", "id": "in-2", "order": "w-5" }""", status: 202);
+        await SendAsync(gateway, "receiveInbound", Post, "/v1/inbound/erp", """{ "kind": "paid" }""", Expectation.Refused, 404);
+        await SendAsync(erp, "receiveInbound", Post, "/v1/inbound/payment-gateway", """{ "kind": "paid" }""", Expectation.Refused, 403);
+        await GetAsync(auditor, "listUnmatchedDeliveries", "/v1/sources/payment-gateway/inbound/unmatched?limit=10");
+        await GetAsync(auditor, "listUnmatchedDeliveries", "/v1/sources/payment-gateway/inbound/unmatched?cursor=somewhere", Expectation.Refused, 400);
+        await GetAsync(auditor, "listUnmatchedDeliveries", "/v1/sources/payment-gateway/inbound/unmatched?limit=0", Expectation.Refused, 400);
+        await SendAsync(_admin, "replayUnmatchedDeliveries", Post, "/v1/sources/payment-gateway/inbound/unmatched/replay", null);
+        await SendAsync(_admin, "replayUnmatchedDeliveries", Post, "/v1/sources/payment-gateway/inbound/unmatched/replay", """{ "deliveryIds": "all" }""", Expectation.Invalid, 422);
+        await SendAsync(_admin, "replayUnmatchedDeliveries", Post, "/v1/sources/erp/inbound/unmatched/replay", null, Expectation.Refused, 404);
+        var import = await SendAsync(gateway, "importStatement", Post, "/v1/sources/payment-gateway/imports", "order,id\r\nw-5,row-1\r\nw-6,row-2\r\n", status: 201, contentType: "text/csv");
+        await SendAsync(gateway, "importStatement", Post, "/v1/sources/payment-gateway/imports", "order,id\r\nw-5,row-1\r\n", Expectation.Invalid, 415, contentType: "text/plain");
+        await SendAsync(gateway, "importStatement", Post, "/v1/sources/erp/imports", "order,id\r\nw-5,row-1\r\n", Expectation.Refused, 403, contentType: "text/csv");
+        await GetAsync(auditor, "listImports", "/v1/sources/payment-gateway/imports");
+        await GetAsync(gateway, "listImports", "/v1/sources/payment-gateway/imports", Expectation.Refused, 403);
+        await GetAsync(auditor, "getImport", $"/v1/sources/payment-gateway/imports/{import.GetProperty("importId")}");
+        await GetAsync(auditor, "getImport", "/v1/sources/payment-gateway/imports/999999", Expectation.Refused, 404);
 
         // Subscriptions and the cluster.
         const string Url = "http://127.0.0.1:9/hooks";

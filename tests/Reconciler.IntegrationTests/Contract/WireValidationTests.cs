@@ -73,12 +73,12 @@ public sealed partial class WireValidationTests(ContractServerFixture contract, 
 
     /// <summary>Sends one request through the proxy and labels the exchange; the JSON answer, or default for another.</summary>
     private async Task<JsonElement> CallAsync(
-        HttpClient client, string operation, HttpMethod method, string path, string? body, Expectation expected, int status, string? accept = null)
+        HttpClient client, string operation, HttpMethod method, string path, string? body, Expectation expected, int status, string? accept = null, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            request.Content = new StringContent(body, Encoding.UTF8, contentType);
         }
         if (accept is not null)
         {
@@ -98,8 +98,9 @@ public sealed partial class WireValidationTests(ContractServerFixture contract, 
     private Task<JsonElement> GetAsync(HttpClient client, string operation, string path, Expectation expected = Expectation.Valid, int status = 200, string? accept = null) =>
         CallAsync(client, operation, HttpMethod.Get, path, null, expected, status, accept);
 
-    private Task<JsonElement> SendAsync(HttpClient client, string operation, HttpMethod method, string path, string? body, Expectation expected = Expectation.Valid, int status = 200) =>
-        CallAsync(client, operation, method, path, body, expected, status);
+    private Task<JsonElement> SendAsync(
+        HttpClient client, string operation, HttpMethod method, string path, string? body, Expectation expected = Expectation.Valid, int status = 200, string contentType = "application/json") =>
+        CallAsync(client, operation, method, path, body, expected, status, contentType: contentType);
 
     /// <summary>The story's policy (tests/contract/story/policy.json) for another operation type.</summary>
     private static string Policy(string type)

@@ -1,4 +1,4 @@
-using Reconciler.Api;
+using Reconciler.Http;
 
 namespace Reconciler.IntegrationTests.Input;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Reconciler.Api;
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.IntegrationTests.Input;
 

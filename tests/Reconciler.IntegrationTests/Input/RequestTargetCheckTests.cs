@@ -1,4 +1,4 @@
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.IntegrationTests.Input;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Reconciler.Input;
+using Reconciler.Http;
 
 namespace Reconciler.IntegrationTests.Input;
 

@@ -66,26 +66,47 @@ public sealed class FeedTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Given_a_writing_transaction_open_in_another_database_when_asking_for_the_end_then_it_waits_and_older_events_stay_behind()
+    public async Task Given_a_writing_transaction_open_in_the_database_when_asking_for_the_end_then_it_waits_and_older_events_stay_behind()
     {
-        await using var elsewhere = new NpgsqlConnection(postgres.AdminConnectionString);
-        await elsewhere.OpenAsync();
-        await using var elsewhereTx = await elsewhere.BeginTransactionAsync();
-        await using (var takeXid = new NpgsqlCommand("SELECT pg_current_xact_id()", elsewhere, elsewhereTx))
-        {
-            await takeXid.ExecuteScalarAsync();
-        }
+        await using var writer = await _db.DataSource.OpenConnectionAsync();
+        await using var open = await writer.BeginTransactionAsync();
+        await TakeTransactionIdAsync(writer, open);
         await RawEvents.InsertAsync(_db.DataSource, "op-before", 2);
 
         var asking = _store.GetEndCursorAsync();
         await Task.Delay(200);
         Assert.False(asking.IsCompleted, "the end waits for the transaction that was running when it was asked for");
-        await elsewhereTx.CommitAsync();
+        await open.CommitAsync();
         var end = await asking;
         await RawEvents.InsertAsync(_db.DataSource, "op-after", 1);
 
         var page = await _store.ReadAllAsync(end, 100);
         Assert.Equal(["op-after"], page.Events.Select(e => e.StreamId));
+    }
+
+    [Fact]
+    public async Task Given_a_writing_transaction_open_in_another_database_when_reading_then_it_holds_back_neither_the_end_nor_the_safe_point()
+    {
+        await using var elsewhere = new NpgsqlConnection(postgres.AdminConnectionString);
+        await elsewhere.OpenAsync();
+        await using var open = await elsewhere.BeginTransactionAsync();
+        var neighbour = await TakeTransactionIdAsync(elsewhere, open);
+        await RawEvents.InsertAsync(_db.DataSource, "op-before", 2);
+
+        var asking = _store.GetEndCursorAsync();
+        var first = await Task.WhenAny(asking, Task.Delay(TimeSpan.FromSeconds(1.5)));
+        Assert.Same(asking, first); // it would wait 2 s for a transaction of this database
+        var everything = await _store.ReadAllAsync(FeedCursor.Start, 100);
+        Assert.Equal(["op-before", "op-before"], everything.Events.Select(e => e.StreamId));
+        Assert.True((await asking).TransactionId > neighbour, "the end lies past the neighbour's transaction");
+        Assert.True((await _store.GetFeedHealthAsync()).SafeTransactionId > neighbour, "so does the safe point");
+        await open.RollbackAsync();
+    }
+
+    private static async Task<ulong> TakeTransactionIdAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var take = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", connection, transaction);
+        return (ulong)(long)(await take.ExecuteScalarAsync())!;
     }
 
     [Fact]

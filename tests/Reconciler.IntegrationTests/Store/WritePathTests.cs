@@ -96,6 +96,21 @@ public sealed class WritePathTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(3, (await _path.Store.ReadStateAsync(op))!.Version);
     }
 
+    [Fact]
+    public async Task Given_a_stream_that_moves_under_every_run_when_writing_then_the_concurrency_error_names_the_expected_and_the_actual_version()
+    {
+        var op = NewOperation();
+        await _path.SendAsync([WritePath.Signal(op, $"{op}-1")]);
+
+        var unavailable = await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+            _path.SendAsync([WritePath.Signal(op, $"{op}-2", 1)], _ => SendOutsideTheLock(op).GetAwaiter().GetResult()));
+
+        var wrong = Assert.IsType<WrongExpectedVersionException>(unavailable.InnerException);
+        var head = (await _path.Store.GetStreamAsync(op))!.Version;
+        Assert.Equal((op, ExpectedVersion.Exactly(head - 1), (long?)head), (wrong.StreamId, wrong.Expected, wrong.ActualVersion));
+        Assert.Contains($"expected {head - 1}, actual {head}", wrong.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Another unit of work on its own connection, started from inside a decision: it does not wait for our lock only because it takes none.</summary>
     private async Task SendOutsideTheLock(string op)
     {

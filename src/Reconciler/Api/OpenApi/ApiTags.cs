@@ -9,11 +9,13 @@ public static class ApiTags
     public const string Signals = "Signals";
     public const string Sources = "Sources";
     public const string Operations = "Operations";
+    public const string Backtests = "Backtests";
     public const string Conflicts = "Conflicts";
     public const string Reports = "Reports";
     public const string Storms = "Storms";
     public const string Feed = "Feed";
     public const string Subscriptions = "Subscriptions";
+    public const string Inbound = "Inbound";
     public const string Cluster = "Cluster";
 
     public static readonly IReadOnlyList<(string Name, string Description)> All =
@@ -24,11 +26,13 @@ public static class ApiTags
         (Signals, "What sources observed: one signal or a batch, judged in one unit of work, each answered with its result."),
         (Sources, "The sources the engine hears from: heartbeats, watermarks and silence."),
         (Operations, "The agreed truth of each operation, its event stream, time travel, and what-if replays under a candidate policy."),
+        (Backtests, "Policy backtests: what a candidate policy would change across the stored operations of its type (outcomes, conflicts, decisions at risk), run in the background."),
         (Conflicts, "Conflict records: list (JSON or CSV), read with evidence, and resolve, approve or reject a resolution."),
         (Reports, "Which pairs of sources disagree most, and how long until they agree."),
         (Storms, "Conflict storms: more conflicts of one kind a minute than the policy allows."),
         (Feed, "Every committed event in commit order: paged with a long poll, or as server-sent events."),
         (Subscriptions, "Webhook subscriptions: signed deliveries of the feed, their status, and parked deliveries. Admin only."),
+        (Inbound, "Systems' own formats: per source, a versioned mapping that verifies their signed webhooks, CloudEvents and statement files and maps them to signals; the quarantine of what did not map; CSV imports."),
         (Cluster, "The servers sharing the database and the leases they hold. Admin only."),
     ];
 }

@@ -18,7 +18,9 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         if (metadata.OfType<RequiredRoles>().LastOrDefault() is { } roles)
         {
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiDocument.BearerScheme, context.Document)] = [] }];
+            var bearer = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiDocument.BearerScheme, context.Document)] = [] };
+            // An empty requirement first: a client may call without a key (OpenAPI's way to say "optional").
+            operation.Security = metadata.OfType<KeyOptional>().Any() ? [new OpenApiSecurityRequirement(), bearer] : [bearer];
             operation.Description = $"Roles: {string.Join(", ", roles.Roles)}." + (operation.Description is { } more ? " " + more : "");
         }
         else

@@ -45,13 +45,26 @@ public sealed record ResolveRequestContract(
 [Description("An answer to a resolution waiting for a second resolver (four-eyes): approve or reject it, with a reason.")]
 public sealed record ReasonRequestContract([property: Description("Kept with the answer for the audit trail")] string Reason);
 
+[Description("Nothing to say: the key the request is sent with is who takes the conflict on. An empty object, or no body.")]
+public sealed record AcknowledgeRequestContract;
+
+[Description("Out of the default queue until a later time; the conflict's status and clock do not change.")]
+public sealed record SnoozeRequestContract(
+    [property: Description("ISO-8601 time with an offset, after now")] DateTimeOffset Until,
+    [property: Description("Why, for whoever picks the conflict up next")] string Reason);
+
+[Description("A handover of the conflict to another team.")]
+public sealed record AssignRequestContract(
+    [property: Description("The team: 1..200 characters of A-Z a-z 0-9 . _ : -, such as finance")] string Assignee,
+    [property: Description("Why, for the team that receives it")] string Reason);
+
 [Description("A source is alive; with a watermark, it has sent everything it observed up to then.")]
 public sealed record HeartbeatRequestContract([property: Description("ISO-8601 time, at most 5 seconds ahead of the server's clock")] DateTimeOffset? Watermark);
 
 public sealed record SourceRuleContract([property: Description("ISO-8601 duration: silent after this long without a signal or heartbeat")] string SilentAfter);
 
 [Description("A truth policy (docs/domain.md, 'The truth policy'); GET returns it normalised with version and createdAt.")]
-public sealed record PolicyContract(
+public sealed partial record PolicyContract(
     [property: Description("The path's operation type; may be left out")] string? OperationType,
     [property: Description("Seconds sources may disagree before a disagreement is recorded (default 300)")] int? GraceSeconds,
     [property: Description("ISO-8601 duration after which an agreed outcome becomes final")] string? FinalAfter,

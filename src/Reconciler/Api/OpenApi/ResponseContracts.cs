@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Reconciler.Store.Projections;
+using Reconciler.Responses;
 
 namespace Reconciler.Api.OpenApi;
 
@@ -19,7 +20,7 @@ public sealed record ConflictRecordContract : ConflictDocument
     public IReadOnlyList<long> Evidence { get; init; } = [];
 
     [Description("GET /v1/conflicts/{conflictId} only: the evidence events themselves")]
-    public IReadOnlyList<OperationsApi.StreamEvent>? Events { get; init; }
+    public IReadOnlyList<StreamEvent>? Events { get; init; }
 }
 
 public sealed record ConflictPageContract(IReadOnlyList<ConflictRecordContract> Items, [property: Description("Cursor of the next page; null on the last")] string? Next);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Reconciler.Core.Events;
+using Reconciler.Http;
 
 namespace Reconciler.Api.OpenApi;
 

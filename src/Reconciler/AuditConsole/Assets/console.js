@@ -45,7 +45,10 @@
         && (!f.filterStatus || f.filterStatus === "open") && (!f.filterFacet || c.facet === f.filterFacet)
         && (!f.filterSource || (c.sources || []).indexOf(f.filterSource) >= 0)
         && (!f.filterOperationType || item.operationType === f.filterOperationType)
-        && (!f.filterOperationId || item.operationId === f.filterOperationId);
+        && (!f.filterOperationId || item.operationId === f.filterOperationId)
+        && (!f.filterAssignee || c.assignee === f.filterAssignee)
+        // A conflict that has just opened is neither overdue, acknowledged nor snoozed.
+        && f.filterOverdue !== "true" && f.filterAcknowledged !== "true" && f.filterSnoozed !== "true";
     }
     var source = new EventSource("/console/feed/stream?after=end&types=ConflictOpened,ConflictResolved");
     source.addEventListener("ConflictOpened", function (e) {
@@ -69,6 +72,7 @@
       t.textContent = new Date(item.time).toISOString().replace("T", " ").slice(0, 19);
       when.appendChild(t);
       row.appendChild(when);
+      row.appendChild(text("td", c.assignee || ""));
       row.appendChild(text("td", c.occurrence || 1, "num"));
       body.insertBefore(row, body.firstChild);
       localTimes(row);

@@ -90,7 +90,7 @@ namespace Story
             for (var attempt = 0; attempt < 100 && conflict is null; attempt++)
             {
                 var page = await admin.ListConflictsAsync(kind: "attribute-mismatch", status: null, severity: null, source: null, facet: null, operationType: null,
-                    operationId: operationId, from: null, to: null, cause: null, cursor: null, limit: null, format: null);
+                    operationId: operationId, from: null, to: null, cause: null, assignee: null, overdue: null, acknowledged: null, snoozed: null, cursor: null, limit: null, format: null);
                 conflict = page.Items.FirstOrDefault();
                 if (conflict is null)
                 {
