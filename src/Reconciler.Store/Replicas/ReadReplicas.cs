@@ -1,48 +1,28 @@
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Reconciler.Store.Sql;
 
 namespace Reconciler.Store.Replicas;
 
-/// <summary>The streaming replicas reads may go to, and how long a read waits for one to catch up.</summary>
-public sealed record ReplicaOptions
-{
-    /// <summary>Connection strings of hot standbys of the primary; none: every read goes to the primary.</summary>
-    public IReadOnlyList<string> Connections { get; init; } = [];
-
-    /// <summary>A replica further behind than this serves no read (the primary does).</summary>
-    public TimeSpan MaxLag { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long a read with a consistency token waits for a replica to replay past it before going to the primary.</summary>
-    public TimeSpan TokenWait { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often each replica's replay position and lag are read.</summary>
-    public TimeSpan CheckEvery { get; init; } = TimeSpan.FromMilliseconds(250);
-
-    public void Validate()
-    {
-        if (MaxLag <= TimeSpan.Zero || TokenWait < TimeSpan.Zero || CheckEvery <= TimeSpan.Zero || Connections.Any(string.IsNullOrWhiteSpace))
-        {
-            throw new ArgumentException($"Replica options out of range: max lag {MaxLag}, token wait {TokenWait}, check every {CheckEvery}.");
-        }
-    }
-}
-
 /// <summary>
-/// Routes reads between the primary and its streaming replicas. Each replica's replay position is read every
-/// <see cref="ReplicaOptions.CheckEvery"/> beside the primary's WAL position; its lag is how long ago the primary was where
-/// the replica now is. A read without a token goes round robin to a replica within <see cref="ReplicaOptions.MaxLag"/>; a
-/// read with a token to one that has replayed past it, waiting up to <see cref="ReplicaOptions.TokenWait"/> for the most
-/// advanced one; otherwise to the primary, saying why. Nothing stale past the maximum lag is ever served.
+/// The one place that decides where a read goes: the primary or one of its streaming replicas. Each replica's replay
+/// position and feed safe point are read every <see cref="ReplicaOptions.CheckEvery"/> beside the primary's WAL position;
+/// its lag is how long ago the primary was where the replica now is. A read without a bound goes round robin to a
+/// replica within <see cref="ReplicaOptions.MaxLag"/>; a read with one (a consistency token, a feed cursor) to a replica
+/// that meets it, waiting up to <see cref="ReplicaOptions.TokenWait"/> for the most advanced one; otherwise to the
+/// primary, saying why. Nothing stale past the maximum lag is ever served.
 /// </summary>
 public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions options, TimeProvider clock) : BackgroundService, IAsyncDisposable
 {
-    private const string ReplicaSql = """
+    // The safe point is the feed's own expression: on a standby pg_current_snapshot() is built from the transactions the
+    // WAL says are running, and pg_stat_activity shows none of the primary's, so nothing is left out.
+    private const string ReplicaSql = $"""
         SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,
-               CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END
+               CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END, {SafePoint.Expression}
         """;
 
     private readonly Replica[] _replicas = [.. options.Connections.Select((c, i) =>
-        new Replica($"replica-{i + 1}", StoreDataSource.Create(c, StoreDataSource.SchemaOf(primary))))];
+        new Replica($"replica-{i + 1}", StoreDataSource.Create(c, StoreDataSource.SchemaOf(primary)), options.MaxLag))];
     private readonly PrimaryHistory _history = new();
     private int _next;
 
@@ -58,29 +38,30 @@ public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions option
         return Parse(await command.ExecuteScalarAsync(ct));
     }
 
-    public async Task<ReadTarget> ChooseAsync(ConsistencyToken? token, CancellationToken ct)
+    public async Task<ReadTarget> ChooseAsync(ReadBound bound, CancellationToken ct)
     {
         if (_replicas.Length == 0)
         {
-            return new ReadTarget(primary, ReadTarget.Primary, null, null);
+            return ReadTarget.OnPrimary(primary, null);
         }
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_replicas.Length);
         for (var i = 0; i < _replicas.Length; i++)
         {
             var replica = _replicas[(start + i) % _replicas.Length];
-            if (replica.Status.WithinLag(options.MaxLag) && (token is not { } t || replica.Status.Replayed >= t))
+            if (replica.Status.WithinLag(options.MaxLag) && bound.MetBy(replica.Status.Replayed, replica.Status.SafeTransaction))
             {
                 return replica.Target;
             }
         }
-        if (token is { } wanted
+        if (!bound.IsNone
             && _replicas.Where(r => r.Status.WithinLag(options.MaxLag)).MaxBy(r => r.Status.Replayed!.Value.Lsn) is { } closest
-            && await closest.WaitForAsync(wanted, options.TokenWait, clock, ct))
+            && await closest.WaitForAsync(bound, options.TokenWait, clock, ct))
         {
             return closest.Target;
         }
-        var reason = token is null ? $"no replica within {options.MaxLag.TotalSeconds:0.#} s of the primary" : "no replica replayed past the consistency token in time";
-        return new ReadTarget(primary, ReadTarget.Primary, null, reason);
+        return ReadTarget.OnPrimary(primary, bound.IsNone
+            ? $"no replica within {options.MaxLag.TotalSeconds:0.#} s of the primary"
+            : $"no replica replayed past the {(bound.Token is null ? "feed cursor" : "consistency token")} within {options.TokenWait.TotalSeconds:0.###} s");
     }
 
     /// <summary>Reads every replica's position once (the loop does this every <see cref="ReplicaOptions.CheckEvery"/>).</summary>
@@ -96,10 +77,7 @@ public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions option
         {
             // The primary away: replicas keep their last lag, which grows with time below.
         }
-        foreach (var replica in _replicas)
-        {
-            replica.Status = await ReadStatusAsync(replica, now, ct);
-        }
+        await Task.WhenAll(_replicas.Select(async replica => replica.Status = await ReadStatusAsync(replica, now, ct)));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -109,27 +87,38 @@ public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions option
             return;
         }
         using var timer = new PeriodicTimer(options.CheckEvery, clock);
-        do
+        try
         {
-            await CheckAsync(stoppingToken);
+            do
+            {
+                await CheckAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     private async Task<ReplicaStatus> ReadStatusAsync(Replica replica, DateTimeOffset now, CancellationToken ct)
     {
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
             await using var command = replica.DataSource.CreateCommand(ReplicaSql);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
+            await using var reader = await command.ExecuteReaderAsync(timeout.Token);
+            await reader.ReadAsync(timeout.Token);
             var (inRecovery, paused) = (reader.GetBoolean(0), reader.GetBoolean(2));
             ConsistencyToken? replayed = reader.IsDBNull(1) ? null : Parse(reader.GetString(1));
-            return new ReplicaStatus(replica.Name, true, inRecovery, paused, replayed, replayed is { } r ? _history.LagAt(r, now) : null, now, null);
+            var safe = reader.GetFieldValue<ulong>(3);
+            return new ReplicaStatus(replica.Name, true, inRecovery, paused, replayed, safe, replayed is { } r ? _history.LagAt(r, now) : null, now, null);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException
+                                      or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            return new ReplicaStatus(replica.Name, false, false, false, null, null, now, e.Message);
+            return new ReplicaStatus(replica.Name, false, false, false, null, null, null, now, e.Message);
         }
     }
 
@@ -145,23 +134,26 @@ public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions option
         }
     }
 
-    private sealed class Replica(string name, NpgsqlDataSource dataSource)
+    private sealed class Replica(string name, NpgsqlDataSource dataSource, TimeSpan maxLag)
     {
         public string Name { get; } = name;
         public NpgsqlDataSource DataSource { get; } = dataSource;
         public ReplicaStatus Status { get; set; } = ReplicaStatus.Unchecked(name);
-        public ReadTarget Target => new(DataSource, Name, Status.Lag, null);
+        public ReadTarget Target => new(DataSource, Name, Status.Lag, null) { StillServes = () => Status.WithinLag(maxLag) };
 
-        /// <summary>Polls the replay position until it reaches <paramref name="token"/> or <paramref name="wait"/> is over.</summary>
-        public async Task<bool> WaitForAsync(ConsistencyToken token, TimeSpan wait, TimeProvider clock, CancellationToken ct)
+        /// <summary>Polls the replay position until it meets <paramref name="bound"/> or <paramref name="wait"/> is over.</summary>
+        public async Task<bool> WaitForAsync(ReadBound bound, TimeSpan wait, TimeProvider clock, CancellationToken ct)
         {
             var until = clock.GetUtcNow() + wait;
             while (true)
             {
                 try
                 {
-                    await using var command = DataSource.CreateCommand("SELECT pg_last_wal_replay_lsn()::text");
-                    if (ConsistencyToken.TryParse(await command.ExecuteScalarAsync(ct) as string, out var replayed) && replayed >= token)
+                    await using var command = DataSource.CreateCommand($"SELECT pg_last_wal_replay_lsn()::text, {SafePoint.Expression}");
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    await reader.ReadAsync(ct);
+                    ConsistencyToken? replayed = ConsistencyToken.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0), out var r) ? r : null;
+                    if (bound.MetBy(replayed, reader.GetFieldValue<ulong>(1)))
                     {
                         return true;
                     }

@@ -1,10 +1,14 @@
 namespace Reconciler.Store.Replicas;
 
-/// <summary>How far a read replica is, as last checked: reachable, in recovery, replay paused, replayed up to, and lag.</summary>
+/// <summary>
+/// How far a read replica is, as last checked: reachable, in recovery, replay paused, replayed up to, its feed safe point
+/// (the oldest transaction it still sees running), and lag.
+/// </summary>
 public sealed record ReplicaStatus(
-    string Name, bool Reachable, bool InRecovery, bool ReplayPaused, ConsistencyToken? Replayed, TimeSpan? Lag, DateTimeOffset? CheckedAt, string? Error)
+    string Name, bool Reachable, bool InRecovery, bool ReplayPaused, ConsistencyToken? Replayed, ulong? SafeTransaction, TimeSpan? Lag,
+    DateTimeOffset? CheckedAt, string? Error)
 {
-    public static ReplicaStatus Unchecked(string name) => new(name, false, false, false, null, null, null, "not checked yet");
+    public static ReplicaStatus Unchecked(string name) => new(name, false, false, false, null, null, null, null, "not checked yet");
 
     /// <summary>May serve reads at all: reachable and a standby (a promoted or mistaken primary is not a replica).</summary>
     public bool Usable => Reachable && InRecovery && Replayed is not null;
@@ -19,11 +23,4 @@ public sealed record ReplicaStatus(
         : ReplayPaused && !WithinLag(maxLag) ? $"replay paused, {Lag?.TotalSeconds:0.0} s behind"
         : !WithinLag(maxLag) ? $"{Lag?.TotalSeconds:0.0} s behind (more than {maxLag.TotalSeconds:0.#} s)"
         : null;
-}
-
-/// <summary>Where one read is served from: a replica (with its lag) or the primary (with the reason it was not a replica).</summary>
-public sealed record ReadTarget(Npgsql.NpgsqlDataSource DataSource, string Name, TimeSpan? Lag, string? Reason)
-{
-    public const string Primary = "primary";
-    public bool IsPrimary => Name == Primary;
 }

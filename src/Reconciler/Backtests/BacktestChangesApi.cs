@@ -7,6 +7,7 @@ using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Backtests;
 using Reconciler.Store.Backtests;
+using Reconciler.Store.Replicas;
 using Reconciler.Http;
 
 namespace Reconciler.Backtests;
@@ -38,7 +39,7 @@ public static class BacktestChangesApi
     }
 
     private static async Task<IResult> ChangesAsync(HttpContext http, string id, string? kind, string? cursor, int? limit, string? format,
-        BacktestStore backtests, NpgsqlDataSource dataSource, CancellationToken ct)
+        BacktestStore backtests, ReadSource reads, CancellationToken ct)
     {
         if (kind is not null && !Kinds.Contains(kind))
         {
@@ -60,13 +61,13 @@ public static class BacktestChangesApi
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
             || http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            await using var export = BacktestChanges.ListCommand(dataSource, id, kind, afterOperation, afterSeq);
+            await using var export = BacktestChanges.ListCommand(reads.DataSource, id, kind, afterOperation, afterSeq);
             await WriteCsvAsync(http.Response, id, export, ct);
             return Results.Empty;
         }
         var size = limit ?? DefaultLimit;
         // One row more than asked says whether a next page exists.
-        var rows = await BacktestChanges.PageAsync(dataSource, id, kind, afterOperation, afterSeq, size + 1, ct);
+        var rows = await BacktestChanges.PageAsync(reads.DataSource, id, kind, afterOperation, afterSeq, size + 1, ct);
         var page = rows.Take(size).ToList();
         var next = rows.Count > size ? BacktestCursor.Encode(page[^1].OperationId, page[^1].Seq) : null;
         return TypedResults.Ok(new BacktestChangePage([.. page.Select(BacktestChange.Of)], next));

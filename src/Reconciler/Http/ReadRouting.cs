@@ -1,0 +1,94 @@
+using Reconciler.Store;
+using Reconciler.Store.Replicas;
+
+namespace Reconciler.Http;
+
+/// <summary>
+/// Sends each read request's queries to a replica or the primary, and gives each write its consistency token. A read is a
+/// GET or HEAD (unless its endpoint says <see cref="ReadRoutingEndpoints.ReadsPrimary"/>) or an endpoint marked
+/// <see cref="ReadRoutingEndpoints.ReadsOnly"/>; <see cref="ReadReplicas"/> decides where it goes, and the store's
+/// read-side queries follow through <see cref="ReadSource"/>. Without read connections it only checks the header.
+/// </summary>
+public static class ReadRouting
+{
+    public const string ConsistencyHeader = ConsistencyToken.Header;
+    public const string ReadFromHeader = "Reconciler-Read-From";
+    public const string LagHeader = "Reconciler-Replica-Lag";
+
+    /// <summary>The console's own last write, for its next page (it cannot send a header on a link).</summary>
+    public const string ConsoleCookie = "reconciler-consistency";
+    private const string ConsoleRoot = "/console";
+
+    public static IApplicationBuilder UseReadRouting(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
+        {
+            var metadata = http.GetEndpoint()?.Metadata;
+            var kind = ReadRoutingEndpoints.KindOf(http.Request.Method, metadata?.GetMetadata<ReadRoutingEndpoints.Marker>());
+            var headerToken = http.Request.Headers[ConsistencyHeader].ToString();
+            ConsistencyToken? token = null;
+            if (headerToken.Length > 0)
+            {
+                if (!ConsistencyToken.TryParse(headerToken, out var parsed))
+                {
+                    await Problems.BadRequest("invalid-consistency-token",
+                        $"The {ConsistencyHeader} header ('{headerToken}') is not a consistency token: send back the value a write answered in its {ConsistencyHeader} header, such as 0/16B3748.")
+                        .ExecuteAsync(http);
+                    return;
+                }
+                token = parsed;
+            }
+            var replicas = http.RequestServices.GetRequiredService<ReadReplicas>();
+            if (!replicas.Any)
+            {
+                await next(http);
+                return;
+            }
+            if (kind == ReadRoutingEndpoints.Kind.Read)
+            {
+                await RouteReadAsync(http, replicas, token ?? ConsoleToken(http), metadata?.GetMetadata<ReadRoutingEndpoints.FeedCursorIn>());
+            }
+            else if (kind == ReadRoutingEndpoints.Kind.Write)
+            {
+                http.Response.OnStarting(() => AnswerTokenAsync(http));
+            }
+            await next(http);
+        });
+
+    private static async Task RouteReadAsync(HttpContext http, ReadReplicas replicas, ConsistencyToken? token, ReadRoutingEndpoints.FeedCursorIn? feed)
+    {
+        FeedCursor? after = null;
+        if (feed is not null && FeedCursor.TryDecode(feed.ValueIn(http.Request), out var cursor))
+        {
+            after = cursor;
+        }
+        var target = await replicas.ChooseAsync(new ReadBound(token, after), http.RequestAborted);
+        http.RequestServices.GetRequiredService<ReadSource>().Use(target);
+        http.Response.Headers[ReadFromHeader] = target.Name;
+        if (!target.IsPrimary)
+        {
+            http.Response.Headers[LagHeader] = (target.Lag ?? TimeSpan.Zero).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    // Read after the endpoint committed (the headers are not sent before): a position at or after its commit.
+    private static async Task AnswerTokenAsync(HttpContext http)
+    {
+        if (http.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+        {
+            return;
+        }
+        var token = (await http.RequestServices.GetRequiredService<WritePosition>().AfterCommitAsync()).ToString();
+        http.Response.Headers[ConsistencyHeader] = token;
+        if (http.Request.Path.StartsWithSegments(ConsoleRoot))
+        {
+            http.Response.Cookies.Append(ConsoleCookie, token, new CookieOptions
+            {
+                Path = ConsoleRoot, HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps,
+            });
+        }
+    }
+
+    private static ConsistencyToken? ConsoleToken(HttpContext http) =>
+        http.Request.Path.StartsWithSegments(ConsoleRoot)
+        && ConsistencyToken.TryParse(http.Request.Cookies[ConsoleCookie], out var token) ? token : null;
+}
