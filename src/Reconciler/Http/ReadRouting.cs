@@ -45,7 +45,9 @@ public static class ReadRouting
             }
             if (kind == ReadRoutingEndpoints.Kind.Read)
             {
-                await RouteReadAsync(http, replicas, token ?? ConsoleToken(http), metadata?.GetMetadata<ReadRoutingEndpoints.FeedCursorIn>());
+                // Set here, not in the awaited method: a value set in an async method does not reach its caller's flow.
+                http.RequestServices.GetRequiredService<ReadSource>().Use(
+                    await ChooseAsync(http, replicas, token ?? ConsoleToken(http), metadata?.GetMetadata<ReadRoutingEndpoints.FeedCursorIn>()));
             }
             else if (kind == ReadRoutingEndpoints.Kind.Write)
             {
@@ -54,7 +56,7 @@ public static class ReadRouting
             await next(http);
         });
 
-    private static async Task RouteReadAsync(HttpContext http, ReadReplicas replicas, ConsistencyToken? token, ReadRoutingEndpoints.FeedCursorIn? feed)
+    private static async Task<ReadTarget> ChooseAsync(HttpContext http, ReadReplicas replicas, ConsistencyToken? token, ReadRoutingEndpoints.FeedCursorIn? feed)
     {
         FeedCursor? after = null;
         if (feed is not null && FeedCursor.TryDecode(feed.ValueIn(http.Request), out var cursor))
@@ -62,12 +64,12 @@ public static class ReadRouting
             after = cursor;
         }
         var target = await replicas.ChooseAsync(new ReadBound(token, after), http.RequestAborted);
-        http.RequestServices.GetRequiredService<ReadSource>().Use(target);
         http.Response.Headers[ReadFromHeader] = target.Name;
         if (!target.IsPrimary)
         {
             http.Response.Headers[LagHeader] = (target.Lag ?? TimeSpan.Zero).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
         }
+        return target;
     }
 
     // Read after the endpoint committed (the headers are not sent before): a position at or after its commit.

@@ -15,8 +15,12 @@ public sealed class ReplicaFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Primary = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Temporary("reconciler-primary"));
-        Standby = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Temporary("reconciler-standby") with { StandbyOf = Primary.ConnectionString });
+        // pg_stat_statements on both sides: which statements each one ran is how the tests see where a read went.
+        var statements = new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" };
+        Primary = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Temporary("reconciler-primary") with { Settings = statements });
+        await ExecuteAsync(Primary.ConnectionString, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        Standby = await EmbeddedPostgres.StartAsync(
+            EmbeddedPostgresOptions.Temporary("reconciler-standby") with { StandbyOf = Primary.ConnectionString, Settings = statements });
     }
 
     public async Task DisposeAsync()
@@ -37,6 +41,37 @@ public sealed class ReplicaFixture : IAsyncLifetime
         var standby = Standby.ConnectionStringFor(database);
         await WaitForReplayAsync(primary, standby, TimeSpan.FromSeconds(30));
         return (primary, standby);
+    }
+
+    /// <summary>A new migrated database (see <see cref="CreateDatabaseAsync"/>) as a test database of the primary, and its standby connection string.</summary>
+    public async Task<(TestDatabase Primary, string Standby)> CreateTestDatabaseAsync(string name)
+    {
+        var (primary, standby) = await CreateDatabaseAsync(name);
+        var database = new NpgsqlConnectionStringBuilder(primary).Database!;
+        return (new TestDatabase(database, primary, StoreDataSource.Create(primary), Primary.ConnectionString, dropOnDispose: false), standby);
+    }
+
+    /// <summary>Runs one statement on a server (pauses and resumes replay on the standby, for instance).</summary>
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>How many times a server ran, in <paramref name="database"/>, a statement containing <paramref name="fragment"/> (pg_stat_statements).</summary>
+    public static async Task<long> CallsAsync(string serverConnectionString, string database, string fragment)
+    {
+        await using var connection = new NpgsqlConnection(serverConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = $1 AND strpos(s.query, $2) > 0
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fragment });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>Waits until the standby has replayed everything the primary had written when called.</summary>
