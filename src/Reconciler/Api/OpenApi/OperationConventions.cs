@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 using Reconciler.Auth;
+using Reconciler.Http;
 
 namespace Reconciler.Api.OpenApi;
 
@@ -51,7 +52,37 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         {
             AddHeader(busy, "Retry-After", "Seconds to wait before sending the request again as it is (store-unavailable, overloaded).");
         }
+        DescribeReadRouting(operation, ReadRoutingEndpoints.KindOf(context.Description.HttpMethod ?? "GET", metadata.OfType<ReadRoutingEndpoints.Marker>().LastOrDefault()));
         return Task.CompletedTask;
+    }
+
+    // With read replicas (serve --read-connection): a write answers its consistency token, a read takes one and says where it was served.
+    private static void DescribeReadRouting(OpenApiOperation operation, ReadRoutingEndpoints.Kind kind)
+    {
+        if (kind == ReadRoutingEndpoints.Kind.PrimaryRead)
+        {
+            return;
+        }
+        var answers = operation.Responses!.Where(r => r.Key.StartsWith('2')).Select(r => r.Value).OfType<OpenApiResponse>().ToList();
+        if (kind == ReadRoutingEndpoints.Kind.Write)
+        {
+            answers.ForEach(r => AddHeader(r, ReadRouting.ConsistencyHeader,
+                "With read replicas only: the write's position in the primary's log (a consistency token such as 0/16B3748). Send it back in the request header of the same name to read this write."));
+            return;
+        }
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = ReadRouting.ConsistencyHeader,
+            In = ParameterLocation.Header,
+            Description = "A consistency token a write answered: the read is served by a replica that has replayed past it (waiting a bounded time), else by the primary. A malformed token is a 400 invalid-consistency-token.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$" },
+        });
+        foreach (var answer in answers)
+        {
+            AddHeader(answer, ReadRouting.ReadFromHeader, "With read replicas only: where the read was served, 'primary' or the replica's name (replica-1, …).");
+            AddHeader(answer, ReadRouting.LagHeader, "With read replicas only, from a replica: how many seconds it trailed the primary when chosen (decimal).");
+        }
     }
 
     private static OpenApiResponse Response(OpenApiOperation operation, int status)
