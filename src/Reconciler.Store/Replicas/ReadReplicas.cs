@@ -14,8 +14,7 @@ namespace Reconciler.Store.Replicas;
 /// </summary>
 public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions options, TimeProvider clock) : BackgroundService, IAsyncDisposable
 {
-    // The safe point is the feed's own expression: on a standby pg_current_snapshot() is built from the transactions the
-    // WAL says are running, and pg_stat_activity shows none of the primary's, so nothing is left out.
+    // The safe point is the feed's own expression, which on a standby is its snapshot's xmin (see SafePoint).
     private const string ReplicaSql = $"""
         SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,
                CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END, {SafePoint.Expression}

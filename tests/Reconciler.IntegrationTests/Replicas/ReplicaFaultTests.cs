@@ -86,6 +86,26 @@ public sealed class ReplicaFaultTests(ReplicaFixture replicas) : IAsyncLifetime
         Assert.Equal("replica-1", first.From);
     }
 
+    [Fact]
+    public async Task Given_replay_paused_when_the_cli_writes_then_reads_then_it_reads_its_own_write_while_a_reader_without_the_token_reads_the_replica()
+    {
+        await using var patient = await ApiServer.StartAsync(_database, runDeadlineWorker: false, replicas: new ReplicaOptions
+        {
+            Connections = [_standby], MaxLag = TimeSpan.FromMinutes(1), TokenWait = TimeSpan.FromMilliseconds(500),
+        });
+        await ReplicaReads.WaitUntilReplicaServesAsync(patient);
+        using var cli = new Reconciler.Cli.ServerClient(patient.BaseAddress.ToString(), ApiServer.AdminSecret);
+        await ReplicaFixture.ExecuteAsync(replicas.Standby.ConnectionString, "SELECT pg_wal_replay_pause()");
+
+        await cli.SendJsonAsync(HttpMethod.Post, "/v1/signals", """{ "operationId": "cli-1", "operationType": "order", "signalId": "cli-1-a", "source": "payment-gateway", "facet": "payment", "state": "authorized" }""", CancellationToken.None);
+        var own = await cli.GetJsonAsync("/v1/operations/cli-1", CancellationToken.None);
+        var other = await patient.Admin.GetAsync("/v1/operations/cli-1");
+
+        Assert.Equal("cli-1", own.GetProperty("operationId").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal("replica-1", Assert.Single(other.Headers.GetValues(ReplicaReads.ReadFrom)));
+    }
+
     private Task<ApiServer> StartAsync(string replica) => ApiServer.StartAsync(_database, runDeadlineWorker: false, replicas: new ReplicaOptions
     {
         Connections = [replica],

@@ -70,6 +70,30 @@ public sealed class ReplicaFeedTests(ReplicaFixture replicas) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_transaction_open_on_the_primary_when_a_later_one_commits_events_then_the_replica_feed_holds_them_back_until_it_ends()
+    {
+        var gateway = await _server.ClientWithRoleAsync("source", "payment-gateway");
+        var standby = new EventStore(StoreDataSource.Create(_standby));
+        await using var open = await _database.DataSource.OpenConnectionAsync();
+        await using var transaction = await open.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand(
+            "INSERT INTO checkpoints (name, transaction_id, position) VALUES ('held-open', pg_current_xact_id(), 0)", open, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        await ApiCalls.SendOneAsync(gateway, "held-1", "held-1-a", "payment", "authorized");
+        await ReplicaFixture.WaitForReplayAsync(_database.ConnectionString, _standby, TimeSpan.FromSeconds(30));
+        var whileOpen = await AllAsync(standby);
+        await transaction.CommitAsync();
+        await ReplicaFixture.WaitForReplayAsync(_database.ConnectionString, _standby, TimeSpan.FromSeconds(30));
+        var afterwards = await AllAsync(standby);
+
+        Assert.DoesNotContain(whileOpen, e => e.StreamId == "held-1");
+        Assert.Contains(afterwards, e => e.StreamId == "held-1");
+    }
+
+    [Fact]
     public async Task Given_a_long_poll_held_on_the_replica_when_a_signal_is_committed_on_the_primary_then_it_wakes_with_the_event()
     {
         var gateway = await _server.ClientWithRoleAsync("source", "payment-gateway");
@@ -97,6 +121,8 @@ public sealed class ReplicaFeedTests(ReplicaFixture replicas) : IAsyncLifetime
 
     private static string Around(List<RecordedEvent> events, int index) =>
         string.Join(" ", events.Skip(Math.Max(0, index - 3)).Take(7).Select(e => $"{e.Position}@{e.Cursor.TransactionId}"));
+
+    private static Task<List<RecordedEvent>> AllAsync(EventStore store) => WalkAsync(store);
 
     private static async Task<List<RecordedEvent>> WalkAsync(EventStore store)
     {

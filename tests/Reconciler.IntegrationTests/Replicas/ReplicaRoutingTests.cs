@@ -65,6 +65,22 @@ public sealed class ReplicaRoutingTests(ReplicaFixture replicas) : IAsyncLifetim
         Assert.StartsWith("replica-1: ", ready.GetProperty("checks").GetProperty("replicas").GetProperty("description").GetString());
     }
 
+    [Fact]
+    public async Task Given_a_console_write_when_the_next_console_page_is_read_then_a_cookie_carries_the_write_token_to_it()
+    {
+        var written = await _server.Anonymous.PostAsync("/console/sign-out", null);
+        var cookie = Assert.Single(written.Headers.GetValues("Set-Cookie"), c => c.StartsWith("reconciler-consistency=", StringComparison.Ordinal));
+        var token = cookie.Split(';')[0]["reconciler-consistency=".Length..];
+        using var next = new HttpRequestMessage(HttpMethod.Get, "/console/sign-in");
+        next.Headers.Add("Cookie", $"reconciler-consistency={token}");
+
+        var page = await _server.Anonymous.SendAsync(next);
+
+        Assert.Equal(Uri.UnescapeDataString(token), Assert.Single(written.Headers.GetValues(ConsistencyToken.Header)));
+        Assert.Contains("path=/console", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("replica-1", Assert.Single(page.Headers.GetValues(ReplicaReads.ReadFrom)));
+    }
+
     [Theory]
     [InlineData("16B374D848")]
     [InlineData("0/XYZ")]
