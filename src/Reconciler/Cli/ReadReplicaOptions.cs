@@ -24,11 +24,14 @@ public static class ReadReplicaOptions
         DefaultValueFactory = _ => ReplicaOptions.None.MaxLag.TotalSeconds,
     };
 
-    /// <summary>The options given, else the environment's; a problem to print instead when they are out of range.</summary>
-    public static (ReplicaOptions? Options, string? Problem) Read(string[]? connections, double maxLagSeconds)
+    /// <summary>
+    /// The connections given, else those of <paramref name="variable"/> (<see cref="ConnectionVariable"/>'s value); a problem
+    /// to print instead when something is out of range.
+    /// </summary>
+    public static (ReplicaOptions? Options, string? Problem) Read(string[]? connections, string? variable, double maxLagSeconds)
     {
         var named = connections is { Length: > 0 } ? connections
-            : (Environment.GetEnvironmentVariable(ConnectionVariable) ?? "").Split(Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            : (variable ?? "").Split(Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (!double.IsFinite(maxLagSeconds) || maxLagSeconds <= 0 || maxLagSeconds > 3600)
         {
             return (null, $"--max-replica-lag: {maxLagSeconds.ToString(CultureInfo.InvariantCulture)} is not a number of seconds in (0, 3600]");

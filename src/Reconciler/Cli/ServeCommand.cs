@@ -31,7 +31,9 @@ public static class ServeCommand
         };
         command.SetAction((result, ct) =>
         {
-            var (replicas, problem) = ReadReplicaOptions.Read(result.GetValue(ReadReplicaOptions.ReadConnection), result.GetValue(ReadReplicaOptions.MaxReplicaLag));
+            var (replicas, problem) = ReadReplicaOptions.Read(
+                result.GetValue(ReadReplicaOptions.ReadConnection), Environment.GetEnvironmentVariable(ReadReplicaOptions.ConnectionVariable),
+                result.GetValue(ReadReplicaOptions.MaxReplicaLag));
             if (replicas is null)
             {
                 Console.Error.WriteLine(problem);
