@@ -99,6 +99,12 @@ public sealed class FolderDirectionTests
         Types().That().ResideInNamespaceMatching(Namespaces(Leaves)).Should().NotDependOnAnyTypesThat().ResideInNamespaceMatching(@"^Npgsql(\..*)?$")
             .Because("queries live in Reconciler.Store, grouped by what they serve").Check(Executable);
 
+    [Fact]
+    public void Given_the_executable_when_read_then_it_runs_no_sql_of_its_own() =>
+        Types().That().ResideInAssembly(typeof(Reconciler.Hosting.ReconcilerServices).Assembly).Should().NotDependOnAnyTypesThat()
+            .HaveFullNameMatching(@"^Npgsql\.(NpgsqlCommand|NpgsqlBatch|NpgsqlBatchCommand|NpgsqlParameter(`1)?|NpgsqlDataReader|NpgsqlBinaryImporter|NpgsqlBinaryExporter)$")
+            .Because("every query and write of a product table lives in Reconciler.Store; the executable opens no command of its own").Check(Executable);
+
     // The leaf's types, less the known debts.
     private static string Unknown(string leaf) => leaf == "Api"
         ? $@"^Reconciler\.Api\.(?!({string.Join('|', KnownConsoleUsesOfApi)})\b)"
