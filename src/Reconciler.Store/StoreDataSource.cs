@@ -31,4 +31,11 @@ public static class StoreDataSource
         var searchPath = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).SearchPath;
         return string.IsNullOrWhiteSpace(searchPath) ? DefaultSchema : searchPath.Split(',')[0].Trim().Trim('"');
     }
+
+    /// <summary>The database's text encoding as PostgreSQL names it (<c>UTF8</c>, <c>SQL_ASCII</c>, …).</summary>
+    public static async Task<string?> ServerEncodingAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SHOW server_encoding");
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
 }

@@ -14,14 +14,11 @@ namespace Reconciler.Core.Backtests;
 /// </summary>
 public static class BacktestComparison
 {
-    /// <summary>The policy version a candidate is judged as: it is not stored, so it has none.</summary>
-    public const int CandidateVersion = 0;
-
     public static OperationBacktest Compare(string operationId, IReadOnlyList<OperationEvent> history, TruthPolicy candidate, DateTimeOffset asOf)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(candidate);
-        var replay = WhatIfReplay.Run(history, candidate, CandidateVersion, asOf);
+        var replay = WhatIfReplay.Run(history, candidate, WhatIfReplay.CandidateVersion, asOf);
         var (today, after) = (replay.Today, replay.State);
         var (conflicts, severities) = Conflicts(today, after);
         return new OperationBacktest(

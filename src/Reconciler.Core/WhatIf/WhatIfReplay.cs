@@ -24,6 +24,9 @@ public sealed record WhatIfChange(string What, string Subject, string? Before, s
 /// </summary>
 public static class WhatIfReplay
 {
+    /// <summary>The policy version a candidate is judged as: it is not stored, so it has none.</summary>
+    public const int CandidateVersion = 0;
+
     public static WhatIfResult Run(IReadOnlyList<OperationEvent> history, TruthPolicy policy, int policyVersion, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(history);

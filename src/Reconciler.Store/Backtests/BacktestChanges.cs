@@ -12,18 +12,11 @@ namespace Reconciler.Store.Backtests;
 public sealed record BacktestChangeRow(string OperationId, int Seq, string What, string Subject, string? Before, string? After, string? Decision);
 
 /// <summary>
-/// The <c>backtest_changes</c> table: written by binary COPY in each page's transaction, read in pages by (operation, seq) and,
-/// for the CSV export, streamed whole.
+/// The <c>backtest_changes</c> table's writes: binary COPY in each page's transaction (<see cref="BacktestChangeQuery"/> reads it).
 /// </summary>
 public static class BacktestChanges
 {
     public const string DecisionWhat = "decision";
-
-    private const string SelectSql = """
-        SELECT operation_id, seq, what, subject, before, after, decision::text FROM backtest_changes
-        WHERE backtest_id = $1 AND ($2::text IS NULL OR what = $2) AND (operation_id, seq) > ($3, $4)
-        ORDER BY operation_id, seq
-        """;
 
     public static async Task CopyAsync(NpgsqlConnection connection, string backtestId, IReadOnlyList<OperationBacktest> page, CancellationToken ct)
     {
@@ -48,37 +41,6 @@ public static class BacktestChanges
         }
         await copy.CompleteAsync(ct);
     }
-
-    /// <summary>Up to <paramref name="limit"/> changes after (<paramref name="afterOperation"/>, <paramref name="afterSeq"/>), of one kind when given.</summary>
-    public static async Task<IReadOnlyList<BacktestChangeRow>> PageAsync(
-        NpgsqlDataSource dataSource, string backtestId, string? what, string afterOperation, int afterSeq, int limit, CancellationToken ct)
-    {
-        await using var command = ListCommand(dataSource, backtestId, what, afterOperation, afterSeq);
-        command.CommandText += " LIMIT $5";
-        command.Parameters.Add(new() { Value = limit });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<BacktestChangeRow>(limit);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(Read(reader));
-        }
-        return rows;
-    }
-
-    /// <summary>Every change of the backtest (of one kind when given), in order: the CSV export reads it row by row.</summary>
-    public static NpgsqlCommand ListCommand(NpgsqlDataSource dataSource, string backtestId, string? what, string afterOperation = "", int afterSeq = -1)
-    {
-        var command = dataSource.CreateCommand(SelectSql);
-        command.Parameters.Add(new() { Value = backtestId });
-        command.Parameters.Add(new() { Value = (object?)what ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = afterOperation });
-        command.Parameters.Add(new() { Value = afterSeq });
-        return command;
-    }
-
-    public static BacktestChangeRow Read(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-        r.IsDBNull(6) ? null : r.GetString(6));
 
     private static async Task RowAsync(NpgsqlBinaryImporter copy, string backtestId, BacktestChangeRow row, CancellationToken ct)
     {

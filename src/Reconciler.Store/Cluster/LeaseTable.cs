@@ -35,7 +35,7 @@ public sealed class LeaseTable(NpgsqlDataSource dataSource)
     /// A lease that expired but was not taken is renewed too: no other epoch came between, and the fence refused
     /// every write in the gap.
     /// </summary>
-    public static NpgsqlBatchCommand RenewCommand(string holder, IReadOnlyCollection<(string Name, long Epoch)> held, TimeSpan ttl) =>
+    internal static NpgsqlBatchCommand RenewCommand(string holder, IReadOnlyCollection<(string Name, long Epoch)> held, TimeSpan ttl) =>
         new("""
             UPDATE leases l SET expires_at = clock_timestamp() + $2
             FROM unnest($3::text[], $4::bigint[]) AS h(name, epoch)

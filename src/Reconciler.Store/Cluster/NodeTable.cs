@@ -55,14 +55,14 @@ public sealed class NodeTable(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The heartbeat, as one command of the keeper's renewal batch: a row back while this instance still owns the name.</summary>
-    public static NpgsqlBatchCommand HeartbeatCommand(string name, Guid instance) =>
+    internal static NpgsqlBatchCommand HeartbeatCommand(string name, Guid instance) =>
         new("UPDATE nodes SET heartbeat_at = clock_timestamp() WHERE name = $1 AND instance = $2 AND left_at IS NULL RETURNING name")
         {
             Parameters = { LeaseTable.Text(name), new NpgsqlParameter<Guid> { TypedValue = instance } },
         };
 
     /// <summary>How many nodes beat their heart within <paramref name="liveWithin"/>, as one command of the renewal batch.</summary>
-    public static NpgsqlBatchCommand CountLiveCommand(TimeSpan liveWithin) =>
+    internal static NpgsqlBatchCommand CountLiveCommand(TimeSpan liveWithin) =>
         new("SELECT count(*)::int FROM nodes WHERE left_at IS NULL AND heartbeat_at > clock_timestamp() - $1")
         {
             Parameters = { LeaseTable.Interval(liveWithin) },

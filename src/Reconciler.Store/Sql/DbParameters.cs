@@ -25,6 +25,12 @@ public static class DbParameters
 
     public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };
 
+    public static NpgsqlParameter<TimeSpan> Interval(TimeSpan value) => new() { TypedValue = value };
+
+    /// <summary>An <c>integer</c> that may be NULL.</summary>
+    public static NpgsqlParameter Int(int? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
+
     public static NpgsqlParameter<long> Long(long value) => new() { TypedValue = value };
 
     /// <summary>A transaction id (<c>xid8</c>), as feed cursors carry them.</summary>

@@ -12,14 +12,6 @@ namespace Reconciler.Api;
 /// </summary>
 public static class ClusterApi
 {
-    public sealed record NodeView(
-        string Name, string Status, bool Self, string? Address, string Host, int Pid, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt,
-        IReadOnlyList<string> Leases);
-
-    public sealed record LeaseView(string Name, string Status, string? Holder, long Epoch, DateTimeOffset? AcquiredAt, DateTimeOffset? ExpiresAt);
-
-    public sealed record ClusterView(string Node, double LeaseTtlSeconds, IReadOnlyList<NodeView> Nodes, IReadOnlyList<LeaseView> Leases);
-
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/cluster", GetAsync).Describe("getCluster", "The servers sharing the database and the leases they hold").WithTags(ApiTags.Cluster).Answers<ClusterView>(StatusCodes.Status200OK).RequireRole([Roles.Admin]);
@@ -27,24 +19,5 @@ public static class ClusterApi
     }
 
     private static async Task<IResult> GetAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct) =>
-        TypedResults.Ok(await ReadAsync(nodes, leases, keeper, ct));
-
-    /// <summary>The cluster as this server sees it (also the console's "Nodes and leases").</summary>
-    public static async Task<ClusterView> ReadAsync(NodeTable nodes, LeaseTable leases, LeaseKeeper keeper, CancellationToken ct)
-    {
-        var nodeRows = await nodes.ListAsync(ct);
-        var leaseRows = await leases.ListAsync(ct);
-        var now = nodeRows.FirstOrDefault()?.Now ?? DateTimeOffset.UtcNow;
-        var leaseViews = leaseRows.Select(l => new LeaseView(
-            l.Name,
-            l.Holder is null ? "free" : l.ExpiresAt > now ? "held" : "expired",
-            l.Holder, l.Epoch, l.AcquiredAt, l.ExpiresAt)).ToList();
-        var nodeViews = nodeRows.Select(n => new NodeView(
-            n.Name,
-            n.LeftAt is not null ? "left" : now - n.HeartbeatAt < LeaseTiming.NodeLiveWithin ? "live" : "stale",
-            n.Name == keeper.Node.Name && n.Instance == keeper.Node.Instance,
-            n.Address, n.Host, n.Pid, n.StartedAt, n.HeartbeatAt,
-            [.. leaseViews.Where(l => l.Holder == n.Name && l.Status == "held").Select(l => l.Name)])).ToList();
-        return new ClusterView(keeper.Node.Name, LeaseTiming.LeaseTtl.TotalSeconds, nodeViews, leaseViews);
-    }
+        TypedResults.Ok(await ClusterView.ReadAsync(nodes, leases, keeper, ct));
 }

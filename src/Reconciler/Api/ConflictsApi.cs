@@ -74,13 +74,13 @@ public static class ConflictsApi
         {
             if (!FeedCursor.TryDecode(cursor, out var decoded))
             {
-                return Problems.BadRequest("invalid-cursor", "cursor must be a 'next' value from an earlier page.");
+                return Paging.InvalidCursor();
             }
             before = decoded;
         }
-        if (limit is < 1 or > MaxLimit)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).");
+            return invalidLimit;
         }
         var (accountability, accountabilityProblem) = AccountabilityFilter.Parse(assignee, overdue, acknowledged, snoozed, clock.GetUtcNow());
         if (accountabilityProblem is not null)

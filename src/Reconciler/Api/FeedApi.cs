@@ -51,9 +51,9 @@ public static class FeedApi
         {
             return typesProblem;
         }
-        if (limit is < 1 or > MaxLimit)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).");
+            return invalidLimit;
         }
         if (waitSeconds is < 0 or > MaxWaitSeconds || waitSeconds is double w && double.IsNaN(w))
         {

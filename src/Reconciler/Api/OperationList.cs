@@ -23,13 +23,13 @@ public static class OperationList
         {
             if (!FeedCursor.TryDecode(cursor, out var decoded))
             {
-                return Problems.BadRequest("invalid-cursor", "cursor must be a 'next' value from an earlier page.");
+                return Paging.InvalidCursor();
             }
             before = decoded;
         }
-        if (limit is < 1 or > MaxLimit)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit}.");
+            return invalidLimit;
         }
         var (items, next) = await operations.ReadPageAsync(outcome, health, operationType, before, limit ?? DefaultLimit, ct);
         return TypedResults.Ok(new Page(items, next?.Encode()));

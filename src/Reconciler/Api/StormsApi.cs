@@ -26,9 +26,9 @@ public static class StormsApi
         {
             return Problems.BadRequest("invalid-query", $"status must be active or ended, not '{status}'.", new Dictionary<string, object?> { ["field"] = "status" });
         }
-        if (limit is < 1 or > MaxLimit)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).", new Dictionary<string, object?> { ["field"] = "limit" });
+            return invalidLimit;
         }
         return TypedResults.Ok(new StormsResponse(await storms.ListAsync(status, limit ?? DefaultLimit, ct)));
     }

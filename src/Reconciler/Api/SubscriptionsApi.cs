@@ -102,13 +102,13 @@ public static class SubscriptionsApi
         {
             if (FeedSource.PositionOf(cursor) is not { } position)
             {
-                return Problems.BadRequest("invalid-cursor", "cursor must be the 'next' value of an earlier page.");
+                return Paging.InvalidCursor();
             }
             afterPosition = position;
         }
-        if (limit is < 1 or > MaxParkedLimit)
+        if (Paging.CheckLimit(limit, MaxParkedLimit, DefaultParkedLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxParkedLimit} (default {DefaultParkedLimit}).");
+            return invalidLimit;
         }
         return await parked.FindAsync(name, ct) is { } id
             ? TypedResults.Ok(await parked.ListAsync(id, afterPosition, limit ?? DefaultParkedLimit, ct))

@@ -18,13 +18,6 @@ namespace Reconciler.Api;
 /// </summary>
 public static class WhatIfApi
 {
-    /// <summary>The policy version the candidate is judged as: it is not stored, so it has none.</summary>
-    public const int CandidateVersion = 0;
-
-    public sealed record WhatIfResponse(
-        string OperationId, TruthView Truth, IReadOnlyList<ConflictDocument> Conflicts, string Outcome, string CurrentOutcome,
-        IReadOnlyList<WhatIfChange> Changes, int EventCount);
-
     public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync).Describe("whatIf", "Judge the operation's signals again under a candidate policy; nothing is stored")
@@ -54,19 +47,6 @@ public static class WhatIfApi
         {
             return invalid;
         }
-        return TypedResults.Ok(Evaluate(id, recorded, policy!, clock.GetUtcNow()));
-    }
-
-    /// <summary>The stored history judged again under <paramref name="policy"/> up to <paramref name="now"/>, compared with today's fold.</summary>
-    public static WhatIfResponse Evaluate(string id, IReadOnlyList<RecordedEvent> recorded, TruthPolicy policy, DateTimeOffset now)
-    {
-        var history = recorded.Select(e => EventCodec.Deserialize(e.Type, e.Data)).ToList();
-        var result = WhatIfReplay.Run(history, policy, CandidateVersion, now);
-        var today = OperationDecider.Fold(history);
-        var conflicts = result.State.Conflicts.Values
-            .OrderBy(c => c.FirstOpenedAt).ThenBy(c => c.ConflictId, StringComparer.Ordinal)
-            .Select(c => ConflictDocument.From(c, id, recorded[0].OperationType))
-            .ToList();
-        return new WhatIfResponse(id, TruthView.From(id, result.State, policy), conflicts, result.State.Outcome, today.Outcome, result.Changes, result.Events.Count);
+        return TypedResults.Ok(WhatIfResponse.Evaluate(id, recorded, policy!, clock.GetUtcNow()));
     }
 }

@@ -64,8 +64,6 @@ public static class ConsoleEndpoints
         var console = app.MapGroup(Root).ExcludeFromDescription();
         console.MapGet("/assets/{name}", ConsoleAssets.Serve).AllowAnonymous();
         console.MapGet("/conflicts.csv", ExportAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
-        // The feed as server-sent events, for new conflicts on the queue without a reload; the API's stream, on the session.
-        console.MapGet("/feed/stream", FeedStreamApi.StreamAsync).RequireAuthorization(ConsoleSessions.ReaderPolicy);
         console.MapPost("/sign-out", SignOutAsync).AllowAnonymous();
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Reconciler.Responses;
 using static Reconciler.AuditConsole.Records;
 
 namespace Reconciler.AuditConsole;
@@ -23,7 +24,7 @@ public static class EventText
         "ExpectationWithdrawn" => $"expectation #{Text(data, "expectationIndex")} withdrawn: {Text(data, "reason")}",
         "DivergenceStarted" => $"{Text(data, "facet")}: {string.Join(", ", List(data, "sources"))} disagree ({string.Join(" vs ", List(data, "states"))}); grace until {Clock(data, "due")}",
         "DivergenceEnded" => $"{Text(data, "facet")}: agree again inside the grace window",
-        _ => Cli.ReplayCommand.Decision(type, data),
+        _ => EventLines.Decision(type, data),
     };
 
     private static string Judged(JsonElement data, string what) =>

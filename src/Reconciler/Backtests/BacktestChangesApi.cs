@@ -1,13 +1,11 @@
 using System.Globalization;
 using CsvHelper;
-using Npgsql;
 using Reconciler.Api;
 using Reconciler.Api.OpenApi;
 using Reconciler.Auth;
 using Reconciler.Conflicts;
 using Reconciler.Core.Backtests;
 using Reconciler.Store.Backtests;
-using Reconciler.Store.Replicas;
 using Reconciler.Http;
 
 namespace Reconciler.Backtests;
@@ -39,7 +37,7 @@ public static class BacktestChangesApi
     }
 
     private static async Task<IResult> ChangesAsync(HttpContext http, string id, string? kind, string? cursor, int? limit, string? format,
-        BacktestStore backtests, ReadSource reads, CancellationToken ct)
+        BacktestStore backtests, BacktestChangeQuery changes, CancellationToken ct)
     {
         if (kind is not null && !Kinds.Contains(kind))
         {
@@ -48,11 +46,11 @@ public static class BacktestChangesApi
         var (afterOperation, afterSeq) = ("", -1);
         if (cursor is not null && !BacktestCursor.TryDecode(cursor, out afterOperation, out afterSeq))
         {
-            return Problems.BadRequest("invalid-cursor", "cursor must be a 'next' value from an earlier page.");
+            return Paging.InvalidCursor();
         }
-        if (limit is < 1 or > MaxLimit)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxLimit} (default {DefaultLimit}).", new Dictionary<string, object?> { ["field"] = "limit" });
+            return invalidLimit;
         }
         if (await backtests.GetAsync(id, ct) is null)
         {
@@ -61,20 +59,19 @@ public static class BacktestChangesApi
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
             || http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            await using var export = BacktestChanges.ListCommand(reads.DataSource, id, kind, afterOperation, afterSeq);
-            await WriteCsvAsync(http.Response, id, export, ct);
+            await WriteCsvAsync(http.Response, id, changes.ReadAllAsync(id, kind, ct), ct);
             return Results.Empty;
         }
         var size = limit ?? DefaultLimit;
         // One row more than asked says whether a next page exists.
-        var rows = await BacktestChanges.PageAsync(reads.DataSource, id, kind, afterOperation, afterSeq, size + 1, ct);
+        var rows = await changes.PageAsync(id, kind, afterOperation, afterSeq, size + 1, ct);
         var page = rows.Take(size).ToList();
         var next = rows.Count > size ? BacktestCursor.Encode(page[^1].OperationId, page[^1].Seq) : null;
         return TypedResults.Ok(new BacktestChangePage([.. page.Select(BacktestChange.Of)], next));
     }
 
     /// <summary>The changes as CSV (the product's dialect: RFC 4180, formulas escaped); a decision's who, when and why in their own columns.</summary>
-    private static async Task WriteCsvAsync(HttpResponse response, string id, NpgsqlCommand command, CancellationToken ct)
+    private static async Task WriteCsvAsync(HttpResponse response, string id, IAsyncEnumerable<BacktestChangeRow> changes, CancellationToken ct)
     {
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{id}-changes.csv\"";
@@ -84,11 +81,9 @@ public static class BacktestChangesApi
             csv.WriteField(column);
         }
         await csv.EndRecordAsync(ct);
-        await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = 0;
-        while (await reader.ReadAsync(ct))
+        await foreach (var row in changes)
         {
-            var row = BacktestChanges.Read(reader);
             var decision = row.Decision is { } json ? BacktestSummary.DecisionFromJson(json) : null;
             string?[] fields =
             [

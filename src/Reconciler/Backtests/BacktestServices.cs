@@ -12,6 +12,7 @@ public static class BacktestServices
     {
         services.AddSingleton(BacktestOptions.FromEnvironment());
         services.AddSingleton<BacktestStore>();
+        services.AddSingleton<BacktestChangeQuery>();
         services.AddSingleton<BacktestRuns>();
         services.AddSingleton<WorkerAlarm<BacktestWorker>>();
         services.AddSingleton<BacktestRunner>();

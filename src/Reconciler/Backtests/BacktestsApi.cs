@@ -18,6 +18,7 @@ namespace Reconciler.Backtests;
 public static class BacktestsApi
 {
     public const int MaxListLimit = 100;
+    private const int DefaultListLimit = 20;
 
     public static IEndpointRouteBuilder MapBacktestsApi(this IEndpointRouteBuilder app)
     {
@@ -94,16 +95,16 @@ public static class BacktestsApi
 
     private static async Task<IResult> ListAsync(string operationType, string? candidate, string? status, int? limit, BacktestStore backtests, CancellationToken ct)
     {
-        if (limit is < 1 or > MaxListLimit)
+        if (Paging.CheckLimit(limit, MaxListLimit, DefaultListLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..{MaxListLimit} (default 20).", new Dictionary<string, object?> { ["field"] = "limit" });
+            return invalidLimit;
         }
         if (status is not (null or BacktestStatus.Queued or BacktestStatus.Running or BacktestStatus.Done or BacktestStatus.Failed or BacktestStatus.Cancelled))
         {
             return Problems.BadRequest("invalid-query", $"status='{status}' is not one of queued, running, done, failed, cancelled.",
                 new Dictionary<string, object?> { ["field"] = "status" });
         }
-        var rows = await backtests.ListAsync(operationType, candidate, status, limit ?? 20, ct);
+        var rows = await backtests.ListAsync(operationType, candidate, status, limit ?? DefaultListLimit, ct);
         return TypedResults.Ok(new BacktestList([.. rows.Select(BacktestView.Of)]));
     }
 

@@ -86,8 +86,7 @@ public sealed class DatabaseStartup : IAsyncDisposable
     /// </summary>
     private static async Task WarnUnlessUtf8Async(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SHOW server_encoding");
-        if (await command.ExecuteScalarAsync(ct) is string encoding && encoding != "UTF8")
+        if (await StoreDataSource.ServerEncodingAsync(dataSource, ct) is { } encoding && encoding != "UTF8")
         {
             output.WriteLine($"Warning: the database's encoding is {encoding}, not UTF8; create it with ENCODING 'UTF8' (see docs/input.md).");
         }

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 
+using Reconciler.Responses;
+
 namespace Reconciler.Cli;
 
 /// <summary>
@@ -94,57 +96,20 @@ public static class ReplayCommand
                 e.GetProperty("time").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
                 ServerClient.Text(data, "source") is { Length: > 0 } s ? s : "engine",
                 SignalWithProvenance(e, data),
-                Decision(ServerClient.Text(e, "type"), data));
+                EventLines.Decision(ServerClient.Text(e, "type"), data));
         }
         return table;
     }
 
-    /// <summary>
-    /// Which inbound mapping made a signal, from its event's metadata (docs/inbound.md, "Provenance"):
-    /// "via inbound v3, delivery 41" or "via inbound v1, import 7 row 2"; empty for a signal sent as JSON.
-    /// </summary>
-    public static string Via(JsonElement? metadata)
-    {
-        if (metadata is not { ValueKind: JsonValueKind.Object } m || !m.TryGetProperty("inbound", out var inbound) || inbound.ValueKind != JsonValueKind.Object)
-        {
-            return "";
-        }
-        var from = ServerClient.Text(inbound, "delivery") is { Length: > 0 } delivery ? $"delivery {delivery}"
-            : $"import {ServerClient.Text(inbound, "import")} row {ServerClient.Text(inbound, "row")}";
-        return $"via inbound v{ServerClient.Text(inbound, "mappingVersion")}, {from}";
-    }
-
     /// <summary>The signal an event records, and which inbound mapping made it (only signal events name one).</summary>
     private static string SignalWithProvenance(JsonElement e, JsonElement data) =>
-        Signal(data) is { Length: > 0 } signal && Via(e.TryGetProperty("metadata", out var metadata) ? metadata : null) is { Length: > 0 } via
+        Signal(data) is { Length: > 0 } signal && EventLines.Via(e.TryGetProperty("metadata", out var metadata) ? metadata : null) is { Length: > 0 } via
             ? $"{signal} ({via})"
             : Signal(data);
 
     private static string Signal(JsonElement data) => ServerClient.Text(data, "signalId") is { Length: > 0 } signalId
         ? $"{signalId}: {ServerClient.Text(data, "facet")} = {ServerClient.Text(data, "state")}"
         : "";
-
-    /// <summary>One line per event type: what the engine decided or observed.</summary>
-    public static string Decision(string type, JsonElement data) => type switch
-    {
-        "SignalReceived" => "received",
-        "SignalDuplicated" => "duplicate (not applied)",
-        "SignalRejudged" => $"re-judged under policy version {ServerClient.Text(data, "policyVersion")}: "
-            + (ServerClient.Text(data, "applied") == "true" ? "applied" : "not applied") + $" ({ServerClient.Text(data, "judgement")})",
-        "ConflictOpened" => $"conflict opened: {ServerClient.Text(data, "kind")} on {Or(ServerClient.Text(data, "facet"), "-")} ({ServerClient.Text(data, "severity")}) {ServerClient.Text(data, "conflictId")}",
-        "ConflictResolved" => $"conflict resolved: {ServerClient.Text(data, "kind")} {ServerClient.Text(data, "resolution")} {ServerClient.Text(data, "conflictId")}",
-        "DeadlinePassed" => $"deadline passed: {ServerClient.Text(data, "deadlineKind")} {ServerClient.Text(data, "subject")} {ServerClient.Text(data, "facet")}".TrimEnd(),
-        "OutcomeDeclared" => $"outcome: {ServerClient.Text(data, "previousOutcome")} -> {ServerClient.Text(data, "outcome")}"
-            + (ServerClient.Text(data, "finality") is { Length: > 0 } finality ? $" ({finality})" : ""),
-        "OutcomeRetracted" => $"outcome retracted: {ServerClient.Text(data, "outcome")} ({ServerClient.Text(data, "finality")}) by {ServerClient.Text(data, "causedBy")}: {ServerClient.Text(data, "reason")}",
-        "OutcomeFinalized" => $"outcome final: {ServerClient.Text(data, "outcome")}",
-        "OperatorResolved" => $"operator {ServerClient.Text(data, "resolvedBy")}: {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})"
-            + (ServerClient.Text(data, "approvedBy") is { Length: > 0 } approver ? $", approved by {approver} ({ServerClient.Text(data, "approvalReason")})" : ""),
-        "ResolutionProposed" => $"{ServerClient.Text(data, "proposedBy")} proposed {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")}); needs a second resolver",
-        "ResolutionRejected" => $"{ServerClient.Text(data, "rejectedBy")} rejected {ServerClient.Text(data, "proposedBy")}'s {ServerClient.Text(data, "resolution")} ({ServerClient.Text(data, "reason")})",
-        "ResolutionLapsed" => $"{ServerClient.Text(data, "proposedBy")}'s {ServerClient.Text(data, "resolution")} lapsed: {ServerClient.Text(data, "reason")}",
-        _ => type,
-    };
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 

@@ -13,7 +13,7 @@ namespace Reconciler.Cluster;
 /// At a clean stop (after the jobs, which stop first) it gives back what it still holds and leaves.
 /// </summary>
 public sealed partial class LeaseKeeper(
-    NpgsqlDataSource dataSource, NodeIdentity node, LeaseTable leases, NodeTable nodes, TimeProvider clock, ILogger<LeaseKeeper> logger)
+    ClusterBeat beat, NodeIdentity node, LeaseTable leases, NodeTable nodes, TimeProvider clock, ILogger<LeaseKeeper> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, HeldLease> _held = new(StringComparer.Ordinal);
@@ -125,22 +125,9 @@ public sealed partial class LeaseKeeper(
         var sentAt = clock.GetTimestamp();
         try
         {
-            await using var batch = dataSource.CreateBatch();
-            batch.BatchCommands.Add(NodeTable.HeartbeatCommand(node.Name, node.Instance));
-            batch.BatchCommands.Add(NodeTable.CountLiveCommand(LeaseTiming.NodeLiveWithin));
-            batch.BatchCommands.Add(LeaseTable.RenewCommand(node.Name, [.. held.Select(l => (l.Name, l.Epoch))], LeaseTiming.LeaseTtl));
-            await using var reader = await batch.ExecuteReaderAsync(ct);
-            var registered = await reader.ReadAsync(ct);
-            await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
-            LiveNodes = Math.Max(1, reader.GetInt32(0));
-            await reader.NextResultAsync(ct);
-            var renewed = new HashSet<string>(StringComparer.Ordinal);
-            while (await reader.ReadAsync(ct))
-            {
-                renewed.Add(reader.GetString(0));
-            }
-            await reader.DisposeAsync();
+            var (registered, live, renewed) = await beat.BeatAsync(
+                node.Name, node.Instance, [.. held.Select(l => (l.Name, l.Epoch))], LeaseTiming.NodeLiveWithin, LeaseTiming.LeaseTtl, ct);
+            LiveNodes = Math.Max(1, live);
             foreach (var lease in held)
             {
                 if (renewed.Contains(lease.Name))

@@ -73,6 +73,8 @@ public static class ReconcilerApp
         app.MapInboundApi();
         app.MapClusterApi();
         app.MapAuditConsole();
+        // The console's queue shows new conflicts without a reload: the API's feed stream, on the session cookie (not in the contract).
+        app.MapGet(ConsoleEndpoints.Root + "/feed/stream", FeedStreamApi.StreamAsync).ExcludeFromDescription().RequireAuthorization(ConsoleSessions.ReaderPolicy);
         return app;
     }
 }

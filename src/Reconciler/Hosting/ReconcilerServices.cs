@@ -59,6 +59,7 @@ public static class ReconcilerServices
         services.AddSingleton(node);
         services.AddSingleton<LeaseTable>();
         services.AddSingleton<NodeTable>();
+        services.AddSingleton<ClusterBeat>();
         services.AddSingleton<LeaseKeeper>();
         services.AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>());
         services.AddSingleton<StormStore>();

@@ -16,6 +16,9 @@ namespace Reconciler.Inbound;
 /// </summary>
 public static class ImportsApi
 {
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 1000;
+
     /// <summary>The largest file taken (docs/inbound.md); it is streamed, so this bounds time, not memory.</summary>
     public const long MaxFileBytes = 4L << 30;
 
@@ -94,11 +97,11 @@ public static class ImportsApi
         {
             return invalid;
         }
-        if (limit is < 1 or > 1000)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..1000 (default 50), not {limit}.");
+            return invalidLimit;
         }
-        var rows = await imports.ListAsync(source, limit ?? 50, ct);
+        var rows = await imports.ListAsync(source, limit ?? DefaultLimit, ct);
         return TypedResults.Ok(new ImportsPage([.. rows.Select(r => JsonSerializer.Deserialize<ImportSummary>(r.Summary, ApiJson.Options)!)]));
     }
 }

@@ -15,6 +15,9 @@ namespace Reconciler.Inbound;
 /// </summary>
 public static class QuarantineApi
 {
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 1000;
+
     public sealed record QuarantinedDelivery(
         long DeliveryId, DateTimeOffset ReceivedAt, int MappingVersion, string? Reason, string? Field, string? ContentType, int Bytes,
         string? Payload, string? PayloadBase64, int Replays, DateTimeOffset UpdatedAt);
@@ -36,16 +39,16 @@ public static class QuarantineApi
         {
             return invalid;
         }
-        if (limit is < 1 or > 1000)
+        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
         {
-            return Problems.BadRequest("invalid-limit", $"limit must be 1..1000 (default 50), not {limit}.");
+            return invalidLimit;
         }
         long after = 0;
         if (cursor is not null && !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out after))
         {
-            return Problems.BadRequest("invalid-cursor", "cursor must be the 'next' of a previous page.");
+            return Paging.InvalidCursor();
         }
-        var take = limit ?? 50;
+        var take = limit ?? DefaultLimit;
         var rows = await deliveries.QuarantinedAsync(source, after, take + 1, ct);
         var items = rows.Take(take).Select(View).ToList();
         return TypedResults.Ok(new QuarantinePage(items, rows.Count > take ? items[^1].DeliveryId.ToString(CultureInfo.InvariantCulture) : null));

@@ -5,6 +5,7 @@ using Reconciler.Core.Events;
 using Reconciler.Core.Judging;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Rejudging;
+using Reconciler.Store.Sources;
 using Reconciler.Store.Writing;
 using Reconciler.Telemetry;
 
@@ -20,7 +21,7 @@ public sealed record RejudgedPage(int Examined, int Rejudged, int Signals, bool 
 /// commit together under the worker's lease. The core decides nothing for a conflict judged before, so a page run twice
 /// (a crash before its commit, a takeover) judges nothing twice.
 /// </summary>
-public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts conflicts, OperationWriter writer, RejudgeOptions options,
+public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts conflicts, OperationWriter writer, SourceMonitor sources, RejudgeOptions options,
     TimeProvider clock, ILogger<Rejudger> logger)
 {
     private static readonly Counter<long> SignalsRejudged = ReconcilerTelemetry.Meter.CreateCounter<long>(
@@ -48,6 +49,8 @@ public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts con
         }
 
         var held = await conflicts.SignalsAsync([.. page.Select(c => c.ConflictId)], ct);
+        // A deadline the re-judging lets pass first is judged, like any other, with what the engine knows of the sources.
+        var watch = await sources.WatchAsync(ct);
         var decided = new List<OperationEvent>();
         var superseded = false;
         var scope = new WriteScope([.. page.Select(c => c.OperationId).Distinct(StringComparer.Ordinal)], [run.OperationType], Fence: fence,
@@ -64,7 +67,7 @@ public sealed partial class Rejudger(RejudgingStore runs, UnmodeledConflicts con
             }
             foreach (var conflict in page)
             {
-                var command = new RejudgeConflict(conflict.ConflictId, held.GetValueOrDefault(conflict.ConflictId) ?? [], batch.Now, run.PolicyVersion);
+                var command = new RejudgeConflict(conflict.ConflictId, held.GetValueOrDefault(conflict.ConflictId) ?? [], batch.Now, run.PolicyVersion) { Sources = watch };
                 decided.AddRange(batch.Decide(conflict.OperationId, run.OperationType, run.PolicyVersion, command, EventMetadata.None).Events);
             }
             return page.Count;

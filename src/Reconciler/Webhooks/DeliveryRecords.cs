@@ -1,5 +1,6 @@
 using Reconciler.Core.Storms;
 using Reconciler.Store;
+using Reconciler.Store.Webhooks;
 using Reconciler.Storms;
 
 namespace Reconciler.Webhooks;
@@ -9,6 +10,15 @@ public sealed record SubscriptionDefinition(
     int Id, string Name, Uri Url, IReadOnlyList<string>? Types, IReadOnlyList<string>? OperationTypes, string Status, RetryPolicy Retry,
     byte[] Key, byte[]? PreviousKey, DateTimeOffset? PreviousKeyUntil, FeedCursor Checkpoint, int Revision)
 {
+    /// <summary>The stored subscription with its secrets opened. Throws <see cref="SecretUnreadableException"/>.</summary>
+    public static SubscriptionDefinition Open(StoredSubscription stored, SecretBox secrets)
+    {
+        var key = WebhookSecret.KeyBytes(secrets.Open(stored.Secret, stored.Name, stored.SecretsKeyId));
+        var previous = stored.PreviousSecret is null ? null : WebhookSecret.KeyBytes(secrets.Open(stored.PreviousSecret, stored.Name, stored.SecretsKeyId));
+        return new SubscriptionDefinition(stored.Id, stored.Name, new Uri(stored.Url), stored.Types, stored.OperationTypes, stored.Status,
+            RetryPolicy.Of(stored.Retry), key, previous, stored.PreviousSecretUntil, stored.Checkpoint, stored.Revision);
+    }
+
     /// <summary>The keys to sign with now: the current one, and the previous one during the 24 hours after a rotation.</summary>
     public IReadOnlyList<byte[]> KeysAt(DateTimeOffset now) =>
         PreviousKey is not null && PreviousKeyUntil > now ? [Key, PreviousKey] : [Key];
@@ -25,18 +35,6 @@ public sealed record SubscriptionDefinition(
     public IReadOnlyList<string>? ReadTypes =>
         Types is null || !Types.Contains(StormHold.HeldType, StringComparer.Ordinal) ? Types : [.. Types.Union(SystemEventCodec.TypeNames, StringComparer.Ordinal)];
 }
-
-/// <summary>One feed item to deliver: its place (position, operation, version) and the exact body every attempt sends.</summary>
-public sealed record DeliveryItem(long Position, string OperationId, long Version, string Type, string Body)
-{
-    public string EventId => FeedSource.EventId(Position);
-}
-
-/// <summary>The first waiting delivery of an operation (the only one of it that may be attempted).</summary>
-public sealed record PendingHead(DeliveryItem Item, int Attempts, DateTimeOffset? FirstAttemptAt, DateTimeOffset NextAttemptAt);
-
-/// <summary>A failed attempt as stored: retried at <paramref name="NextAttemptAt"/>, or parked when that is null.</summary>
-public sealed record FailedAttempt(DeliveryItem Item, int Attempts, DateTimeOffset FirstAttemptAt, DateTimeOffset? NextAttemptAt, int? Status, string Error);
 
 /// <summary>How one attempt ended. <paramref name="Status"/> is null when no answer came (timeout, refused).</summary>
 public sealed record AttemptResult(bool Succeeded, int? Status, string? Error, TimeSpan? RetryAfter)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Reconciler.Store;
+using Reconciler.Store.Webhooks;
 using Reconciler.Store.Feed;
 using Reconciler.Storms;
 using Reconciler.Responses;

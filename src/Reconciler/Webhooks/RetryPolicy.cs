@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Reconciler.Store.Webhooks;
 
 namespace Reconciler.Webhooks;
 
@@ -10,6 +11,11 @@ namespace Reconciler.Webhooks;
 public sealed record RetryPolicy(int MaxAttempts, TimeSpan InitialDelay, TimeSpan MaxDelay, TimeSpan MaxAge)
 {
     public static readonly RetryPolicy Default = new(8, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1), TimeSpan.FromHours(24));
+
+    /// <summary>As stored.</summary>
+    public RetrySettings Settings => new(MaxAttempts, InitialDelay, MaxDelay, MaxAge);
+
+    public static RetryPolicy Of(RetrySettings stored) => new(stored.MaxAttempts, stored.InitialDelay, stored.MaxDelay, stored.MaxAge);
 
     public const int MinAttempts = 1;
     public const int MaxAttemptsLimit = 20;

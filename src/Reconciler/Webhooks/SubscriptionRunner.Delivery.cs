@@ -1,4 +1,5 @@
 using Reconciler.Store;
+using Reconciler.Store.Webhooks;
 
 namespace Reconciler.Webhooks;
 
@@ -87,7 +88,7 @@ public sealed partial class SubscriptionRunner
         {
             try
             {
-                var result = await sender.SendAsync(url, keys, attempt.Item.EventId, FeedSource.Utf8(attempt.Item.Body), name, ct);
+                var result = await sender.SendAsync(url, keys, FeedSource.EventId(attempt.Item.Position), FeedSource.Utf8(attempt.Item.Body), name, ct);
                 _inbox.Writer.TryWrite(new Attempted(attempt, result));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -131,7 +132,7 @@ public sealed partial class SubscriptionRunner
         var next = result.Gone ? now : _definition.Retry.NextAttempt(attempts, first, now, result.RetryAfter, Random.Shared.NextDouble());
         var behind = next is null ? [] : Drain(operation);
         var (stillHeld, status) = await writes.RecordFailureAsync(
-            _lease, new FailedAttempt(item, attempts, first, next, result.Status, result.Error ?? "failed"), behind.Select(s => s.Item!).ToList(), result.Gone, now, ct);
+            _lease, new FailedAttempt(item, attempts, first, next, result.Status, result.Error ?? "failed"), FeedSource.EventId(item.Position), behind.Select(s => s.Item!).ToList(), result.Gone, now, ct);
         attempt.Slot?.Done = true;
         behind.ForEach(s => s.Done = true);
         SetHeld(operation, stillHeld);
@@ -139,7 +140,7 @@ public sealed partial class SubscriptionRunner
         if (next is null)
         {
             WebhookMetrics.Parked(_definition.Name);
-            LogParked(logger, _definition.Name, item.EventId, attempts, result.Error ?? "");
+            LogParked(logger, _definition.Name, FeedSource.EventId(item.Position), attempts, result.Error ?? "");
         }
         // The operation's next waiting item is due at once after a park; this one when its back-off ends.
         var due = next ?? now;

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Reconciler.Cluster;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Webhooks;
 
 namespace Reconciler.Webhooks;
 
@@ -19,7 +20,7 @@ namespace Reconciler.Webhooks;
 /// </list>
 /// </summary>
 public sealed partial class SubscriptionRunner(
-    int subscriptionId, HeldLease lease, FeedSource feed, DeliveryWrites writes, WebhookSender sender, WebhookAlarm alarm, TimeProvider clock, ILogger logger)
+    int subscriptionId, HeldLease lease, FeedSource feed, DeliveryTable writes, SecretBox secrets, WebhookSender sender, WebhookAlarm alarm, TimeProvider clock, ILogger logger)
 {
     private const int PageSize = 200;
     private const int MaxWindow = 2_000;
@@ -129,7 +130,7 @@ public sealed partial class SubscriptionRunner(
         SubscriptionDefinition? definition;
         try
         {
-            definition = await writes.LoadAsync(subscriptionId, ct);
+            definition = await writes.LoadAsync(subscriptionId, ct) is { } stored ? SubscriptionDefinition.Open(stored, secrets) : null;
         }
         catch (SecretUnreadableException e)
         {

@@ -1,3 +1,5 @@
+using Reconciler.Plumbing;
+
 namespace Reconciler.Webhooks;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Reconciler.Webhooks;
 /// </summary>
 public sealed class WebhookAlarm
 {
-    private readonly SemaphoreSlim _ring = new(0, 1);
+    private readonly WorkerAlarm<WebhookWorker> _ring = new();
     private long _changes;
 
     /// <summary>How many admin changes this server has made so far.</summary>
@@ -17,23 +19,10 @@ public sealed class WebhookAlarm
     public void Changed()
     {
         Interlocked.Increment(ref _changes);
-        Ring();
+        _ring.Ring();
     }
 
-    public void Ring()
-    {
-        try
-        {
-            if (_ring.CurrentCount == 0)
-            {
-                _ring.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already ringing.
-        }
-    }
+    public void Ring() => _ring.Ring();
 
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _ring.WaitAsync(timeout, ct);
 }

@@ -16,7 +16,9 @@ public static class WebhookServices
         services.AddSingleton<FeedSource>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<ParkedDeliveries>();
-        services.AddSingleton<DeliveryWrites>();
+        services.AddSingleton<DeliveryTable>();
+        services.AddSingleton<SubscriptionTable>();
+        services.AddSingleton<ParkedDeliveryTable>();
         services.AddSingleton<WebhookSender>();
         services.AddHttpClient(WebhookSender.ClientName, client =>
             {

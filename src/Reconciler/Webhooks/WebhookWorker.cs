@@ -13,7 +13,7 @@ namespace Reconciler.Webhooks;
 /// the newcomer picks it up. A subscription that cannot start (its secret does not open here) is tried again later.
 /// </summary>
 public sealed partial class WebhookWorker(
-    SubscriptionStates subscriptions, LeaseKeeper keeper, WebhookAlarm alarm, FeedSource feed, DeliveryWrites writes, WebhookSender sender,
+    SubscriptionStates subscriptions, LeaseKeeper keeper, WebhookAlarm alarm, FeedSource feed, DeliveryTable writes, SecretBox secrets, WebhookSender sender,
     TimeProvider clock, ILogger<WebhookWorker> logger) : BackgroundService
 {
     public static string LeaseName(int subscriptionId) => "webhook:" + subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -101,7 +101,7 @@ public sealed partial class WebhookWorker(
             {
                 continue; // another server delivers it
             }
-            var runner = new SubscriptionRunner(row.Id, lease, feed, writes, sender, alarm, clock, logger);
+            var runner = new SubscriptionRunner(row.Id, lease, feed, writes, secrets, sender, alarm, clock, logger);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
             var task = Task.Run(async () =>
             {

@@ -91,6 +91,24 @@ public sealed class SourcesApiTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_deadline_due_when_a_policy_fix_rejudges_the_operation_first_then_the_missing_conflict_still_names_its_cause()
+    {
+        await ApiCalls.SendOneAsync(_gateway, "sil-rj", "sil-rj-p", "payment", "captured");
+        var unmodeled = Assert.Single(await ApiCalls.SendOneAsync(_gateway, "sil-rj", "sil-rj-r", "payment", "partially-refunded"));
+        await Task.Delay(1300); // the ledger was due a second after the capture; erp, its owner, has never been heard from
+
+        // The fix names the partial refund: re-judging it lets the due deadline pass first, knowing the sources as a signal would.
+        await _server.PutPolicyAsync(WatchedOrder.Replace("""["authorized","captured","declined","refunded"]""",
+            """["authorized","captured","declined","refunded","partially-refunded"]""", StringComparison.Ordinal));
+        await ApiCalls.EventuallyAsync(() => ApiCalls.GetJsonAsync(_auditor, $"/v1/conflicts/{unmodeled}"),
+            c => c.GetProperty("status").GetString() == "resolved", TimeSpan.FromSeconds(30));
+
+        var silent = (await ApiCalls.GetJsonAsync(_auditor, "/v1/conflicts?operationId=sil-rj&kind=missing")).GetProperty("items").EnumerateArray()
+            .Select(c => (c.GetProperty("facet").GetString(), c.TryGetProperty("cause", out var cause) ? cause.GetString() : null)).Order().ToList();
+        Assert.Equal([("journey", "source-silent"), ("ledger", "source-silent")], silent); // neither crm nor erp was ever heard from
+    }
+
+    [Fact]
     public async Task Given_a_source_quiet_for_longer_than_silent_after_when_it_speaks_again_then_the_report_shows_the_silent_period()
     {
         await _server.PutPolicyAsync("""

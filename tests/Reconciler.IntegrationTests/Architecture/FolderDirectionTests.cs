@@ -21,18 +21,12 @@ public sealed class FolderDirectionTests
     private static readonly string[] Leaves = ["Api", "AuditConsole"];
     private static readonly string[] Top = ["Cli", "Hosting"];
 
-    // Known debts, to be paid and removed, never added to: the console still reuses three endpoints' shapes and the
-    // CLI's policy and replay helpers (a cycle through Hosting).
-    // Backtests (issue 24) keeps its CLI command beside its worker and endpoints.
-    private static readonly (string From, string To)[] KnownEdges = [("AuditConsole", "Cli"), ("Backtests", "Cli")];
-    private static readonly string[] KnownConsoleUsesOfApi = ["FeedStreamApi", "ClusterApi", "WhatIfApi", "PolicyBody"];
-
     [Fact]
     public void Given_the_executable_when_its_folders_are_read_then_no_two_of_them_use_each_other()
     {
         var edges = Executable.Types
             .SelectMany(t => t.Dependencies.Select(d => (From: FolderOf(t.Namespace?.FullName), To: FolderOf(d.Target?.Namespace?.FullName))))
-            .Where(e => e.From is not null && e.To is not null && e.From != e.To && !KnownEdges.Contains((e.From, e.To)))
+            .Where(e => e.From is not null && e.To is not null && e.From != e.To)
             .Select(e => (From: e.From!, To: e.To!)).Distinct().ToList();
         var uses = edges.GroupBy(e => e.From).ToDictionary(g => g.Key, g => g.Select(e => e.To).ToList());
         var cycles = uses.Keys.Select(start => CycleFrom(start, uses)).OfType<string>().ToList();
@@ -89,7 +83,7 @@ public sealed class FolderDirectionTests
         foreach (var leaf in Leaves)
         {
             Types().That().ResideInNamespaceMatching(Namespaces([.. Plumbing, .. Workers, .. Services, .. Leaves.Except([leaf]), "Cli"]))
-                .Should().NotDependOnAnyTypesThat().HaveFullNameMatching(Unknown(leaf))
+                .Should().NotDependOnAnyTypesThat().ResideInNamespaceMatching(Pattern(leaf))
                 .Because($"{leaf} is a leaf: only Hosting maps it").Check(Executable);
         }
     }
@@ -99,10 +93,11 @@ public sealed class FolderDirectionTests
         Types().That().ResideInNamespaceMatching(Namespaces(Leaves)).Should().NotDependOnAnyTypesThat().ResideInNamespaceMatching(@"^Npgsql(\..*)?$")
             .Because("queries live in Reconciler.Store, grouped by what they serve").Check(Executable);
 
-    // The leaf's types, less the known debts.
-    private static string Unknown(string leaf) => leaf == "Api"
-        ? $@"^Reconciler\.Api\.(?!({string.Join('|', KnownConsoleUsesOfApi)})\b)"
-        : $@"^Reconciler\.{leaf}\.";
+    [Fact]
+    public void Given_the_executable_when_read_then_it_runs_no_sql_of_its_own() =>
+        Types().That().ResideInAssembly(typeof(Reconciler.Hosting.ReconcilerServices).Assembly).Should().NotDependOnAnyTypesThat()
+            .HaveFullNameMatching(@"^Npgsql\.(NpgsqlCommand|NpgsqlBatch|NpgsqlBatchCommand|NpgsqlParameter(`1)?|NpgsqlDataReader|NpgsqlBinaryImporter|NpgsqlBinaryExporter)$")
+            .Because("every query and write of a product table lives in Reconciler.Store; the executable opens no command of its own").Check(Executable);
 
     private static string Pattern(string folder) => $@"^Reconciler\.{folder}(\..*)?$";
 

@@ -187,6 +187,41 @@ public sealed class CliCommandTests(ApiServerFixture api) : IClassFixture<ApiSer
     }
 
     [Fact]
+    public async Task Given_an_unmodeled_report_when_a_fix_is_put_with_no_rejudge_then_nothing_is_judged_until_policies_rejudge_is_run()
+    {
+        const string Type = "cli-rejudge";
+        await _server.PutPolicyAsync(RejudgeApiTests.Policy(Type, refunds: false));
+        var gateway = await _server.ClientWithRoleAsync("source", source: "payment-gateway");
+        await ApiCalls.SendOneAsync(gateway, "cli-rj-1", "cli-rj-1-a", "payment", "captured", Type);
+        var unmodeled = Assert.Single(await ApiCalls.SendOneAsync(gateway, "cli-rj-1", "cli-rj-1-b", "payment", "partially-refunded", Type));
+        var file = Path.Combine(Path.GetTempPath(), $"cli-rejudge-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, RejudgeApiTests.Policy(Type, refunds: true));
+        try
+        {
+            var put = new StringWriter();
+            await PoliciesCommand.PutAsync(Url, ApiServer.AdminSecret, put, file, CancellationToken.None, rejudge: false);
+
+            Assert.Contains("Stored policy 'cli-rejudge' version 2", put.ToString());
+            Assert.Contains("Nothing was re-judged; `reconciler policies rejudge cli-rejudge`", put.ToString());
+            Assert.Equal("open", (await ApiCalls.GetJsonAsync(_server.Admin, $"/v1/conflicts/{unmodeled}")).GetProperty("status").GetString());
+
+            var rejudge = new StringWriter();
+            await PoliciesCommand.RejudgeAsync(Url, ApiServer.AdminSecret, rejudge, Type, CancellationToken.None);
+
+            Assert.Contains("Re-judging under version 2 in the background", rejudge.ToString());
+            var closed = await ApiCalls.EventuallyAsync(() => ApiCalls.GetJsonAsync(_server.Admin, $"/v1/conflicts/{unmodeled}"),
+                c => c.GetProperty("status").GetString() == "resolved", TimeSpan.FromSeconds(30));
+            Assert.Equal("modeled-by-policy", closed.GetProperty("resolution").GetString());
+            var unknown = await Assert.ThrowsAsync<ServerCallException>(() => PoliciesCommand.RejudgeAsync(Url, ApiServer.AdminSecret, TextWriter.Null, "no-such-type", CancellationToken.None));
+            Assert.Contains("no-such-type", unknown.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Given_an_invalid_yaml_policy_when_put_then_it_is_refused_locally_naming_the_field()
     {
         var file = Path.Combine(Path.GetTempPath(), $"cli-bad-{Guid.NewGuid():N}.yml");

@@ -128,16 +128,6 @@ public sealed class LeaseTableTests(PostgresFixture postgres) : IAsyncLifetime
         await transaction.CommitAsync();
     }
 
-    private async Task<List<string>> RenewAsync(string holder, string lease, long epoch)
-    {
-        await using var batch = _path.Database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(LeaseTable.RenewCommand(holder, [(lease, epoch)], Long));
-        await using var reader = await batch.ExecuteReaderAsync();
-        var renewed = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            renewed.Add(reader.GetString(0));
-        }
-        return renewed;
-    }
+    private async Task<List<string>> RenewAsync(string holder, string lease, long epoch) =>
+        [.. (await new ClusterBeat(_path.Database.DataSource).BeatAsync(holder, Guid.NewGuid(), [(lease, epoch)], TimeSpan.FromSeconds(10), Long, CancellationToken.None)).Renewed];
 }

@@ -1,22 +1,20 @@
 using Npgsql;
-using NpgsqlTypes;
-using Reconciler.Store;
-using Reconciler.Store.Cluster;
+using static Reconciler.Store.Sql.DbParameters;
 
-namespace Reconciler.Webhooks;
+namespace Reconciler.Store.Webhooks;
 
 /// <summary>
 /// The delivering server's reads and writes of its subscription. Every write is one transaction that first
 /// re-checks the lease (<see cref="LeaseFence"/>, in the same transaction): a server that lost the subscription
 /// moves no checkpoint and records no attempt. They commit without waiting for the WAL flush (see InLeaseAsync).
 /// </summary>
-public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secrets)
+public sealed class DeliveryTable(NpgsqlDataSource dataSource)
 {
     /// <summary>A subscription whose every attempt failed for this long is disabled.</summary>
     public static readonly TimeSpan FailingLimit = TimeSpan.FromHours(24);
 
-    /// <summary>The definition with its keys opened, or null when the subscription is gone. Throws <see cref="SecretUnreadableException"/>.</summary>
-    public async Task<SubscriptionDefinition?> LoadAsync(int subscriptionId, CancellationToken ct)
+    /// <summary>The subscription with its secrets sealed, or null when it is gone.</summary>
+    public async Task<StoredSubscription?> LoadAsync(int subscriptionId, CancellationToken ct)
     {
         const string Sql = """
             SELECT name, url, event_types, operation_types, status, secret, previous_secret, previous_secret_until, secrets_key_id,
@@ -24,22 +22,19 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
             FROM webhook_subscriptions WHERE subscription_id = $1
             """;
         await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
+        command.Parameters.Add(Int(subscriptionId));
         await using var row = await command.ExecuteReaderAsync(ct);
         if (!await row.ReadAsync(ct))
         {
             return null;
         }
-        var name = row.GetString(0);
-        var keyId = row.GetString(8);
-        var key = WebhookSecret.KeyBytes(secrets.Open(row.GetFieldValue<byte[]>(5), name, keyId));
-        var previous = row.IsDBNull(6) ? null : WebhookSecret.KeyBytes(secrets.Open(row.GetFieldValue<byte[]>(6), name, keyId));
-        return new SubscriptionDefinition(
-            subscriptionId, name, new Uri(row.GetString(1)),
+        return new StoredSubscription(
+            subscriptionId, row.GetString(0), row.GetString(1),
             row.IsDBNull(2) ? null : row.GetFieldValue<string[]>(2), row.IsDBNull(3) ? null : row.GetFieldValue<string[]>(3),
             row.GetString(4),
-            new RetryPolicy(row.GetInt32(9), row.GetFieldValue<TimeSpan>(10), row.GetFieldValue<TimeSpan>(11), row.GetFieldValue<TimeSpan>(12)),
-            key, previous, row.IsDBNull(7) ? null : row.GetFieldValue<DateTimeOffset>(7),
+            new RetrySettings(row.GetInt32(9), row.GetFieldValue<TimeSpan>(10), row.GetFieldValue<TimeSpan>(11), row.GetFieldValue<TimeSpan>(12)),
+            row.GetFieldValue<byte[]>(5), row.IsDBNull(6) ? null : row.GetFieldValue<byte[]>(6), row.IsDBNull(7) ? null : row.GetFieldValue<DateTimeOffset>(7),
+            row.GetString(8),
             new FeedCursor(row.GetFieldValue<ulong>(13), row.GetInt64(14)), row.GetInt32(15));
     }
 
@@ -63,12 +58,12 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection);
         var held = new NpgsqlBatchCommand(HeldSql);
-        held.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
+        held.Parameters.Add(Int(subscriptionId));
         batch.BatchCommands.Add(held);
         var heads = new NpgsqlBatchCommand(HeadsSql);
-        heads.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
+        heads.Parameters.Add(Int(subscriptionId));
         heads.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. inFlight] });
-        heads.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        heads.Parameters.Add(Int(limit));
         batch.BatchCommands.Add(heads);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var operations = new HashSet<string>(StringComparer.Ordinal);
@@ -107,10 +102,10 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
                 WHERE subscription_id = $1
                 """;
             await using var command = new NpgsqlCommand(Sql, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lease.SubscriptionId });
-            command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = delivered });
+            command.Parameters.Add(Int(lease.SubscriptionId));
+            command.Parameters.Add(Xid8(checkpoint.TransactionId));
+            command.Parameters.Add(Long(checkpoint.Position));
+            command.Parameters.Add(Long(delivered));
             command.Parameters.Add(Time(lastDeliveredAt));
             return await command.ExecuteNonQueryAsync(ct);
         }, ct);
@@ -118,10 +113,11 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
     /// <summary>
     /// Records a failed attempt — waiting for its next attempt or parked — with the operation's later items held
     /// behind it, counts the failure, and disables the subscription on 410 Gone or after <see cref="FailingLimit"/>
-    /// of failures only. Returns whether the operation still has waiting deliveries, and the subscription's status.
+    /// of failures only; the subscription's last error names the item by <paramref name="eventId"/>. Returns whether the
+    /// operation still has waiting deliveries, and the subscription's status.
     /// </summary>
     public Task<(bool OperationHeld, string Status)> RecordFailureAsync(
-        SubscriptionLease lease, FailedAttempt failed, IReadOnlyList<DeliveryItem> held, bool gone, DateTimeOffset now, CancellationToken ct) =>
+        SubscriptionLease lease, FailedAttempt failed, string eventId, IReadOnlyList<DeliveryItem> held, bool gone, DateTimeOffset now, CancellationToken ct) =>
         InLeaseAsync(lease, async (connection, transaction) =>
         {
             const string Upsert = """
@@ -137,19 +133,19 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
             var parked = failed.NextAttemptAt is null;
             await using (var upsert = new NpgsqlCommand(Upsert, connection, transaction))
             {
-                upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lease.SubscriptionId });
-                upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = item.Position });
-                upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = item.OperationId });
-                upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = item.Version });
-                upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = item.Type });
-                upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = item.Body });
-                upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = parked ? "parked" : "pending" });
-                upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = failed.Attempts });
+                upsert.Parameters.Add(Int(lease.SubscriptionId));
+                upsert.Parameters.Add(Long(item.Position));
+                upsert.Parameters.Add(Text(item.OperationId));
+                upsert.Parameters.Add(Long(item.Version));
+                upsert.Parameters.Add(Text(item.Type));
+                upsert.Parameters.Add(Text(item.Body));
+                upsert.Parameters.Add(Text(parked ? "parked" : "pending"));
+                upsert.Parameters.Add(Int(failed.Attempts));
                 upsert.Parameters.Add(Time(failed.FirstAttemptAt));
                 upsert.Parameters.Add(Time(now));
                 upsert.Parameters.Add(Time(failed.NextAttemptAt ?? now));
-                upsert.Parameters.Add(new NpgsqlParameter { Value = (object?)failed.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-                upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failed.Error });
+                upsert.Parameters.Add(Int(failed.Status));
+                upsert.Parameters.Add(Text(failed.Error));
                 upsert.Parameters.Add(Time(parked ? now : null));
                 await upsert.ExecuteNonQueryAsync(ct);
             }
@@ -169,10 +165,10 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
             string status;
             await using (var count = new NpgsqlCommand(Count, connection, transaction))
             {
-                count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lease.SubscriptionId });
-                count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{item.EventId}: {failed.Error}" });
+                count.Parameters.Add(Int(lease.SubscriptionId));
+                count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{eventId}: {failed.Error}" });
                 count.Parameters.Add(Time(now));
-                count.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = gone });
+                count.Parameters.Add(Flag(gone));
                 count.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = FailingLimit });
                 status = await count.ExecuteScalarAsync(ct) as string ?? "deleted";
             }
@@ -186,11 +182,11 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
             await using (var batch = new NpgsqlBatch(connection, transaction))
             {
                 var delete = new NpgsqlBatchCommand("DELETE FROM webhook_deliveries WHERE subscription_id = $1 AND event_position = $2");
-                delete.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lease.SubscriptionId });
-                delete.Parameters.Add(new NpgsqlParameter<long> { TypedValue = item.Position });
+                delete.Parameters.Add(Int(lease.SubscriptionId));
+                delete.Parameters.Add(Long(item.Position));
                 batch.BatchCommands.Add(delete);
                 var count = new NpgsqlBatchCommand("UPDATE webhook_subscriptions SET delivered = delivered + 1, last_delivered_at = $2, failing_since = NULL WHERE subscription_id = $1");
-                count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lease.SubscriptionId });
+                count.Parameters.Add(Int(lease.SubscriptionId));
                 count.Parameters.Add(Time(now));
                 batch.BatchCommands.Add(count);
                 await batch.ExecuteNonQueryAsync(ct);
@@ -202,8 +198,8 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
     public async Task RecordProblemAsync(int subscriptionId, string error, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("UPDATE webhook_subscriptions SET last_error = $2, last_error_at = $3 WHERE subscription_id = $1");
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error });
+        command.Parameters.Add(Int(subscriptionId));
+        command.Parameters.Add(Text(error));
         command.Parameters.Add(Time(now));
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -221,7 +217,7 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
             ON CONFLICT (subscription_id, event_position) DO NOTHING
             """;
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
+        command.Parameters.Add(Int(subscriptionId));
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = items.Select(i => i.Position).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = items.Select(i => i.OperationId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = items.Select(i => i.Version).ToArray() });
@@ -235,8 +231,8 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
     {
         const string Sql = "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1 AND operation_id = $2 AND state = 'pending')";
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscriptionId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        command.Parameters.Add(Int(subscriptionId));
+        command.Parameters.Add(Text(operationId));
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
@@ -255,10 +251,4 @@ public sealed class DeliveryWrites(NpgsqlDataSource dataSource, SecretBox secret
         await transaction.CommitAsync(ct);
         return result;
     }
-
-    private static NpgsqlParameter Time(DateTimeOffset? time) =>
-        new() { Value = time is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }
-
-/// <summary>The subscription a runner delivers and the fence of its lease, carried by every delivery write.</summary>
-public sealed record SubscriptionLease(int SubscriptionId, LeaseFence Fence);

@@ -2,13 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Reconciler.Cli;
 using Reconciler.Core.Backtests;
 using Reconciler.Core.Policies;
 using Reconciler.Http;
 using Spectre.Console;
 
-namespace Reconciler.Backtests;
+namespace Reconciler.Cli;
 
 /// <summary>
 /// <c>reconciler policies backtest &lt;candidate&gt; [--from T] [--to T] [--json]</c>: asks the running server for a backtest of a

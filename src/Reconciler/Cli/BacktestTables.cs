@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Reconciler.Cli;
 using Spectre.Console;
 
-namespace Reconciler.Backtests;
+namespace Reconciler.Cli;
 
 /// <summary>A finished backtest as tables for the terminal (ids never broken, <see cref="CliTable"/>): the outcome matrix, the
 /// conflicts per kind, the decisions at risk with who decided, when and why, and example operations per change.</summary>

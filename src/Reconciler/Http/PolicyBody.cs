@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Reconciler.Core.Policies;
 using Reconciler.Http;
 
-namespace Reconciler.Api;
+namespace Reconciler.Http;
 
 /// <summary>A policy in a request body, as <c>PUT /v1/policies/{type}</c> and what-if take it.</summary>
 public static class PolicyBody
