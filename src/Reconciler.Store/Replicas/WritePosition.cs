@@ -8,15 +8,15 @@ namespace Reconciler.Store.Replicas;
 public sealed class WritePosition(ReadReplicas replicas)
 {
     private readonly Lock _gate = new();
-    private TaskCompletionSource<ConsistencyToken>? _waiting;
+    private TaskCompletionSource<ConsistencyToken?>? _waiting;
     private bool _reading;
 
-    /// <summary>A position at or after every commit that finished before this call.</summary>
-    public Task<ConsistencyToken> AfterCommitAsync()
+    /// <summary>A position at or after every commit that finished before this call; null when the primary does not answer.</summary>
+    public Task<ConsistencyToken?> AfterCommitAsync()
     {
         lock (_gate)
         {
-            _waiting ??= new TaskCompletionSource<ConsistencyToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting ??= new TaskCompletionSource<ConsistencyToken?>(TaskCreationOptions.RunContinuationsAsynchronously);
             var mine = _waiting.Task;
             if (!_reading)
             {
@@ -32,7 +32,7 @@ public sealed class WritePosition(ReadReplicas replicas)
     {
         while (true)
         {
-            TaskCompletionSource<ConsistencyToken> batch;
+            TaskCompletionSource<ConsistencyToken?> batch;
             lock (_gate)
             {
                 if (_waiting is null)
@@ -47,9 +47,10 @@ public sealed class WritePosition(ReadReplicas replicas)
             {
                 batch.SetResult(await replicas.CurrentTokenAsync(CancellationToken.None));
             }
-            catch (Exception e)
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
             {
-                batch.SetException(e);
+                // The write itself was answered; without a token its reader simply may read a replica that lags.
+                batch.SetResult(null);
             }
         }
     }

@@ -17,7 +17,7 @@ public static class ReadRouting
 
     /// <summary>The console's own last write, for its next page (it cannot send a header on a link).</summary>
     public const string ConsoleCookie = "reconciler-consistency";
-    private const string ConsoleRoot = "/console";
+    private const string ConsoleRoot = "/console"; // AuditConsole's root, which plumbing may not reference
 
     public static IApplicationBuilder UseReadRouting(this IApplicationBuilder app) =>
         app.Use(async (http, next) =>
@@ -79,7 +79,11 @@ public static class ReadRouting
         {
             return;
         }
-        var token = (await http.RequestServices.GetRequiredService<WritePosition>().AfterCommitAsync()).ToString();
+        if (await http.RequestServices.GetRequiredService<WritePosition>().AfterCommitAsync() is not { } position)
+        {
+            return;
+        }
+        var token = position.ToString();
         http.Response.Headers[ConsistencyHeader] = token;
         if (http.Request.Path.StartsWithSegments(ConsoleRoot))
         {
