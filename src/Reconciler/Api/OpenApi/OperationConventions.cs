@@ -70,14 +70,8 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
                 "With read replicas only: the write's position in the primary's log (a consistency token such as 0/16B3748). Send it back in the request header of the same name to read this write."));
             return;
         }
-        operation.Parameters ??= [];
-        operation.Parameters.Add(new OpenApiParameter
-        {
-            Name = ReadRouting.ConsistencyHeader,
-            In = ParameterLocation.Header,
-            Description = "A consistency token a write answered: the read is served by a replica that has replayed past it (waiting a bounded time), else by the primary. A malformed token is a 400 invalid-consistency-token.",
-            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$" },
-        });
+        // The request header is described once, in the document's description: as a parameter of every read it would
+        // shift the positional arguments of generated clients (NSwag) for an option most callers never use.
         foreach (var answer in answers)
         {
             AddHeader(answer, ReadRouting.ReadFromHeader, "With read replicas only: where the read was served, 'primary' or the replica's name (replica-1, …).");
