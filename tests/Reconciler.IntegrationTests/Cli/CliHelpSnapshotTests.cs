@@ -15,22 +15,8 @@ public sealed class CliHelpSnapshotTests
     private static string Folder => Path.Combine(ContractTools.RepositoryRoot, "tests", "Reconciler.IntegrationTests", "Cli");
 
     [Fact]
-    public async Task Given_the_approved_help_when_every_command_prints_its_help_then_they_are_the_same()
-    {
-        var approvedPath = Path.Combine(Folder, "cli-help.approved.txt");
-        var receivedPath = Path.Combine(Folder, "cli-help.received.txt");
-        var received = Normalize(HelpOfEveryCommand());
-        var approved = File.Exists(approvedPath) ? Normalize(await File.ReadAllTextAsync(approvedPath)) : "";
-        if (approved == received)
-        {
-            File.Delete(receivedPath);
-            return;
-        }
-        await File.WriteAllTextAsync(receivedPath, received);
-        Assert.Fail(
-            $"The CLI's help differs from the approved one. If the change is meant, accept it:\n    mv {receivedPath} {approvedPath}\n\n"
-            + UnifiedDiff.Of(approved, received, "cli-help.approved.txt", "cli-help.received.txt"));
-    }
+    public Task Given_the_approved_help_when_every_command_prints_its_help_then_they_are_the_same() =>
+        ApprovedFile.VerifyAsync(Folder, "cli-help", "txt", HelpOfEveryCommand(), "The CLI's help");
 
     private static string HelpOfEveryCommand()
     {
@@ -59,7 +45,4 @@ public sealed class CliHelpSnapshotTests
             }
         }
     }
-
-    private static string Normalize(string text) =>
-        string.Join('\n', text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd())).TrimEnd('\n') + "\n";
 }

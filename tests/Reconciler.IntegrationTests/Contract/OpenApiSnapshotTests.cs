@@ -11,22 +11,6 @@ public sealed class OpenApiSnapshotTests(ContractServerFixture contract) : IClas
     private static string Folder => Path.Combine(ContractTools.RepositoryRoot, "tests", "Reconciler.IntegrationTests", "Contract");
 
     [Fact]
-    public async Task Given_the_approved_document_when_the_server_serves_its_document_then_they_are_the_same()
-    {
-        var approvedPath = Path.Combine(Folder, "openapi.approved.json");
-        var receivedPath = Path.Combine(Folder, "openapi.received.json");
-        var received = Normalize(contract.DocumentText);
-        var approved = File.Exists(approvedPath) ? Normalize(await File.ReadAllTextAsync(approvedPath)) : "";
-        if (approved == received)
-        {
-            File.Delete(receivedPath);
-            return;
-        }
-        await File.WriteAllTextAsync(receivedPath, received);
-        Assert.Fail(
-            $"The OpenAPI document differs from the approved one. If the change is meant, accept it:\n    mv {receivedPath} {approvedPath}\n\n"
-            + UnifiedDiff.Of(approved, received, "openapi.approved.json", "openapi.received.json"));
-    }
-
-    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n') + "\n";
+    public Task Given_the_approved_document_when_the_server_serves_its_document_then_they_are_the_same() =>
+        ApprovedFile.VerifyAsync(Folder, "openapi", "json", contract.DocumentText, "The OpenAPI document");
 }
