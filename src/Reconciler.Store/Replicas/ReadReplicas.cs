@@ -63,6 +63,21 @@ public sealed class ReadReplicas(NpgsqlDataSource primary, ReplicaOptions option
             : $"no replica replayed past the {(bound.Token is null ? "feed cursor" : "consistency token")} within {options.TokenWait.TotalSeconds:0.###} s");
     }
 
+    /// <summary>
+    /// A read on <paramref name="target"/> failed with <paramref name="failure"/>: when that says the replica is gone (a
+    /// connection that cannot be opened or was lost), it serves nothing more until its next check finds it back. True then.
+    /// </summary>
+    public bool ReportFailure(ReadTarget target, Exception failure)
+    {
+        if (target.IsPrimary || failure is not (NpgsqlException { IsTransient: true } or TimeoutException)
+            || _replicas.FirstOrDefault(r => r.Name == target.Name) is not { } replica)
+        {
+            return false;
+        }
+        replica.Status = replica.Status with { Reachable = false, Error = failure.Message, CheckedAt = clock.GetUtcNow() };
+        return true;
+    }
+
     /// <summary>Reads every replica's position once (the loop does this every <see cref="ReplicaOptions.CheckEvery"/>).</summary>
     public async Task CheckAsync(CancellationToken ct)
     {

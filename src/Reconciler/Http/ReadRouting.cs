@@ -43,17 +43,32 @@ public static class ReadRouting
                 await next(http);
                 return;
             }
-            if (kind == ReadRoutingEndpoints.Kind.Read)
-            {
-                // Set here, not in the awaited method: a value set in an async method does not reach its caller's flow.
-                http.RequestServices.GetRequiredService<ReadSource>().Use(
-                    await ChooseAsync(http, replicas, token ?? ConsoleToken(http), metadata?.GetMetadata<ReadRoutingEndpoints.FeedCursorIn>()));
-            }
-            else if (kind == ReadRoutingEndpoints.Kind.Write)
+            if (kind == ReadRoutingEndpoints.Kind.Write)
             {
                 http.Response.OnStarting(() => AnswerTokenAsync(http));
             }
-            await next(http);
+            if (kind != ReadRoutingEndpoints.Kind.Read)
+            {
+                await next(http);
+                return;
+            }
+            // Set here, not in the awaited method: a value set in an async method does not reach its caller's flow.
+            var reads = http.RequestServices.GetRequiredService<ReadSource>();
+            var target = await ChooseAsync(http, replicas, token ?? ConsoleToken(http), metadata?.GetMetadata<ReadRoutingEndpoints.FeedCursorIn>());
+            reads.Use(target);
+            try
+            {
+                await next(http);
+            }
+            catch (Exception e) when (!http.Response.HasStarted && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                                      && replicas.ReportFailure(target, e))
+            {
+                // The replica went away between its last check and this read: the primary answers it (a GET can run twice).
+                reads.Use(ReadTarget.OnPrimary(replicas.Primary, $"{target.Name} failed"));
+                http.Response.Headers[ReadFromHeader] = ReadTarget.Primary;
+                http.Response.Headers.Remove(LagHeader);
+                await next(http);
+            }
         });
 
     private static async Task<ReadTarget> ChooseAsync(HttpContext http, ReadReplicas replicas, ConsistencyToken? token, ReadRoutingEndpoints.FeedCursorIn? feed)
