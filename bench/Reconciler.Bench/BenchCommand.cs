@@ -81,6 +81,6 @@ public static class BenchCommand
         import.SetAction((result, ct) => ImportBenchmark.RunAsync(
             result.GetValue(rows), result.GetValue(importOperations) is > 0 and var given ? given : Math.Max(1, result.GetValue(rows) / 10), result.GetValue(baseline), Console.Out, ct));
 
-        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, backtest, cluster, import, WebhookBenchmark.Command() };
+        return new RootCommand("Benchmarks that print figures beside a baseline measured in the same run") { core, micro, store, ingest, burst, rebuild, replay, backtest, cluster, import, WebhookBenchmark.Command(), ReadsBenchmark.Command() };
     }
 }

@@ -98,7 +98,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         }
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
-            await InitDbAsync(ct).ConfigureAwait(false);
+            await (_options.StandbyOf is { } primary ? BaseBackupAsync(primary, ct) : InitDbAsync(ct)).ConfigureAwait(false);
         }
         await StopOrphanAsync(ct).ConfigureAwait(false);
 
@@ -136,6 +136,23 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         if (code != 0)
         {
             throw new EmbeddedPostgresException($"initdb failed for {DataDirectory}: {output}");
+        }
+    }
+
+    // A copy of the primary with standby.signal and primary_conninfo written (-R), streaming the WAL it needs (-X stream).
+    private async Task BaseBackupAsync(string primaryConnection, CancellationToken ct)
+    {
+        var primary = new NpgsqlConnectionStringBuilder(primaryConnection);
+        string[] args = ["-D", DataDirectory, "-R", "-X", "stream", "-c", "fast", "-h", primary.Host ?? "127.0.0.1",
+            "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", primary.Username ?? "postgres"];
+        if (!_options.Durable)
+        {
+            args = [.. args, "--no-sync"];
+        }
+        var (code, output) = await PostgresBinaries.RunAsync(Path.Combine(_binDirectory, "pg_basebackup"), args, asPostgres: true, ct).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new EmbeddedPostgresException($"pg_basebackup from {primary.Host}:{primary.Port} into {DataDirectory} failed: {output}");
         }
     }
 

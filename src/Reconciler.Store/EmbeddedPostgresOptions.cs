@@ -23,6 +23,12 @@ public sealed record EmbeddedPostgresOptions
     /// <summary>Delete <see cref="Folder"/> when the server stops (temporary clusters).</summary>
     public bool DeleteFolderOnStop { get; init; }
 
+    /// <summary>
+    /// A primary's connection string (superuser, replication allowed): a new cluster is then a hot standby of it, copied by
+    /// <c>pg_basebackup -R</c> and following it by streaming replication, instead of a new database cluster.
+    /// </summary>
+    public string? StandbyOf { get; init; }
+
     /// <summary>Extra <c>-c name=value</c> server settings.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Reconciler.Store.Replicas;
 
 namespace Reconciler.Store;
 
@@ -7,9 +8,10 @@ namespace Reconciler.Store;
 /// The PostgreSQL event store's reads: a stream's events and head, the gap-free feed, named checkpoints.
 /// Writes go through the one write path, <see cref="Writing.OperationWriter"/>. Reads are in EventStore.Read.cs.
 /// </summary>
-public sealed partial class EventStore(NpgsqlDataSource dataSource)
+public sealed partial class EventStore(ReadSource reads)
 {
-    public NpgsqlDataSource DataSource { get; } = dataSource;
+    /// <summary>Where this store's reads run: the request's replica when it was routed to one, else the primary.</summary>
+    public NpgsqlDataSource DataSource => reads.DataSource;
 
     /// <summary>Saves a named reader's cursor (in the caller's transaction when given, so delivery bookkeeping and the checkpoint move together).</summary>
     public async Task SaveCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, FeedCursor cursor, CancellationToken ct = default)
@@ -27,13 +29,14 @@ public sealed partial class EventStore(NpgsqlDataSource dataSource)
 
     public async Task SaveCheckpointAsync(string name, FeedCursor cursor, CancellationToken ct = default)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var connection = await reads.Primary.OpenConnectionAsync(ct).ConfigureAwait(false);
         await SaveCheckpointAsync(connection, null, name, cursor, ct).ConfigureAwait(false);
     }
 
     public async Task<FeedCursor?> LoadCheckpointAsync(string name, CancellationToken ct = default)
     {
-        await using var command = DataSource.CreateCommand("SELECT transaction_id, position FROM checkpoints WHERE name = $1");
+        // A reader's own bookmark, read where it is written.
+        await using var command = reads.Primary.CreateCommand("SELECT transaction_id, position FROM checkpoints WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? new FeedCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : null;

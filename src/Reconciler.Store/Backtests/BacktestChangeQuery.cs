@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
-using Npgsql;
+using Reconciler.Store.Replicas;
 using static Reconciler.Store.Sql.DbParameters;
 
 namespace Reconciler.Store.Backtests;
 
 /// <summary>Reads the <c>backtest_changes</c> table in pages by (operation, seq) and, for the CSV export, streamed whole.</summary>
-public sealed class BacktestChangeQuery(NpgsqlDataSource dataSource)
+public sealed class BacktestChangeQuery(ReadSource reads)
 {
     private const string SelectSql = """
         SELECT operation_id, seq, what, subject, before, after, decision::text FROM backtest_changes
@@ -33,7 +33,7 @@ public sealed class BacktestChangeQuery(NpgsqlDataSource dataSource)
     private async IAsyncEnumerable<BacktestChangeRow> ReadAsync(
         string backtestId, string? what, string afterOperation, int afterSeq, int? limit, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(SelectSql);
+        await using var command = reads.DataSource.CreateCommand(SelectSql);
         command.Parameters.Add(Text(backtestId));
         command.Parameters.Add(Text(what));
         command.Parameters.Add(Text(afterOperation));

@@ -1,4 +1,5 @@
 using Npgsql;
+using Reconciler.Store.Replicas;
 using NpgsqlTypes;
 using static Reconciler.Store.Sql.DbParameters;
 
@@ -40,7 +41,7 @@ public enum BacktestRemoval
 /// (newest first, optionally of one candidate), cancelled while it waits or runs, deleted with its changes once it ended.
 /// The worker's side is <see cref="BacktestRuns"/>.
 /// </summary>
-public sealed class BacktestStore(NpgsqlDataSource dataSource)
+public sealed class BacktestStore(NpgsqlDataSource dataSource, ReadSource reads)
 {
     private const string Columns = """
         backtest_id, operation_type, candidate_hash, range_from, range_to, as_of, status, requested_by, created_at, started_at, ended_at,
@@ -70,7 +71,7 @@ public sealed class BacktestStore(NpgsqlDataSource dataSource)
 
     public async Task<BacktestRow?> GetAsync(string id, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM backtests WHERE backtest_id = $1");
+        await using var command = reads.DataSource.CreateCommand($"SELECT {Columns} FROM backtests WHERE backtest_id = $1");
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Row(reader) : null;
@@ -84,7 +85,7 @@ public sealed class BacktestStore(NpgsqlDataSource dataSource)
             WHERE operation_type = $1 AND ($2::text IS NULL OR candidate_hash = $2) AND ($3::text IS NULL OR status = $3)
             ORDER BY created_at DESC, backtest_id LIMIT $4
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(new() { Value = operationType });
         command.Parameters.Add(new() { Value = (object?)candidateHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });

@@ -1,3 +1,4 @@
+using Reconciler.Store.Replicas;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
@@ -39,7 +40,7 @@ public sealed record OpenAges(long UnderAnHour, long UnderADay, long UnderAWeek,
 /// taken early and committed late appears below no page a walk has already passed, so a walk never skips
 /// one; updates never move a record. A record shows once its transaction and every older one are done.
 /// </summary>
-public sealed class ConflictQuery(NpgsqlDataSource dataSource)
+public sealed class ConflictQuery(ReadSource reads)
 {
     // The record with its evidence positions, as JSON text.
     private const string RecordColumn = """
@@ -164,7 +165,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
             WHERE c.conflict_id = $1
             ORDER BY e.version
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Text(conflictId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var events = new List<RecordedEvent>();
@@ -179,7 +180,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
 
     private NpgsqlCommand FilteredCommand(string sql, ConflictFilter filter)
     {
-        var command = dataSource.CreateCommand(sql);
+        var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Text(filter.Kind));
         command.Parameters.Add(Text(filter.Status));
         command.Parameters.Add(Text(filter.Severity));
@@ -202,7 +203,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
     public async Task<string?> GetAsync(string conflictId, CancellationToken ct)
     {
         const string sql = $"SELECT {RecordColumn} FROM conflicts c WHERE c.conflict_id = $1";
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Text(conflictId));
         return await command.ExecuteScalarAsync(ct) as string;
     }
@@ -211,7 +212,7 @@ public sealed class ConflictQuery(NpgsqlDataSource dataSource)
     public async Task<(string OperationId, string OperationType)?> FindOperationAsync(string conflictId, CancellationToken ct)
     {
         const string sql = "SELECT operation_id, operation_type FROM conflicts WHERE conflict_id = $1";
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Text(conflictId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1)) : null;

@@ -1,3 +1,4 @@
+using Reconciler.Store.Replicas;
 using Npgsql;
 using NpgsqlTypes;
 using Reconciler.Store.Sql;
@@ -14,7 +15,7 @@ public sealed record OperationSummary(
 /// Reads the <c>operations</c> projection newest first (by creation), filtered. Like the conflict list, pages run by
 /// (inserting transaction, seq) below the feed's safe point, so a walk never skips an operation.
 /// </summary>
-public sealed class OperationQuery(NpgsqlDataSource dataSource)
+public sealed class OperationQuery(ReadSource reads)
 {
     private const string PageSql = $"""
         SELECT o.operation_id, o.operation_type, s.version, o.policy_version, o.outcome, o.health, o.next_deadline, o.created_at, s.updated_at,
@@ -31,7 +32,7 @@ public sealed class OperationQuery(NpgsqlDataSource dataSource)
     public async Task<(IReadOnlyList<OperationSummary> Items, FeedCursor? Next)> ReadPageAsync(
         string? outcome, string? health, string? operationType, FeedCursor? before, int size, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(PageSql);
+        await using var command = reads.DataSource.CreateCommand(PageSql);
         command.Parameters.Add(Text(outcome));
         command.Parameters.Add(Text(health));
         command.Parameters.Add(Text(operationType));
@@ -69,7 +70,7 @@ public sealed class OperationQuery(NpgsqlDataSource dataSource)
             SELECT operation_id, operation_type FROM operations
             WHERE next_deadline <= $1 ORDER BY next_deadline LIMIT $2
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Int(limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -84,7 +85,7 @@ public sealed class OperationQuery(NpgsqlDataSource dataSource)
     /// <summary>The earliest pending deadline of any operation, or null when there is none.</summary>
     public async Task<DateTimeOffset?> NextDeadlineAsync(CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(next_deadline) FROM operations WHERE next_deadline IS NOT NULL");
+        await using var command = reads.DataSource.CreateCommand("SELECT min(next_deadline) FROM operations WHERE next_deadline IS NOT NULL");
         return await command.ExecuteScalarAsync(ct) is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 }

@@ -1,3 +1,4 @@
+using Reconciler.Store.Replicas;
 using System.ComponentModel;
 using Npgsql;
 using NpgsqlTypes;
@@ -32,7 +33,7 @@ public sealed record AccountabilityReportView(DateTimeOffset? From, DateTimeOffs
 /// Absorbed conflicts (info, opened and closed at once) are nobody's work and are left out. Times count from the latest
 /// opening; the acknowledgement is the current one (a handover clears it).
 /// </summary>
-public sealed class AccountabilityReport(NpgsqlDataSource dataSource)
+public sealed class AccountabilityReport(ReadSource reads)
 {
     private const string Sql = """
         WITH c AS (
@@ -64,7 +65,7 @@ public sealed class AccountabilityReport(NpgsqlDataSource dataSource)
     public async Task<AccountabilityReportView> ReadAsync(
         DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset at, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(Sql);
+        await using var command = reads.DataSource.CreateCommand(Sql);
         command.Parameters.Add(Time(from));
         command.Parameters.Add(Time(to));
         command.Parameters.Add(Time(at));

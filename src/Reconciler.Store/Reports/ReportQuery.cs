@@ -1,3 +1,4 @@
+using Reconciler.Store.Replicas;
 using Npgsql;
 using Reconciler.Store.Sources;
 using static Reconciler.Store.Sql.DbParameters;
@@ -24,7 +25,7 @@ public sealed record DailyCount(DateOnly Day, string Kind, long Count);
 /// fewer than two sources is its own group (<c>sources</c> of length 0 or 1). Time to agreement: resolved − opened, of
 /// resolved ones. <c>SilentPeriods</c>: per source, the periods it said nothing for longer than its <c>silentAfter</c>.
 /// </summary>
-public sealed class ReportQuery(NpgsqlDataSource dataSource, SourceMonitor sources)
+public sealed class ReportQuery(ReadSource reads, SourceMonitor sources)
 {
     private const string DisagreementsSql = """
         WITH c AS (
@@ -50,7 +51,7 @@ public sealed class ReportQuery(NpgsqlDataSource dataSource, SourceMonitor sourc
     /// <summary>The disagreement report over conflicts opened in [from, to) (both optional).</summary>
     public async Task<DisagreementReport> ReadAsync(DateTimeOffset? fromTime, DateTimeOffset? toTime, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await reads.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // The planner guesses ten rows per unnest, so the report looks costly enough to compile with JIT; over
         // 100,000 conflicts the compiling took longer than the query itself (see docs/console.md).
@@ -88,7 +89,7 @@ public sealed class ReportQuery(NpgsqlDataSource dataSource, SourceMonitor sourc
             GROUP BY 1, 2
             ORDER BY 1, 2
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Time(fromTime));
         command.Parameters.Add(Time(toTime));
         var days = new List<DailyCount>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Npgsql;
+using Reconciler.Store.Replicas;
 using NpgsqlTypes;
 using Reconciler.Core.Judging;
 using Reconciler.Core.Policies;
@@ -23,7 +24,7 @@ public sealed record SilentPeriod(string Source, DateTimeOffset From, DateTimeOf
 /// sensible <c>silentAfter</c>. A gap longer than the source's <c>silentAfter</c> is recorded as a silent period when
 /// it speaks again. The watch and the policies' rules are cached for a second.
 /// </summary>
-public sealed class SourceMonitor(NpgsqlDataSource dataSource, PolicyStore policies, TimeProvider clock)
+public sealed class SourceMonitor(NpgsqlDataSource dataSource, ReadSource reads, PolicyStore policies, TimeProvider clock)
 {
     public const string Live = "live";
     public const string Silent = "silent";
@@ -84,7 +85,7 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, PolicyStore polic
         var now = clock.GetUtcNow();
         var views = new List<SourceView>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand("SELECT source, last_signal_at, last_heartbeat_at, watermark FROM sources ORDER BY source"))
+        await using (var command = reads.DataSource.CreateCommand("SELECT source, last_signal_at, last_heartbeat_at, watermark FROM sources ORDER BY source"))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -111,7 +112,7 @@ public sealed class SourceMonitor(NpgsqlDataSource dataSource, PolicyStore polic
             ORDER BY source, started_at
             """;
         var periods = new List<SilentPeriod>();
-        await using (var command = dataSource.CreateCommand(sql))
+        await using (var command = reads.DataSource.CreateCommand(sql))
         {
             command.Parameters.Add(Time(from));
             command.Parameters.Add(Time(to));

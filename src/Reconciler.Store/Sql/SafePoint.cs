@@ -9,13 +9,17 @@ namespace Reconciler.Store.Sql;
 /// </summary>
 public static class SafePoint
 {
-    /// <summary>An expression; wrap it in a sub-select so that a statement takes it once.</summary>
+    /// <summary>
+    /// An expression; wrap it in a sub-select so that a statement takes it once. On a hot standby the snapshot's running
+    /// transactions are not listed (PostgreSQL keeps them as sub-transactions there, and <c>pg_snapshot_xip</c> is empty),
+    /// so the safe point is the snapshot's xmin: every transaction the WAL says is running, of every database.
+    /// </summary>
     public const string Expression = """
-        (SELECT LEAST(pg_snapshot_xmax(s), (
+        (SELECT CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(s) ELSE LEAST(pg_snapshot_xmax(s), (
             SELECT min(x) FROM pg_snapshot_xip(s) x
             WHERE NOT EXISTS (
                 SELECT 1 FROM pg_stat_activity a
-                WHERE a.backend_xid = x::xid AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))))
+                WHERE a.backend_xid = x::xid AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))) END
          FROM pg_current_snapshot() s)
         """;
 

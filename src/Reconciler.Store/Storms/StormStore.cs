@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Npgsql;
+using Reconciler.Store.Replicas;
 using Reconciler.Core.Storms;
 using Reconciler.Store.Cluster;
 using Reconciler.Store.Writing;
@@ -19,7 +20,7 @@ public sealed record StormSpan(string OperationType, string Kind, FeedCursor Fro
 /// The storms table, the guard's checkpoint and the system stream: what the guard resumes from, and one unit of work per
 /// step that appends its events to <c>$system</c>, writes the storms it changed and moves its checkpoint (fenced by its lease).
 /// </summary>
-public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store, OperationWriter writer)
+public sealed class StormStore(NpgsqlDataSource dataSource, ReadSource reads, EventStore store, OperationWriter writer)
 {
     public const string CheckpointName = "storm-guard";
 
@@ -95,7 +96,7 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store, Op
             SELECT storm_id, operation_type, kind, threshold, started_at, ended_at, count, sources FROM storms
             WHERE $1::text IS NULL OR ($1 = 'active') = (ended_at IS NULL) ORDER BY started_at DESC, storm_id LIMIT $2
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Text(status));
         command.Parameters.Add(Int(limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -116,7 +117,7 @@ public sealed class StormStore(NpgsqlDataSource dataSource, EventStore store, Op
             SELECT operation_type, kind, started_tx, started_position, ended_tx, ended_position FROM storms
             WHERE ended_tx IS NULL OR (ended_tx, ended_position) > ($1, $2)
             """;
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = reads.DataSource.CreateCommand(sql);
         command.Parameters.Add(Xid8(after.TransactionId));
         command.Parameters.Add(Long(after.Position));
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -28,13 +28,13 @@ public static class FeedApi
     {
         var feed = app.MapGroup("/v1/feed").WithTags(ApiTags.Feed);
         feed.MapGet("", GetFeed).Describe("readFeed", "Events after a cursor in commit order; waits for one when asked (long poll)")
-            .Answers<FeedResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+            .Answers<FeedResponse>(StatusCodes.Status200OK, StatusCodes.Status400BadRequest).RequireRole(Roles.Readers).ReadsAfterCursor();
         feed.MapGet("/stream", FeedStreamApi.StreamAsync).Describe("streamFeed", "The feed as server-sent events; Last-Event-ID resumes")
             .AlsoAnswers(StatusCodes.Status200OK, "text/event-stream",
                 "Server-sent events that do not end: for each item 'id:' its cursor, 'event:' its type and 'data:' the FeedItem as JSON on one line; a ': keep-alive' comment after 15 s without events.",
                 text: false)
             .WithHeader(StatusCodes.Status200OK, "Cache-Control", "no-cache")
-            .Problems(StatusCodes.Status400BadRequest).RequireRole(Roles.Readers);
+            .Problems(StatusCodes.Status400BadRequest).RequireRole(Roles.Readers).ReadsAfterCursor();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Reconciler.Api.OpenApi;
 using Reconciler.Cluster;
+using Reconciler.Http;
 using Reconciler.Store;
 
 namespace Reconciler.Api;
@@ -22,7 +23,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", CheckAsync).Describe("getHealth", "Liveness: this server and its database")
-            .Produces<Health>().Produces<Health>(StatusCodes.Status503ServiceUnavailable).WithTags(ApiTags.Health);
+            .Produces<Health>().Produces<Health>(StatusCodes.Status503ServiceUnavailable).WithTags(ApiTags.Health).ReadsPrimary();
         return app;
     }
 

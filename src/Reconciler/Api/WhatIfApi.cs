@@ -21,7 +21,7 @@ public static class WhatIfApi
     public static IEndpointRouteBuilder MapWhatIfApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/operations/{id}/what-if", WhatIfAsync).Describe("whatIf", "Judge the operation's signals again under a candidate policy; nothing is stored")
-            .WithTags(ApiTags.Operations).Reads<PolicyContract>().Answers<WhatIfResponse>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole(Roles.Readers);
+            .WithTags(ApiTags.Operations).Reads<PolicyContract>().Answers<WhatIfResponse>(StatusCodes.Status200OK, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity).RequireRole(Roles.Readers).ReadsOnly();
         return app;
     }
 

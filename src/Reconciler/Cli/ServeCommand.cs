@@ -7,6 +7,7 @@ using Reconciler.Cluster;
 using Reconciler.Hosting;
 using Reconciler.Store;
 using Reconciler.Store.Cluster;
+using Reconciler.Store.Replicas;
 
 namespace Reconciler.Cli;
 
@@ -26,8 +27,21 @@ public static class ServeCommand
             $"{BootstrapAdminKeyVariable}=<secret> makes that secret the first admin key; RECONCILER_KEY is what the other commands call with.")
         {
             urls, node, CommonOptions.Connection, CommonOptions.DataDir, Webhooks.WebhookServe.AllowPrivate,
+            ReadReplicaOptions.ReadConnection, ReadReplicaOptions.MaxReplicaLag,
         };
-        command.SetAction((result, ct) => RunAsync(result.GetValue(urls)!, result.GetValue(node), result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!, result.GetValue(Webhooks.WebhookServe.AllowPrivate), ct));
+        command.SetAction((result, ct) =>
+        {
+            var (replicas, problem) = ReadReplicaOptions.Read(
+                result.GetValue(ReadReplicaOptions.ReadConnection), Environment.GetEnvironmentVariable(ReadReplicaOptions.ConnectionVariable),
+                result.GetValue(ReadReplicaOptions.MaxReplicaLag));
+            if (replicas is null)
+            {
+                Console.Error.WriteLine(problem);
+                return Task.FromResult(2);
+            }
+            return RunAsync(result.GetValue(urls)!, result.GetValue(node), result.GetValue(CommonOptions.Connection), result.GetValue(CommonOptions.DataDir)!,
+                result.GetValue(Webhooks.WebhookServe.AllowPrivate), replicas, ct);
+        });
         return command;
     }
 
@@ -56,7 +70,8 @@ public static class ServeCommand
         return refusal;
     }
 
-    private static async Task<int> RunAsync(string urls, string? nodeName, string? connection, string dataDir, bool allowPrivateWebhooks, CancellationToken ct)
+    private static async Task<int> RunAsync(
+        string urls, string? nodeName, string? connection, string dataDir, bool allowPrivateWebhooks, ReplicaOptions replicas, CancellationToken ct)
     {
         var database = await DatabaseStartup.TryStartAsync(connection, dataDir, "serve", ct);
         if (database is null)
@@ -72,7 +87,7 @@ public static class ServeCommand
             }
             var node = NodeIdentity.Create(nodeName);
             node.Address = urls;
-            var app = ReconcilerApp.Build(database.DataSource, urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), node: node);
+            var app = ReconcilerApp.Build(database.DataSource, urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), node: node, replicas: replicas);
             Webhooks.WebhookServe.Configure(app.Services, allowPrivateWebhooks, connection, dataDir);
             var bootstrapKey = Environment.GetEnvironmentVariable(BootstrapAdminKeyVariable);
             if (!string.IsNullOrEmpty(bootstrapKey))

@@ -14,6 +14,7 @@ public sealed class ServerClient : IDisposable
 {
     public const string DefaultServer = "http://127.0.0.1:5080";
     public const string KeyVariable = "RECONCILER_KEY";
+    private const string ConsistencyHeader = Store.Replicas.ConsistencyToken.Header;
 
     public static readonly Option<string> Server = new("--server")
     {
@@ -28,6 +29,10 @@ public sealed class ServerClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly bool _hasKey;
+
+    // The consistency token of this client's last write (a server with read replicas answers one): sent with every later
+    // call, so a command that writes and then reads sees its own write even when a replica serves the read.
+    private string? _lastWrite;
 
     /// <param name="timeout">How long one call may take (100 s; an import of a large file takes as long as the file).</param>
     public ServerClient(string server, string? key, TimeSpan? timeout = null)
@@ -76,6 +81,10 @@ public sealed class ServerClient : IDisposable
         using (request)
         {
             var target = new Uri(_http.BaseAddress!, request.RequestUri!);
+            if (_lastWrite is not null)
+            {
+                request.Headers.TryAddWithoutValidation(ConsistencyHeader, _lastWrite);
+            }
             HttpResponseMessage response;
             try
             {
@@ -87,6 +96,10 @@ public sealed class ServerClient : IDisposable
             }
             using (response)
             {
+                if (response.Headers.TryGetValues(ConsistencyHeader, out var tokens))
+                {
+                    _lastWrite = tokens.LastOrDefault() ?? _lastWrite;
+                }
                 var text = await response.Content.ReadAsStringAsync(ct);
                 if (!response.IsSuccessStatusCode)
                 {

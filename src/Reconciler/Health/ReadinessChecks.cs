@@ -4,7 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Reconciler.Api.OpenApi;
+using Reconciler.Http;
 using Reconciler.Store;
+using Reconciler.Store.Replicas;
 
 namespace Reconciler.Health;
 
@@ -17,12 +19,16 @@ public static class ReadinessChecks
     public const string Path = "/readyz";
     private const string Ready = "ready";
 
-    public static IServiceCollection AddReadinessChecks(this IServiceCollection services, NpgsqlDataSource dataSource)
+    public static IServiceCollection AddReadinessChecks(this IServiceCollection services, NpgsqlDataSource dataSource, ReplicaOptions replicas)
     {
-        services.AddHealthChecks()
+        var checks = services.AddHealthChecks()
             .AddNpgSql(_ => dataSource, name: "database", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<MigrationsCheck>("migrations", tags: [Ready])
             .AddCheck<FeedCheck>("feed", tags: [Ready]);
+        if (replicas.Connections.Count > 0)
+        {
+            checks.AddCheck<ReplicasCheck>("replicas", tags: [Ready]);
+        }
         return services;
     }
 
@@ -42,7 +48,7 @@ public static class ReadinessChecks
     public static IEndpointRouteBuilder MapReadinessChecks(this IEndpointRouteBuilder app)
     {
         app.MapGet(Path, ReadyAsync).Describe("getReadiness", "Readiness: whether this server should take traffic")
-            .Produces<Readiness>().Produces<Readiness>(StatusCodes.Status503ServiceUnavailable).WithTags(ApiTags.Health);
+            .Produces<Readiness>().Produces<Readiness>(StatusCodes.Status503ServiceUnavailable).WithTags(ApiTags.Health).ReadsPrimary();
         return app;
     }
 
@@ -82,6 +88,23 @@ public static class ReadinessChecks
             }
             return HealthCheckResult.Healthy($"{feed.NextTransactionId - feed.SafeTransactionId} transaction(s) in flight");
         }
+    }
+}
+
+/// <summary>
+/// The read replicas as last checked: Degraded (still ready: the primary serves their reads) naming each replica that is
+/// unreachable, not a standby, paused or past the maximum lag; Healthy with each one's lag otherwise.
+/// </summary>
+internal sealed class ReplicasCheck(ReadReplicas replicas) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var statuses = replicas.Statuses;
+        var problems = statuses.Where(s => s.Problem(replicas.MaxLag) is not null).Select(s => $"{s.Name}: {s.Problem(replicas.MaxLag)}").ToList();
+        return Task.FromResult(problems.Count > 0
+            ? HealthCheckResult.Degraded($"reads go to the primary instead of {string.Join("; ", problems)}")
+            : HealthCheckResult.Healthy(string.Join("; ", statuses.Select(s =>
+                $"{s.Name}: {s.Lag?.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s behind"))));
     }
 }
 

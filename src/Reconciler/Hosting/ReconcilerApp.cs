@@ -8,6 +8,7 @@ using Reconciler.Cluster;
 using Reconciler.Health;
 using Reconciler.Http;
 using Reconciler.Inbound;
+using Reconciler.Store.Replicas;
 using Reconciler.Telemetry;
 
 namespace Reconciler.Hosting;
@@ -18,7 +19,7 @@ public static class ReconcilerApp
     /// <param name="addServices">Adds to the product's services before the host is built (tests add telemetry exporters).</param>
     public static WebApplication Build(
         NpgsqlDataSource dataSource, IReadOnlyList<string> urls, bool runDeadlineWorker = true, NodeIdentity? node = null,
-        Action<IServiceCollection>? addServices = null)
+        Action<IServiceCollection>? addServices = null, ReplicaOptions? replicas = null)
     {
         // No configuration files are read, so none is watched: a watcher on the content root follows every
         // folder under it (with a build tree, thousands of inotify watches and a busy thread).
@@ -35,7 +36,7 @@ public static class ReconcilerApp
         // the host's own log of it would only repeat it as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         var nodeIdentity = node ?? NodeIdentity.Create(null);
-        builder.Services.AddReconciler(dataSource, nodeIdentity, runDeadlineWorker);
+        builder.Services.AddReconciler(dataSource, nodeIdentity, runDeadlineWorker, replicas);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -43,7 +44,7 @@ public static class ReconcilerApp
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddApiDocument();
         builder.Services.AddReconcilerTelemetry(nodeIdentity);
-        builder.Services.AddReadinessChecks(dataSource);
+        builder.Services.AddReadinessChecks(dataSource, replicas ?? ReplicaOptions.None);
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddAuditConsole();
         addServices?.Invoke(builder.Services);
@@ -52,6 +53,7 @@ public static class ReconcilerApp
         app.UseProblemErrorPages();
         app.UseRequestTargetCheck();
         app.UseAuditConsole();
+        app.UseReadRouting();
         app.MapHealthApi();
         app.MapReadinessChecks();
         app.MapOpenApi(ApiDocument.Path).RequireRole(Roles.Any);

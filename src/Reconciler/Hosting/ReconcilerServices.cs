@@ -18,6 +18,7 @@ using Reconciler.Store.Feed;
 using Reconciler.Store.Keys;
 using Reconciler.Store.Policies;
 using Reconciler.Store.Rejudging;
+using Reconciler.Store.Replicas;
 using Reconciler.Store.Writing;
 using Reconciler.Storms;
 using Reconciler.Webhooks;
@@ -28,10 +29,12 @@ namespace Reconciler.Hosting;
 /// <summary>The one composition of the product's services, used by every host (serve, tests, benchmarks).</summary>
 public static class ReconcilerServices
 {
-    public static IServiceCollection AddReconciler(this IServiceCollection services, NpgsqlDataSource dataSource, NodeIdentity node, bool runDeadlineWorker = true)
+    public static IServiceCollection AddReconciler(
+        this IServiceCollection services, NpgsqlDataSource dataSource, NodeIdentity node, bool runDeadlineWorker = true, ReplicaOptions? replicas = null)
     {
         services.AddSingleton(dataSource);
         services.AddSingleton(TimeProvider.System);
+        services.AddReadReplicas(dataSource, replicas ?? ReplicaOptions.None);
         services.AddSingleton<EventStore>();
         services.AddSingleton<ApiKeyTable>();
         services.AddSingleton<KeyStore>();
@@ -76,5 +79,19 @@ public static class ReconcilerServices
             services.AddHostedService<DeadlineWorker>();
         }
         return services;
+    }
+
+    // The read side: always a ReadSource (the primary unless a request is routed); the replicas' checks only when there are some.
+    private static void AddReadReplicas(this IServiceCollection services, NpgsqlDataSource primary, ReplicaOptions options)
+    {
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton(new ReadSource(primary));
+        services.AddSingleton(provider => new ReadReplicas(primary, options, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WritePosition>();
+        if (options.Connections.Count > 0)
+        {
+            services.AddHostedService(provider => provider.GetRequiredService<ReadReplicas>());
+        }
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Reconciler.Auth;
 using Reconciler.Cluster;
 using Reconciler.Hosting;
+using Reconciler.Store.Replicas;
 
 namespace Reconciler.IntegrationTests.Api;
 
@@ -37,11 +38,12 @@ public sealed class ApiServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ApiServer> StartAsync(
-        TestDatabase database, bool runDeadlineWorker = true, string? nodeName = null, Action<IServiceCollection>? addServices = null)
+        TestDatabase database, bool runDeadlineWorker = true, string? nodeName = null, Action<IServiceCollection>? addServices = null,
+        ReplicaOptions? replicas = null)
     {
         // Each in-process server is its own node, so that two on one database never share a name.
         var node = NodeIdentity.Create(nodeName ?? $"test-{Guid.NewGuid():N}"[..13]);
-        var app = ReconcilerApp.Build(database.DataSource, ["http://127.0.0.1:0"], runDeadlineWorker, node, addServices);
+        var app = ReconcilerApp.Build(database.DataSource, ["http://127.0.0.1:0"], runDeadlineWorker, node, addServices, replicas);
         await app.Services.GetRequiredService<KeyStore>().EnsureBootstrapAdminAsync(AdminSecret, CancellationToken.None);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

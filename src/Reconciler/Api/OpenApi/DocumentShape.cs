@@ -22,7 +22,10 @@ public sealed class DocumentShape : IOpenApiDocumentTransformer
             "An event-sourced reconciliation engine: signals in, agreed truth, outcomes and conflicts out (docs/api.md). "
             + "Bodies are JSON with camelCase names. A property that is not required is left out when it has no value: "
             + "no property is null unless its schema allows null. Times are ISO-8601 with an offset. "
-            + "Problems are RFC 9457 documents (application/problem+json) whose type names the rule.";
+            + "Problems are RFC 9457 documents (application/problem+json) whose type names the rule. "
+            + "With read replicas (serve --read-connection), a write answers a Reconciler-Consistency token; any read may send it back "
+            + "in a Reconciler-Consistency request header to be served only by a replica that has replayed that write, else by the primary "
+            + "(a malformed token is a 400 invalid-consistency-token).";
         document.Servers = [new OpenApiServer { Url = "/", Description = "The server this document was fetched from." }];
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

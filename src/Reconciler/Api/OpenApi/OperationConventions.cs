@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 using Reconciler.Auth;
+using Reconciler.Http;
 
 namespace Reconciler.Api.OpenApi;
 
@@ -51,7 +52,31 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         {
             AddHeader(busy, "Retry-After", "Seconds to wait before sending the request again as it is (store-unavailable, overloaded).");
         }
+        DescribeReadRouting(operation, ReadRoutingEndpoints.KindOf(context.Description.HttpMethod ?? "GET", metadata.OfType<ReadRoutingEndpoints.Marker>().LastOrDefault()));
         return Task.CompletedTask;
+    }
+
+    // With read replicas (serve --read-connection): a write answers its consistency token, a read takes one and says where it was served.
+    private static void DescribeReadRouting(OpenApiOperation operation, ReadRoutingEndpoints.Kind kind)
+    {
+        if (kind == ReadRoutingEndpoints.Kind.PrimaryRead)
+        {
+            return;
+        }
+        var answers = operation.Responses!.Where(r => r.Key.StartsWith('2')).Select(r => r.Value).OfType<OpenApiResponse>().ToList();
+        if (kind == ReadRoutingEndpoints.Kind.Write)
+        {
+            answers.ForEach(r => AddHeader(r, ReadRouting.ConsistencyHeader,
+                "With read replicas only: the write's position in the primary's log (a consistency token such as 0/16B3748). Send it back in the request header of the same name to read this write."));
+            return;
+        }
+        // The request header is described once, in the document's description: as a parameter of every read it would
+        // shift the positional arguments of generated clients (NSwag) for an option most callers never use.
+        foreach (var answer in answers)
+        {
+            AddHeader(answer, ReadRouting.ReadFromHeader, "With read replicas only: where the read was served, 'primary' or the replica's name (replica-1, …).");
+            AddHeader(answer, ReadRouting.LagHeader, "With read replicas only, from a replica: how many seconds it trailed the primary when chosen (decimal).");
+        }
     }
 
     private static OpenApiResponse Response(OpenApiOperation operation, int status)
