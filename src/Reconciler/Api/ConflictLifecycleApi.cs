@@ -30,7 +30,7 @@ public static class ConflictLifecycleApi
             {
                 return Problems.BadRequest("invalid-acknowledgement",
                     $"An acknowledgement takes no fields, not '{property.Name}': the key it is sent with says who takes the conflict on. Send {{}} or no body.",
-                    Field(property.Name));
+                    Problems.Field(property.Name));
             }
         }
         return await StepAsync(conflictId, request, conflicts, ct,
@@ -50,7 +50,7 @@ public static class ConflictLifecycleApi
         {
             return Problems.BadRequest("invalid-until",
                 untilText is null ? $"Give until: the ISO-8601 time with an offset (such as {IsoTime.Example}) the conflict stays out of the queue until."
-                    : IsoTime.Problem("until", untilText), Field("until"));
+                    : IsoTime.Problem("until", untilText), Problems.Field("until"));
         }
         return await StepAsync(conflictId, request, conflicts, ct,
             (found, identity) => resolver.SnoozeAsync(found.OperationId, found.OperationType, conflictId, until.ToUniversalTime(), reason!, identity, ct));
@@ -67,7 +67,7 @@ public static class ConflictLifecycleApi
         var assignee = RequestJson.OptionalString(body, "assignee");
         if (string.IsNullOrWhiteSpace(assignee))
         {
-            return Problems.BadRequest("missing-assignee", "Give assignee: the team the conflict is handed to, such as finance.", Field("assignee"));
+            return Problems.BadRequest("missing-assignee", "Give assignee: the team the conflict is handed to, such as finance.", Problems.Field("assignee"));
         }
         return await StepAsync(conflictId, request, conflicts, ct,
             (found, identity) => resolver.AssignAsync(found.OperationId, found.OperationType, conflictId, assignee, reason!, identity, ct));
@@ -102,6 +102,4 @@ public static class ConflictLifecycleApi
         }
         return TypedResults.Text((await conflicts.GetAsync(conflictId, ct))!, "application/json");
     }
-
-    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
 }

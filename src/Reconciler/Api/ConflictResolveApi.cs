@@ -115,12 +115,10 @@ public static class ConflictResolveApi
         var reason = RequestJson.OptionalString(body, "reason");
         if (string.IsNullOrWhiteSpace(reason))
         {
-            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the step for the audit trail.", Field("reason")));
+            return (null, Problems.BadRequest("missing-reason", "Give a non-empty reason: it is kept with the step for the audit trail.", Problems.Field("reason")));
         }
         return InputRules.TextProblem(reason) is { } problem
-            ? (null, Problems.BadRequest("invalid-reason", $"reason {problem}.", Field("reason")))
+            ? (null, Problems.BadRequest("invalid-reason", $"reason {problem}.", Problems.Field("reason")))
             : (reason, null);
     }
-
-    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
 }

@@ -18,9 +18,6 @@ namespace Reconciler.Api;
 /// <summary>The auditors' conflict records: list and export, one record with its evidence, an operator's resolution, and the steps people take before it.</summary>
 public static class ConflictsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 1000;
-
     public sealed record Page(IReadOnlyList<JsonElement> Items, string? Next);
 
     public static IEndpointRouteBuilder MapConflictsApi(this IEndpointRouteBuilder app)
@@ -52,12 +49,12 @@ public static class ConflictsApi
     private static async Task<IResult> ListAsync(
         HttpContext http, string? kind, string? status, string? severity, string? source, string? facet, string? operationType,
         string? operationId, string? from, string? to, string? cause, string? assignee, string? overdue, string? acknowledged, string? snoozed,
-        string? cursor, [Range(1, MaxLimit)] int? limit, string? format, ConflictQuery conflicts, TimeProvider clock, CancellationToken ct)
+        string? cursor, [Range(1, Paging.MaxLimit)] int? limit, string? format, ConflictQuery conflicts, TimeProvider clock, CancellationToken ct)
     {
         if (cause is not null and not (MissingCauses.SourceSilent or MissingCauses.NotReported))
         {
             return Problems.BadRequest("invalid-query", $"cause must be {MissingCauses.SourceSilent} or {MissingCauses.NotReported}, not '{cause}'.",
-                new Dictionary<string, object?> { ["field"] = "cause" });
+                Problems.Field("cause"));
         }
         if (status is not null and not ("open" or "resolved"))
         {
@@ -78,14 +75,14 @@ public static class ConflictsApi
             }
             before = decoded;
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
         var (accountability, accountabilityProblem) = AccountabilityFilter.Parse(assignee, overdue, acknowledged, snoozed, clock.GetUtcNow());
         if (accountabilityProblem is not null)
         {
-            return Problems.BadRequest("invalid-query", accountabilityProblem.Value.Message, new Dictionary<string, object?> { ["field"] = accountabilityProblem.Value.Field });
+            return Problems.BadRequest("invalid-query", accountabilityProblem.Value.Message, Problems.Field(accountabilityProblem.Value.Field));
         }
         var filter = accountability.Apply(new ConflictFilter(kind, status, severity, source, facet, operationType, operationId, fromTime, toTime, cause));
         if (WantsCsv(http.Request, format))
@@ -94,7 +91,7 @@ public static class ConflictsApi
             await ConflictsCsv.WriteAsync(http.Response, conflicts.ListRecordsAsync(filter, before, limit, ct), ct);
             return Results.Empty;
         }
-        var (records, next) = await conflicts.ReadPageAsync(filter, before, limit ?? DefaultLimit, ct);
+        var (records, next) = await conflicts.ReadPageAsync(filter, before, limit ?? Paging.DefaultLimit, ct);
         var items = records.Select(record =>
         {
             using var document = JsonDocument.Parse(record);
@@ -132,8 +129,6 @@ public static class ConflictsApi
             : (null, Problems.BadRequest("invalid-query", IsoTime.Problem(name, text)));
     }
 
-    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
-
     public static IResult UnknownConflict(string conflictId) =>
         Problems.NotFound("unknown-conflict", $"No conflict '{conflictId}' exists; take ids from GET /v1/conflicts or an operation's openConflicts.");
 
@@ -146,8 +141,8 @@ public static class ConflictsApi
         "no-pending-resolution" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "No resolution is waiting for approval", e.Message),
         "same-person" => Problems.Result(StatusCodes.Status403Forbidden, e.Code, "Four eyes: another resolver must approve", e.Message),
         "same-assignee" => Problems.Result(StatusCodes.Status409Conflict, e.Code, "The team has the conflict already", e.Message + " Name another team, or acknowledge it."),
-        "snooze-in-the-past" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Snooze until a later time", e.Message, Field("until")),
-        "invalid-assignee" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Not a team name", e.Message, Field("assignee")),
+        "snooze-in-the-past" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Snooze until a later time", e.Message, Problems.Field("until")),
+        "invalid-assignee" => Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Not a team name", e.Message, Problems.Field("assignee")),
         "unknown-conflict" => Problems.NotFound(e.Code, e.Message),
         _ => Problems.BadRequest(e.Code, e.Message),
     };

@@ -19,7 +19,6 @@ namespace Reconciler.Api;
 public static class FeedApi
 {
     public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
     public const int MaxWaitSeconds = 60;
 
     public sealed record FeedResponse(IReadOnlyList<FeedItem> Items, string Next);
@@ -39,7 +38,7 @@ public static class FeedApi
     }
 
     private static async Task<IResult> GetFeed(
-        string? after, string? types, [Range(1, MaxLimit)] int? limit, [Range(0, MaxWaitSeconds)] double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
+        string? after, string? types, [Range(1, Paging.MaxLimit)] int? limit, [Range(0, MaxWaitSeconds)] double? waitSeconds, FeedReader reader, EventStore store, CancellationToken ct)
     {
         var (cursor, cursorProblem) = await ParseCursorAsync(after, "after", store, ct);
         if (cursorProblem is not null)
@@ -51,7 +50,7 @@ public static class FeedApi
         {
             return typesProblem;
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit, Paging.MaxLimit, DefaultLimit) is { } invalidLimit)
         {
             return invalidLimit;
         }

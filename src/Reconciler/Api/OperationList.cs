@@ -12,11 +12,8 @@ public static class OperationList
 {
     public sealed record Page(IReadOnlyList<OperationSummary> Items, string? Next);
 
-    private const int DefaultLimit = 50;
-    private const int MaxLimit = 1000;
-
     public static async Task<IResult> ListAsync(
-        string? outcome, string? health, string? operationType, string? cursor, [Range(1, MaxLimit)] int? limit, OperationQuery operations, CancellationToken ct)
+        string? outcome, string? health, string? operationType, string? cursor, [Range(1, Paging.MaxLimit)] int? limit, OperationQuery operations, CancellationToken ct)
     {
         FeedCursor? before = null;
         if (cursor is not null)
@@ -27,11 +24,11 @@ public static class OperationList
             }
             before = decoded;
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
-        var (items, next) = await operations.ReadPageAsync(outcome, health, operationType, before, limit ?? DefaultLimit, ct);
+        var (items, next) = await operations.ReadPageAsync(outcome, health, operationType, before, limit ?? Paging.DefaultLimit, ct);
         return TypedResults.Ok(new Page(items, next?.Encode()));
     }
 }

@@ -71,12 +71,12 @@ public static class PolicyRejudgeApi
             if (property.Name != "policyVersion")
             {
                 return (null, Problems.BadRequest("invalid-rejudge", $"Unknown property '{property.Name}': the body may only say policyVersion.",
-                    new Dictionary<string, object?> { ["field"] = property.Name }));
+                    Problems.Field(property.Name)));
             }
             if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var number) || number < 1)
             {
                 return (null, Problems.BadRequest("invalid-rejudge", "policyVersion must be a whole number of 1 or more: the version re-judging should run under.",
-                    new Dictionary<string, object?> { ["field"] = "policyVersion" }));
+                    Problems.Field("policyVersion")));
             }
             version = number;
         }

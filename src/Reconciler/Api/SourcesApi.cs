@@ -40,7 +40,7 @@ public static class SourcesApi
         }
         if (InputRules.NameProblem(source) is { } nameProblem)
         {
-            return Problems.BadRequest("invalid-source", $"source {nameProblem}.", new Dictionary<string, object?> { ["field"] = "source" });
+            return Problems.BadRequest("invalid-source", $"source {nameProblem}.", Problems.Field("source"));
         }
         DateTimeOffset? watermark = null;
         if (request.ContentLength is not 0)
@@ -74,5 +74,5 @@ public static class SourcesApi
     }
 
     private static IResult InvalidHeartbeat(string field, string detail) =>
-        Problems.BadRequest("invalid-heartbeat", detail, new Dictionary<string, object?> { ["field"] = field });
+        Problems.BadRequest("invalid-heartbeat", detail, Problems.Field(field));
 }

@@ -9,9 +9,6 @@ namespace Reconciler.Api;
 /// <summary><c>GET /v1/storms?status=active|ended&amp;limit=</c>: conflict storms, newest first (the storm records; their events are on the feed).</summary>
 public static class StormsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 1000;
-
     public sealed record StormsResponse(IReadOnlyList<StormView> Items);
 
     public static IEndpointRouteBuilder MapStormsApi(this IEndpointRouteBuilder app)
@@ -20,16 +17,16 @@ public static class StormsApi
         return app;
     }
 
-    private static async Task<IResult> ListAsync(string? status, [Range(1, MaxLimit)] int? limit, StormStore storms, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, [Range(1, Paging.MaxLimit)] int? limit, StormStore storms, CancellationToken ct)
     {
         if (status is not (null or "active" or "ended"))
         {
-            return Problems.BadRequest("invalid-query", $"status must be active or ended, not '{status}'.", new Dictionary<string, object?> { ["field"] = "status" });
+            return Problems.BadRequest("invalid-query", $"status must be active or ended, not '{status}'.", Problems.Field("status"));
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
-        return TypedResults.Ok(new StormsResponse(await storms.ListAsync(status, limit ?? DefaultLimit, ct)));
+        return TypedResults.Ok(new StormsResponse(await storms.ListAsync(status, limit ?? Paging.DefaultLimit, ct)));
     }
 }

@@ -17,9 +17,6 @@ namespace Reconciler.Backtests;
 /// </summary>
 public static class BacktestChangesApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 1000;
-
     /// <summary>The kinds of change: the what-if's, and the decisions at risk.</summary>
     public static readonly IReadOnlyList<string> Kinds = ["outcome", "finality", "facet", "conflict", BacktestChanges.DecisionWhat];
 
@@ -41,14 +38,14 @@ public static class BacktestChangesApi
     {
         if (kind is not null && !Kinds.Contains(kind))
         {
-            return Problems.BadRequest("invalid-query", $"kind must be one of {string.Join(", ", Kinds)}, not '{kind}'.", new Dictionary<string, object?> { ["field"] = "kind" });
+            return Problems.BadRequest("invalid-query", $"kind must be one of {string.Join(", ", Kinds)}, not '{kind}'.", Problems.Field("kind"));
         }
         var (afterOperation, afterSeq) = ("", -1);
         if (cursor is not null && !BacktestCursor.TryDecode(cursor, out afterOperation, out afterSeq))
         {
             return Paging.InvalidCursor();
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
@@ -62,7 +59,7 @@ public static class BacktestChangesApi
             await WriteCsvAsync(http.Response, id, changes.ReadAllAsync(id, kind, ct), ct);
             return Results.Empty;
         }
-        var size = limit ?? DefaultLimit;
+        var size = limit ?? Paging.DefaultLimit;
         // One row more than asked says whether a next page exists.
         var rows = await changes.PageAsync(id, kind, afterOperation, afterSeq, size + 1, ct);
         var page = rows.Take(size).ToList();

@@ -83,12 +83,12 @@ public static class BacktestsApi
         if (fromTime >= toTime)
         {
             return (default, Problems.BadRequest("invalid-range", $"from ({from}) must be before to ({to}): the range is [from, to) on each operation's first signal.",
-                new Dictionary<string, object?> { ["field"] = "from" }));
+                Problems.Field("from")));
         }
         if (asOfTime > now)
         {
             return (default, Problems.BadRequest("invalid-range", $"asOf ({asOf}) is in the future: deadlines can only be judged up to now.",
-                new Dictionary<string, object?> { ["field"] = "asOf" }));
+                Problems.Field("asOf")));
         }
         return ((fromTime, toTime, asOfTime), null);
     }
@@ -102,7 +102,7 @@ public static class BacktestsApi
         if (status is not (null or BacktestStatus.Queued or BacktestStatus.Running or BacktestStatus.Done or BacktestStatus.Failed or BacktestStatus.Cancelled))
         {
             return Problems.BadRequest("invalid-query", $"status='{status}' is not one of queued, running, done, failed, cancelled.",
-                new Dictionary<string, object?> { ["field"] = "status" });
+                Problems.Field("status"));
         }
         var rows = await backtests.ListAsync(operationType, candidate, status, limit ?? DefaultListLimit, ct);
         return TypedResults.Ok(new BacktestList([.. rows.Select(BacktestView.Of)]));

@@ -30,6 +30,9 @@ public static class Problems
         return problem;
     }
 
+    /// <summary>The <c>field</c> extension of a 400: which part of the request to fix.</summary>
+    public static Dictionary<string, object?> Field(string? name) => new() { ["field"] = name };
+
     public static IResult Unauthorized(string detail) =>
         Result(StatusCodes.Status401Unauthorized, "unauthorized", "Missing or unknown API key", detail);
 

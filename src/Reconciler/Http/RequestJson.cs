@@ -41,7 +41,7 @@ public static class RequestJson
             return (new JsonBody(document!, body), null);
         }
         body.Dispose();
-        return (null, Problems.BadRequest(problem.Slug, problem.Message, new Dictionary<string, object?> { ["field"] = problem.Field }));
+        return (null, Problems.BadRequest(problem.Slug, problem.Message, Problems.Field(problem.Field)));
     }
 
     /// <summary>A parsed body and the pooled buffer it reads from: disposing returns both.</summary>

@@ -16,9 +16,6 @@ namespace Reconciler.Inbound;
 /// </summary>
 public static class ImportsApi
 {
-    private const int DefaultLimit = 50;
-    private const int MaxLimit = 1000;
-
     /// <summary>The largest file taken (docs/inbound.md); it is streamed, so this bounds time, not memory.</summary>
     public const long MaxFileBytes = 4L << 30;
 
@@ -97,11 +94,11 @@ public static class ImportsApi
         {
             return invalid;
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
-        var rows = await imports.ListAsync(source, limit ?? DefaultLimit, ct);
+        var rows = await imports.ListAsync(source, limit ?? Paging.DefaultLimit, ct);
         return TypedResults.Ok(new ImportsPage([.. rows.Select(r => JsonSerializer.Deserialize<ImportSummary>(r.Summary, ApiJson.Options)!)]));
     }
 }

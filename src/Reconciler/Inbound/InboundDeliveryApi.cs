@@ -130,7 +130,7 @@ public static class InboundDeliveryApi
         }
         if (textProblem is not null)
         {
-            return (null, Problems.BadRequest(textProblem.Slug, $"{textProblem.Message} Nothing was stored.", new Dictionary<string, object?> { ["field"] = textProblem.Field }));
+            return (null, Problems.BadRequest(textProblem.Slug, $"{textProblem.Message} Nothing was stored.", Problems.Field(textProblem.Field)));
         }
         // A copy: the pooled buffer goes back when the request ends.
         return ([(body.ToArray(), request.ContentType)], null);

@@ -13,7 +13,7 @@ public static partial class InboundSources
         SourceName().IsMatch(source)
             ? null
             : Problems.BadRequest("invalid-source", $"'{(source.Length > 60 ? source[..60] + "…" : source)}' is not a source name: use 1..100 characters of [A-Za-z0-9._:-], as in its keys.",
-                new Dictionary<string, object?> { ["field"] = "source" });
+                Problems.Field("source"));
 
     /// <summary>A 403 when a source key acts for another source; admins and reader roles pass (the endpoint's roles decide those).</summary>
     public static IResult? ForeignSource(Caller caller, string source) =>

@@ -15,9 +15,6 @@ namespace Reconciler.Inbound;
 /// </summary>
 public static class QuarantineApi
 {
-    private const int DefaultLimit = 50;
-    private const int MaxLimit = 1000;
-
     public sealed record QuarantinedDelivery(
         long DeliveryId, DateTimeOffset ReceivedAt, int MappingVersion, string? Reason, string? Field, string? ContentType, int Bytes,
         string? Payload, string? PayloadBase64, int Replays, DateTimeOffset UpdatedAt);
@@ -39,7 +36,7 @@ public static class QuarantineApi
         {
             return invalid;
         }
-        if (Paging.CheckLimit(limit, MaxLimit, DefaultLimit) is { } invalidLimit)
+        if (Paging.CheckLimit(limit) is { } invalidLimit)
         {
             return invalidLimit;
         }
@@ -48,7 +45,7 @@ public static class QuarantineApi
         {
             return Paging.InvalidCursor();
         }
-        var take = limit ?? DefaultLimit;
+        var take = limit ?? Paging.DefaultLimit;
         var rows = await deliveries.QuarantinedAsync(source, after, take + 1, ct);
         var items = rows.Take(take).Select(View).ToList();
         return TypedResults.Ok(new QuarantinePage(items, rows.Count > take ? items[^1].DeliveryId.ToString(CultureInfo.InvariantCulture) : null));
